@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Backup.Core.Posix;
+using Backup.Core.Restore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Backup.Core.Archiving.Zip;
+
+/// <summary>
+/// Archives a directory as one zip file per snapshot, at
+/// <c>ARCHIVE/&lt;dirname&gt;-&lt;8 hex of SHA-256 of the absolute path&gt;/&lt;UTC yyyyMMddTHHmmssfffZ&gt;.zip</c>, written under a
+/// hidden temporary name in the same folder, flushed to disk, then renamed, so a visible zip is always complete.
+/// Thread-safe: each call works on its own files.
+/// </summary>
+public sealed class ZipArchiver : IArchiver
+{
+    /// <summary>Suffix of the files this archiver writes.</summary>
+    public const string Extension = ".zip";
+
+    private const string PartialMarker = ".partial-";
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private readonly string _archiveRoot;
+    private readonly ZipArchiverOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates an archiver that writes below <paramref name="archiveRoot"/> (created on first use, mode 0700).</summary>
+    public ZipArchiver(string archiveRoot, ZipArchiverOptions? options = null, TimeProvider? time = null, ILogger<ZipArchiver>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(archiveRoot);
+        _archiveRoot = Path.GetFullPath(archiveRoot);
+        _options = (options ?? new ZipArchiverOptions()).Validate();
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>The folder that holds every snapshot of <paramref name="sourceRoot"/>: its name plus 8 hex digits of a hash of its path.</summary>
+    public string FolderFor(string sourceRoot)
+    {
+        var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(sourceRoot));
+        if (name.Length == 0)
+        {
+            name = "root";
+        }
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(sourceRoot));
+        return Path.Join(_archiveRoot, $"{name}-{Convert.ToHexStringLower(hash.AsSpan(0, 4))}");
+    }
+
+    /// <inheritdoc/>
+    public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sourceRoot);
+        ArgumentNullException.ThrowIfNull(treeHash);
+        var time = _time.GetUtcNow();
+        var folder = FolderFor(sourceRoot);
+        Directory.CreateDirectory(_archiveRoot, PrivateDirectory);
+        Directory.CreateDirectory(folder, PrivateDirectory);
+        RemoveAbandonedPartials(folder);
+        var final = FreeName(folder, time);
+        var temp = Path.Join(folder, "." + Path.GetFileName(final) + PartialMarker + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            var (info, problems) = await WriteAsync(sourceRoot, treeHash, time, temp, cancellationToken);
+            File.Move(temp, final);
+            PosixFile.FlushDirectory(folder);
+            _logger.LogDebug("wrote {Archive}: {Files} files, {Bytes} bytes", final, info.Files, info.Bytes);
+            return new ArchiveResult(final, info, problems);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<RestoreResult> RestoreAsync(string archive, string target, RestoreOptions options, CancellationToken cancellationToken) =>
+        new ZipRestorer(options).RestoreAsync(archive, target, cancellationToken);
+
+    private async Task<(SnapshotInfo Info, IReadOnlyList<Sources.TreeProblem> Problems)> WriteAsync(
+        string sourceRoot, string treeHash, DateTimeOffset time, string temp, CancellationToken cancellationToken)
+    {
+        var fileOptions = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            BufferSize = 0,
+            UnixCreateMode = PrivateFile,
+        };
+        using var archive = new FileStream(temp, fileOptions);
+        using var central = new FileStream(temp + ".cd", new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Share = FileShare.None,
+            BufferSize = 1 << 16,
+            Options = FileOptions.DeleteOnClose,
+            UnixCreateMode = PrivateFile,
+        });
+        var writer = new ZipWriter(archive.SafeFileHandle, central);
+        var tree = new ZipTreeWriter(_options, writer);
+        await tree.WriteAsync(sourceRoot, cancellationToken);
+        var problems = tree.Problems;
+        var info = new SnapshotInfo
+        {
+            SourcePath = sourceRoot,
+            Time = time,
+            Hash = treeHash,
+            Files = tree.Files,
+            Bytes = tree.Bytes,
+            Complete = problems.Count == 0,
+            Host = Environment.MachineName,
+        };
+        writer.Finish(info.ToJsonBytes());
+        // fsync before the rename: a crash must never leave a complete-looking name over incomplete data.
+        archive.Flush(flushToDisk: true);
+        return (info, problems);
+    }
+
+    private static string FreeName(string folder, DateTimeOffset time)
+    {
+        // Two snapshots in the same millisecond get consecutive names; the real time is in the archive comment.
+        while (true)
+        {
+            var path = Path.Join(folder, time.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture) + Extension);
+            if (!File.Exists(path))
+            {
+                return path;
+            }
+            time = time.AddMilliseconds(1);
+        }
+    }
+
+    /// <summary>Deletes temporary files left by a process that died (kill -9, power loss) while writing into <paramref name="folder"/>.</summary>
+    private void RemoveAbandonedPartials(string folder)
+    {
+        foreach (var path in Directory.EnumerateFiles(folder, "." + "*" + PartialMarker + "*"))
+        {
+            var pidText = path[(path.LastIndexOf(PartialMarker, StringComparison.Ordinal) + PartialMarker.Length)..];
+            var cut = pidText.IndexOf('.', StringComparison.Ordinal);
+            if (cut >= 0)
+            {
+                pidText = pidText[..cut];
+            }
+            if (int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                _logger.LogInformation("removing the partial archive {Path} left by process {Pid}", path, pid);
+                File.Delete(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using Backup.Core.Sources;
+
+namespace Backup.Core.Changes;
+
+/// <summary>
+/// A summary of a directory tree's metadata: XXH128 over, for each entry in walk order, its relative path bytes, type,
+/// size, mtime in nanoseconds, mode and symlink target. Any add, delete, rename, edit that changes size or mtime,
+/// chmod or retargeted link changes it; moving the whole root does not, since only relative paths are hashed.
+/// Format version 1 (the <see cref="Version"/> prefix of the text form); see docs/design.md.
+/// </summary>
+public static class DirHash
+{
+    /// <summary>The prefix of every hash string, so that a future change of what is hashed never compares equal.</summary>
+    public const string Version = "dh1:";
+
+    /// <summary>Hashes the tree at <paramref name="root"/>. Parts that cannot be read are reported and left out of the hash.</summary>
+    /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
+    public static string Compute(string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken)
+    {
+        var hasher = new Accumulator();
+        foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken))
+        {
+            hasher.Add(entry);
+        }
+        return hasher.Finish();
+    }
+
+    /// <summary>Builds a hash one entry at a time, in walk order. Not thread-safe.</summary>
+    public sealed class Accumulator
+    {
+        private readonly XxHash128 _hash = new();
+        private readonly byte[] _fields = new byte[1 + 8 + 8 + 4];
+
+        /// <summary>Adds one entry.</summary>
+        public void Add(TreeEntry entry)
+        {
+            ArgumentNullException.ThrowIfNull(entry);
+            _hash.Append(entry.RelativePathBytes);
+            _hash.Append([0]);
+            var s = entry.Status;
+            _fields[0] = (byte)entry.Type;
+            // A directory's size is whatever the file system says about its blocks; it adds nothing that the entries do not.
+            BinaryPrimitives.WriteInt64LittleEndian(_fields.AsSpan(1), entry.Type == Posix.FileType.Directory ? 0 : s.Size);
+            BinaryPrimitives.WriteInt64LittleEndian(_fields.AsSpan(9), s.MtimeNs);
+            BinaryPrimitives.WriteUInt32LittleEndian(_fields.AsSpan(17), s.Mode);
+            _hash.Append(_fields);
+            if (entry.LinkTarget is not null)
+            {
+                _hash.Append(entry.LinkTarget);
+            }
+            _hash.Append([0]);
+        }
+
+        /// <summary>The hash in text form: <see cref="Version"/> then 32 hex digits.</summary>
+        public string Finish() => Version + Convert.ToHexStringLower(_hash.GetCurrentHash());
+    }
+}

@@ -1,0 +1,122 @@
+using System.Runtime.InteropServices;
+
+namespace Backup.Core.Posix;
+
+/// <summary>
+/// The few libc calls that .NET does not expose: <c>statx</c> (nanosecond times, inode, ctime, no link following),
+/// <c>opendir</c>/<c>readdir</c> (raw name bytes, so names that are not valid UTF-8 are seen as they are),
+/// <c>open</c> with <c>O_NOFOLLOW</c>, <c>utimensat</c> and <c>flock</c>. Linux only; the layouts used are the
+/// architecture-independent ones (<c>struct statx</c>, 64-bit <c>struct dirent</c>).
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Library = "libc";
+
+    public const int AtFdCwd = -100;
+    public const int AtSymlinkNoFollow = 0x100;
+    public const int AtEmptyPath = 0x1000;
+    public const uint StatxBasicStats = 0x7ff;
+
+    public const int ORdOnly = 0;
+    public const int ORdWr = 2;
+    public const int OCreat = 0x40;
+    public const int ONonBlock = 0x800;
+    public const int ONoFollow = 0x20000;
+    public const int OCloExec = 0x80000;
+    public const int ODirectory = 0x10000;
+    public const int OWrOnly = 1;
+    public const int OExcl = 0x80;
+    public const int EEXIST = 17;
+
+    public const int LockEx = 2;
+    public const int LockNb = 4;
+    public const int LockUn = 8;
+
+    public const int ENOENT = 2;
+    public const int EACCES = 13;
+    public const int ENOTDIR = 20;
+    public const int EWOULDBLOCK = 11;
+    public const int ELOOP = 40;
+    public const int EINTR = 4;
+
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
+    public static partial int Statx(int dirFd, byte* path, int flags, uint mask, StatxBuffer* buffer);
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
+    public static partial int Open(byte* path, int flags, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "openat", SetLastError = true)]
+    public static partial int OpenAt(int dirFd, byte* path, int flags, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport(Library, EntryPoint = "fdopendir", SetLastError = true)]
+    public static partial nint FdOpenDir(int fd);
+
+    [LibraryImport(Library, EntryPoint = "readdir64", SetLastError = true)]
+    public static partial DirEnt* ReadDir(nint dir);
+
+    [LibraryImport(Library, EntryPoint = "closedir", SetLastError = true)]
+    public static partial int CloseDir(nint dir);
+
+    [LibraryImport(Library, EntryPoint = "dirfd", SetLastError = true)]
+    public static partial int DirFd(nint dir);
+
+    [LibraryImport(Library, EntryPoint = "readlinkat", SetLastError = true)]
+    public static partial nint ReadLinkAt(int dirFd, byte* path, byte* buffer, nint size);
+
+    [LibraryImport(Library, EntryPoint = "utimensat", SetLastError = true)]
+    public static partial int UtimensAt(int dirFd, byte* path, Timespec* times, int flags);
+
+    [LibraryImport(Library, EntryPoint = "symlink", SetLastError = true)]
+    public static partial int Symlink(byte* target, byte* linkPath);
+
+    [LibraryImport(Library, EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
+    [LibraryImport(Library, EntryPoint = "ftruncate", SetLastError = true)]
+    public static partial int FTruncate(int fd, long length);
+
+    [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
+    public static partial int FSync(int fd);
+
+    /// <summary><c>struct statx</c> from linux/stat.h: 256 bytes, the same on every architecture.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    public struct StatxBuffer
+    {
+        [FieldOffset(0)] public uint Mask;
+        [FieldOffset(16)] public uint Nlink;
+        [FieldOffset(20)] public uint Uid;
+        [FieldOffset(24)] public uint Gid;
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Ino;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(48)] public ulong Blocks;
+        [FieldOffset(96)] public long CtimeSec;
+        [FieldOffset(104)] public uint CtimeNsec;
+        [FieldOffset(112)] public long MtimeSec;
+        [FieldOffset(120)] public uint MtimeNsec;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
+    }
+
+    /// <summary>glibc's <c>struct dirent64</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct DirEnt
+    {
+        public ulong Ino;
+        public long Off;
+        public ushort RecLen;
+        public byte Type;
+        public fixed byte Name[256];
+    }
+
+    /// <summary><c>struct timespec</c> on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timespec
+    {
+        public long Sec;
+        public long Nsec;
+    }
+}

@@ -1,0 +1,279 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+
+namespace Backup.Core.Posix;
+
+/// <summary>
+/// Safe wrappers over <see cref="Libc"/>: every call takes a path or a handle, never follows a final symlink
+/// unless it says so, and turns <c>errno</c> into an <see cref="IOException"/> (or <see cref="UnauthorizedAccessException"/>,
+/// <see cref="FileNotFoundException"/>) whose message names the path. Thread-safe: no state.
+/// </summary>
+public static unsafe class PosixFile
+{
+    /// <summary><c>lstat</c> with nanosecond times. Throws when the entry cannot be examined.</summary>
+    public static FileStatus Lstat(string path)
+    {
+        var bytes = ToCString(path);
+        fixed (byte* p = bytes)
+        {
+            return StatAt(Libc.AtFdCwd, p, Libc.AtSymlinkNoFollow, path);
+        }
+    }
+
+    /// <summary><c>lstat</c> of <paramref name="path"/>, or null when nothing is there.</summary>
+    public static FileStatus? TryLstat(string path)
+    {
+        var bytes = ToCString(path);
+        Libc.StatxBuffer buffer;
+        fixed (byte* p = bytes)
+        {
+            if (Libc.Statx(Libc.AtFdCwd, p, Libc.AtSymlinkNoFollow, Libc.StatxBasicStats, &buffer) == 0)
+            {
+                return ToStatus(buffer);
+            }
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno is Libc.ENOENT or Libc.ENOTDIR)
+        {
+            return null;
+        }
+        throw ErrorFor(errno, path);
+    }
+
+    /// <summary><c>fstat</c> of an open handle.</summary>
+    public static FileStatus Fstat(SafeFileHandle handle, string pathForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var empty = stackalloc byte[1];
+        empty[0] = 0;
+        return StatAt((int)handle.DangerousGetHandle(), empty, Libc.AtEmptyPath, pathForErrors);
+    }
+
+    /// <summary><c>fstatat(dirFd, name, AT_SYMLINK_NOFOLLOW)</c>: the status of one entry of an open directory.</summary>
+    internal static FileStatus StatAt(int dirFd, byte* name, int flags, string pathForErrors)
+    {
+        Libc.StatxBuffer buffer;
+        if (Libc.Statx(dirFd, name, flags, Libc.StatxBasicStats, &buffer) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+        }
+        return ToStatus(buffer);
+    }
+
+    /// <summary>
+    /// Opens a regular file for reading without following a symlink in its last component (<c>O_NOFOLLOW</c>) and without
+    /// blocking on a FIFO that took its place (<c>O_NONBLOCK</c>). The caller owns the handle.
+    /// </summary>
+    public static SafeFileHandle OpenForReading(string path)
+    {
+        var bytes = ToCString(path);
+        int fd;
+        fixed (byte* p = bytes)
+        {
+            fd = Libc.Open(p, Libc.ORdOnly | Libc.ONoFollow | Libc.ONonBlock | Libc.OCloExec, 0);
+        }
+        if (fd < 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path);
+        }
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// Creates a new file for writing with <c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, mode 0600: fails if anything, a symlink
+    /// included, already has that name. The caller owns the handle.
+    /// </summary>
+    public static SafeFileHandle CreateExclusive(string path)
+    {
+        var bytes = ToCString(path);
+        int fd;
+        fixed (byte* p = bytes)
+        {
+            fd = Libc.Open(p, Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec, Convert.ToUInt32("600", 8));
+        }
+        if (fd < 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path);
+        }
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Creates a symlink at <paramref name="path"/> whose target is the raw bytes <paramref name="target"/>.</summary>
+    public static void CreateSymlink(string path, ReadOnlySpan<byte> target)
+    {
+        var link = ToCString(path);
+        var t = new byte[target.Length + 1];
+        target.CopyTo(t);
+        fixed (byte* l = link)
+        fixed (byte* p = t)
+        {
+            if (Libc.Symlink(p, l) != 0)
+            {
+                throw ErrorFor(Marshal.GetLastPInvokeError(), path);
+            }
+        }
+    }
+
+    /// <summary>Flushes an open file's data to disk (<c>fsync</c>). A failure is final: the data may be lost.</summary>
+    public static void Flush(SafeFileHandle handle, string pathForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (Libc.FSync((int)handle.DangerousGetHandle()) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+        }
+    }
+
+    /// <summary>Opens (creating if needed, mode 0600) a file for locking; the caller owns the handle.</summary>
+    public static SafeFileHandle OpenForLocking(string path)
+    {
+        var bytes = ToCString(path);
+        int fd;
+        fixed (byte* p = bytes)
+        {
+            fd = Libc.Open(p, Libc.ORdWr | Libc.OCreat | Libc.ONoFollow | Libc.OCloExec, Convert.ToUInt32("600", 8));
+        }
+        if (fd < 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), path);
+        }
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Tries <c>flock(LOCK_EX|LOCK_NB)</c>; false when another open file description holds the lock.</summary>
+    public static bool TryLockExclusive(SafeFileHandle handle, string pathForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        while (true)
+        {
+            if (Libc.Flock((int)handle.DangerousGetHandle(), Libc.LockEx | Libc.LockNb) == 0)
+            {
+                return true;
+            }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Libc.EWOULDBLOCK)
+            {
+                return false;
+            }
+            if (errno != Libc.EINTR)
+            {
+                throw ErrorFor(errno, pathForErrors);
+            }
+        }
+    }
+
+    /// <summary>Truncates an open file to <paramref name="length"/> bytes.</summary>
+    public static void Truncate(SafeFileHandle handle, long length, string pathForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (Libc.FTruncate((int)handle.DangerousGetHandle(), length) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+        }
+    }
+
+    /// <summary>The target of a symlink, as the raw bytes the kernel stores.</summary>
+    public static byte[] ReadLink(string path)
+    {
+        var bytes = ToCString(path);
+        fixed (byte* p = bytes)
+        {
+            return ReadLinkAt(Libc.AtFdCwd, p, path);
+        }
+    }
+
+    internal static byte[] ReadLinkAt(int dirFd, byte* name, string pathForErrors)
+    {
+        var buffer = new byte[4096];
+        fixed (byte* b = buffer)
+        {
+            var n = Libc.ReadLinkAt(dirFd, name, b, buffer.Length);
+            if (n < 0)
+            {
+                throw ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+            }
+            return buffer.AsSpan(0, (int)n).ToArray();
+        }
+    }
+
+    /// <summary>
+    /// Sets the modification time (nanoseconds since the epoch) of <paramref name="path"/> itself: a symlink's own time,
+    /// never its target's. The access time is set to the same value.
+    /// </summary>
+    public static void SetModificationTime(string path, long mtimeNs)
+    {
+        var bytes = ToCString(path);
+        var times = stackalloc Libc.Timespec[2];
+        var sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var nsec);
+        if (nsec < 0)
+        {
+            sec -= 1;
+            nsec += 1_000_000_000L;
+        }
+        times[0] = new Libc.Timespec { Sec = sec, Nsec = nsec };
+        times[1] = times[0];
+        fixed (byte* p = bytes)
+        {
+            if (Libc.UtimensAt(Libc.AtFdCwd, p, times, Libc.AtSymlinkNoFollow) != 0)
+            {
+                throw ErrorFor(Marshal.GetLastPInvokeError(), path);
+            }
+        }
+    }
+
+    /// <summary>Flushes a directory's entries to disk, so that a rename into it survives a crash.</summary>
+    public static void FlushDirectory(string directory)
+    {
+        var bytes = ToCString(directory);
+        int fd;
+        fixed (byte* p = bytes)
+        {
+            fd = Libc.Open(p, Libc.ORdOnly | Libc.ODirectory | Libc.OCloExec, 0);
+        }
+        if (fd < 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), directory);
+        }
+        try
+        {
+            if (Libc.FSync(fd) != 0)
+            {
+                throw ErrorFor(Marshal.GetLastPInvokeError(), directory);
+            }
+        }
+        finally
+        {
+            _ = Libc.Close(fd);
+        }
+    }
+
+    /// <summary>The exception for <paramref name="errno"/>, with the system's message and the path.</summary>
+    public static Exception ErrorFor(int errno, string path)
+    {
+        var message = $"{Marshal.GetPInvokeErrorMessage(errno)}: {path}";
+        return errno switch
+        {
+            Libc.ENOENT => new FileNotFoundException(message, path),
+            Libc.EACCES or 1 /* EPERM */ => new UnauthorizedAccessException(message),
+            _ => new IOException(message, errno),
+        };
+    }
+
+    internal static byte[] ToCString(string path)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
+        Encoding.UTF8.GetBytes(path, bytes);
+        return bytes;
+    }
+
+    internal static FileStatus ToStatus(in Libc.StatxBuffer b) => new(
+        b.Mode,
+        (long)b.Size,
+        (b.MtimeSec * 1_000_000_000L) + b.MtimeNsec,
+        (b.CtimeSec * 1_000_000_000L) + b.CtimeNsec,
+        b.Ino,
+        ((ulong)b.DevMajor << 32) | b.DevMinor,
+        b.Uid,
+        b.Gid);
+}

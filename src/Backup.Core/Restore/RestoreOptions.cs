@@ -1,0 +1,14 @@
+namespace Backup.Core.Restore;
+
+/// <summary>How to restore. Immutable.</summary>
+public sealed record RestoreOptions
+{
+    /// <summary>Restore into a target that is not empty, replacing files of the same name. Default false: the target must be empty or absent.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Files extracted at once. Default: one per core, since inflating is CPU-bound and writes are buffered by the kernel.</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Keep setuid, setgid and sticky bits. Default false, as restic and tar do for a non-root restore.</summary>
+    public bool KeepSpecialBits { get; init; }
+}

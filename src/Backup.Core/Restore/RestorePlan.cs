@@ -1,0 +1,91 @@
+using Backup.Core.Posix;
+
+namespace Backup.Core.Restore;
+
+/// <summary>
+/// Checks every entry name of an archive before anything is written, and orders the work: directories (parents first),
+/// then files (largest first, to balance parallel extraction), then symlinks, created last so that nothing is ever
+/// written through a link. Refuses, naming the entry: an absolute path, a '..' component, an empty name, a path that
+/// appears twice, and a path below a symlink or a file of the same archive.
+/// </summary>
+public sealed class RestorePlan
+{
+    private RestorePlan(List<RestoreEntry> directories, List<RestoreEntry> files, List<RestoreEntry> symlinks)
+    {
+        Directories = directories;
+        Files = files;
+        Symlinks = symlinks;
+    }
+
+    /// <summary>Directories, parents before children.</summary>
+    public IReadOnlyList<RestoreEntry> Directories { get; }
+
+    /// <summary>Regular files, largest first.</summary>
+    public IReadOnlyList<RestoreEntry> Files { get; }
+
+    /// <summary>Symlinks, to be created after every file.</summary>
+    public IReadOnlyList<RestoreEntry> Symlinks { get; }
+
+    /// <summary>
+    /// Normalises a raw entry name: '/'-separated components without empty or '.' ones. Throws
+    /// <see cref="UnsafeArchiveException"/> for an absolute name, a '..' component, a NUL or nothing left.
+    /// </summary>
+    public static string Normalize(string rawName)
+    {
+        ArgumentNullException.ThrowIfNull(rawName);
+        var shown = EntryName.Escape(rawName);
+        if (rawName.StartsWith('/'))
+        {
+            throw new UnsafeArchiveException(shown, "is an absolute path");
+        }
+        if (rawName.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new UnsafeArchiveException(shown, "contains a NUL byte");
+        }
+        var parts = rawName.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToArray();
+        if (parts.Contains(".."))
+        {
+            throw new UnsafeArchiveException(shown, "has a '..' component and would escape the target");
+        }
+        if (parts.Length == 0)
+        {
+            throw new UnsafeArchiveException(shown, "has an empty name");
+        }
+        return string.Join('/', parts);
+    }
+
+    /// <summary>Checks and orders <paramref name="entries"/>, whose paths must already be <see cref="Normalize"/>d.</summary>
+    public static RestorePlan Create(IEnumerable<RestoreEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var byPath = new Dictionary<string, RestoreEntry>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            if (byPath.TryGetValue(entry.Path, out var existing))
+            {
+                if (existing.Type == FileType.Directory && entry.Type == FileType.Directory)
+                {
+                    continue;
+                }
+                throw new UnsafeArchiveException(EntryName.Escape(entry.Path), "appears more than once");
+            }
+            byPath.Add(entry.Path, entry);
+        }
+        foreach (var entry in byPath.Values)
+        {
+            for (var cut = entry.Path.IndexOf('/', StringComparison.Ordinal); cut > 0; cut = entry.Path.IndexOf('/', cut + 1))
+            {
+                if (byPath.TryGetValue(entry.Path[..cut], out var parent) && parent.Type != FileType.Directory)
+                {
+                    var what = parent.Type == FileType.Symlink ? "a symlink" : "a file";
+                    throw new UnsafeArchiveException(
+                        EntryName.Escape(entry.Path), $"lies below '{EntryName.Escape(parent.Path)}', which is {what} in the same archive");
+                }
+            }
+        }
+        var directories = byPath.Values.Where(e => e.Type == FileType.Directory).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+        var files = byPath.Values.Where(e => e.Type == FileType.File).OrderByDescending(e => e.Size).ToList();
+        var symlinks = byPath.Values.Where(e => e.Type == FileType.Symlink).ToList();
+        return new RestorePlan(directories, files, symlinks);
+    }
+}

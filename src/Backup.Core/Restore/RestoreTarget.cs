@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using Backup.Core.Posix;
+using Microsoft.Win32.SafeHandles;
+
+namespace Backup.Core.Restore;
+
+/// <summary>
+/// The folder a restore writes into, and the only code that writes there. Every directory component below the root is
+/// checked with lstat (never created or entered through a symlink), files are created with
+/// <c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, and on failure what the restore created is removed. Thread-safe for
+/// <see cref="CreateFile"/> once the directories exist.
+/// </summary>
+public sealed class RestoreTarget
+{
+    private const UnixFileMode WorkingDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    private readonly bool _overwrite;
+    private readonly bool _createdRoot;
+    private readonly ConcurrentDictionary<string, bool> _checkedDirectories = new(StringComparer.Ordinal);
+
+    private RestoreTarget(string root, bool overwrite, bool createdRoot)
+    {
+        Root = root;
+        _overwrite = overwrite;
+        _createdRoot = createdRoot;
+        _checkedDirectories[""] = true;
+    }
+
+    /// <summary>The absolute path of the target.</summary>
+    public string Root { get; }
+
+    /// <summary>
+    /// Checks the target and creates it if absent. Throws <see cref="IOException"/> when it is not a directory, or is not
+    /// empty and <paramref name="overwrite"/> is false.
+    /// </summary>
+    public static RestoreTarget Prepare(string target, bool overwrite)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var root = Path.GetFullPath(target);
+        if (File.Exists(root))
+        {
+            throw new IOException($"restore target is a file, not a directory: {root}");
+        }
+        if (Directory.Exists(root))
+        {
+            if (!overwrite && Directory.EnumerateFileSystemEntries(root).Any())
+            {
+                throw new IOException($"restore target is not empty: {root} (use --overwrite to restore into it)");
+            }
+            return new RestoreTarget(root, overwrite, createdRoot: false);
+        }
+        Directory.CreateDirectory(root);
+        return new RestoreTarget(root, overwrite, createdRoot: true);
+    }
+
+    /// <summary>The absolute path of <paramref name="relative"/> (a checked, normalised path).</summary>
+    public string FullPath(string relative) => Path.Join(Root, relative);
+
+    /// <summary>Creates <paramref name="relative"/> and its parents as real directories, refusing to pass through anything else.</summary>
+    public void EnsureDirectory(string relative)
+    {
+        if (_checkedDirectories.ContainsKey(relative))
+        {
+            return;
+        }
+        var cut = relative.LastIndexOf('/');
+        if (cut > 0)
+        {
+            EnsureDirectory(relative[..cut]);
+        }
+        var full = FullPath(relative);
+        var status = PosixFile.TryLstat(full);
+        if (status is null)
+        {
+            Directory.CreateDirectory(full, WorkingDirectoryMode);
+        }
+        else if (status.Value.Type != FileType.Directory)
+        {
+            var what = status.Value.Type == FileType.Symlink ? "a symlink" : "not a directory";
+            throw new IOException($"cannot restore into {full}: it exists and is {what}");
+        }
+        _checkedDirectories[relative] = true;
+    }
+
+    /// <summary>
+    /// Creates the file <paramref name="relative"/> (its parent must have been ensured) and returns a handle for writing.
+    /// An existing file or symlink of that name is replaced only with overwrite; a directory never is.
+    /// </summary>
+    public SafeFileHandle CreateFile(string relative)
+    {
+        var full = PrepareLeaf(relative);
+        return PosixFile.CreateExclusive(full);
+    }
+
+    /// <summary>Creates the symlink <paramref name="relative"/> pointing at the raw <paramref name="linkTarget"/>.</summary>
+    public void CreateSymlink(string relative, ReadOnlySpan<byte> linkTarget)
+    {
+        var full = PrepareLeaf(relative);
+        PosixFile.CreateSymlink(full, linkTarget);
+    }
+
+    /// <summary>Sets permissions (not for symlinks, which have none on Linux) and the modification time of an entry.</summary>
+    public static void SetMetadata(string fullPath, FileType type, uint permissions, long mtimeNs)
+    {
+        if (type != FileType.Symlink)
+        {
+            File.SetUnixFileMode(fullPath, (UnixFileMode)permissions);
+        }
+        PosixFile.SetModificationTime(fullPath, mtimeNs);
+    }
+
+    /// <summary>Removes what this restore created after a failure: the whole target if it created it, else its new content.</summary>
+    public void Abandon()
+    {
+        if (_overwrite && !_createdRoot)
+        {
+            return; // files that were there before may have been replaced already; deleting more would lose data
+        }
+        try
+        {
+            if (_createdRoot)
+            {
+                MakeWritable(Root);
+                Directory.Delete(Root, recursive: true);
+                return;
+            }
+            MakeWritable(Root);
+            foreach (var dir in Directory.EnumerateDirectories(Root))
+            {
+                if (PosixFile.Lstat(dir).Type == FileType.Directory)
+                {
+                    Directory.Delete(dir, recursive: true);
+                    continue;
+                }
+                File.Delete(dir);
+            }
+            foreach (var file in Directory.EnumerateFiles(Root))
+            {
+                File.Delete(file);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the caller reports the original failure, which matters more.
+        }
+    }
+
+    private string PrepareLeaf(string relative)
+    {
+        var full = FullPath(relative);
+        var status = PosixFile.TryLstat(full);
+        if (status is null)
+        {
+            return full;
+        }
+        if (status.Value.Type == FileType.Directory)
+        {
+            throw new IOException($"cannot restore {full}: a directory is in the way");
+        }
+        if (!_overwrite)
+        {
+            throw new IOException($"cannot restore {full}: it already exists");
+        }
+        File.Delete(full); // unlinks a symlink itself, never its target
+        return full;
+    }
+
+    private static void MakeWritable(string root)
+    {
+        // Directories are created 0700 and given their real mode only at the end, but a failure may come after that.
+        foreach (var dir in Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+        {
+            File.SetUnixFileMode(dir, WorkingDirectoryMode);
+        }
+    }
+}
