@@ -17,10 +17,11 @@ public static class DirHash
 
     /// <summary>Hashes the tree at <paramref name="root"/>. Parts that cannot be read are reported and left out of the hash.</summary>
     /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
-    public static string Compute(string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken)
+    public static string Compute(
+        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null)
     {
         var hasher = new Accumulator();
-        foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken))
+        foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded))
         {
             hasher.Add(entry);
         }

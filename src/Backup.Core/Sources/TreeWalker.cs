@@ -17,7 +17,9 @@ public static class TreeWalker
     /// <param name="root">An absolute path to a directory.</param>
     /// <param name="onProblem">Called, on the enumerating thread, for each part of the tree that could not be read.</param>
     /// <param name="cancellationToken">Checked between directories and entries.</param>
-    public static IEnumerable<TreeEntry> Walk(string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken)
+    /// <param name="excluded">Absolute paths left out of the walk with everything below them (the archive folder and catalog, when they lie inside the tree).</param>
+    public static IEnumerable<TreeEntry> Walk(
+        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(onProblem);
@@ -30,11 +32,13 @@ public static class TreeWalker
         {
             throw new DirectoryNotFoundException($"not a directory: {root}");
         }
-        return WalkFrom(root, DirectoryReader.Read(root), onProblem, cancellationToken);
+        return WalkFrom(root, DirectoryReader.Read(root), onProblem, excluded ?? s_none, cancellationToken);
     }
 
+    private static readonly HashSet<string> s_none = [];
+
     private static IEnumerable<TreeEntry> WalkFrom(
-        string root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, CancellationToken cancellationToken)
+        string root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, IReadOnlySet<string> excluded, CancellationToken cancellationToken)
     {
         var stack = new Stack<Frame>();
         stack.Push(new Frame(root, [], "", rootEntries));
@@ -55,6 +59,10 @@ public static class TreeWalker
             {
                 rel = frame.RelativePath.Length == 0 ? name : frame.RelativePath + "/" + name;
                 full = Path.Join(frame.FullPath, name);
+            }
+            if (full is not null && excluded.Count > 0 && excluded.Contains(full))
+            {
+                continue;
             }
             var entry = new TreeEntry(relBytes, rel, full, raw.Status, raw.LinkTarget);
             yield return entry;

@@ -27,6 +27,7 @@ public sealed class ZipArchiver : IArchiver
     private readonly ZipArchiverOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly HashSet<string> _excluded;
 
     /// <summary>Creates an archiver that writes below <paramref name="archiveRoot"/> (created on first use, mode 0700).</summary>
     public ZipArchiver(string archiveRoot, ZipArchiverOptions? options = null, TimeProvider? time = null, ILogger<ZipArchiver>? logger = null)
@@ -36,6 +37,7 @@ public sealed class ZipArchiver : IArchiver
         _options = (options ?? new ZipArchiverOptions()).Validate();
         _time = time ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _excluded = [.. _options.ExcludedPaths, _archiveRoot];
     }
 
     /// <summary>The folder that holds every snapshot of <paramref name="sourceRoot"/>: its name plus 8 hex digits of a hash of its path.</summary>
@@ -104,7 +106,7 @@ public sealed class ZipArchiver : IArchiver
         });
         var writer = new ZipWriter(archive.SafeFileHandle, central);
         var tree = new ZipTreeWriter(_options, writer);
-        await tree.WriteAsync(sourceRoot, cancellationToken);
+        await tree.WriteAsync(sourceRoot, _excluded, cancellationToken);
         var problems = tree.Problems;
         var info = new SnapshotInfo
         {

@@ -24,6 +24,9 @@ public sealed record ZipArchiverOptions
     /// </summary>
     public int BlocksInFlight { get; init; } = Math.Max(8, Environment.ProcessorCount * 4);
 
+    /// <summary>Absolute paths never archived (the archive folder and the catalog, when a watched tree contains them). The archive root itself is always left out.</summary>
+    public IReadOnlySet<string> ExcludedPaths { get; init; } = new HashSet<string>();
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range.</summary>
     public ZipArchiverOptions Validate()
     {

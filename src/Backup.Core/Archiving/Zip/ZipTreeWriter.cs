@@ -38,10 +38,10 @@ internal sealed class ZipTreeWriter
         }
     }
 
-    public async Task WriteAsync(string root, CancellationToken cancellationToken)
+    public async Task WriteAsync(string root, IReadOnlySet<string> excluded, CancellationToken cancellationToken)
     {
-        // Walk the root once up front so that a missing root fails here, before any thread starts.
-        var walk = TreeWalker.Walk(root, AddProblem, cancellationToken);
+        // Walk opens the root eagerly, so that a missing root fails here, before any thread starts.
+        var walk = TreeWalker.Walk(root, AddProblem, cancellationToken, excluded);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var entries = Channel.CreateBounded<PendingEntry>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         var work = Channel.CreateUnbounded<BlockJob>(new UnboundedChannelOptions { SingleWriter = true });

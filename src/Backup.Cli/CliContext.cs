@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// What every command shares: where output goes (the seam that tests capture), the environment and the clock. The catalog and archive paths are resolved here, once, from options, environment and defaults.
+/// </summary>
+internal sealed class CliContext(TextWriter output, TextWriter error, Func<string, string?> environment, TimeProvider time)
+{
+    public TextWriter Output { get; } = output;
+    public TextWriter Error { get; } = error;
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>
+    /// Loggers for the engine. Only the daemon logs (to stderr, with timestamps); one-shot commands print their own
+    /// output, and log only with BACKUP_LOG=debug.
+    /// </summary>
+    public ILoggerFactory CreateLoggers(bool daemon)
+    {
+        var debug = environment("BACKUP_LOG") == "debug";
+        if (!daemon && !debug)
+        {
+            return NullLoggerFactory.Instance;
+        }
+        return LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information)
+            .AddFilter("Backup.Core.Archiving", debug ? LogLevel.Debug : LogLevel.Warning)
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+            })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+    }
+
+    /// <summary>--db, else $BACKUP_DB, else $XDG_DATA_HOME/backup/catalog.db, else ~/.local/share/backup/catalog.db.</summary>
+    public string CatalogPath(string? option)
+    {
+        var chosen = NonEmpty(option) ?? NonEmpty(environment("BACKUP_DB"));
+        if (chosen is not null)
+        {
+            return FullPath(chosen);
+        }
+        var data = NonEmpty(environment("XDG_DATA_HOME")) ?? Path.Join(Home(), ".local", "share");
+        return FullPath(Path.Join(data, "backup", "catalog.db"));
+    }
+
+    /// <summary>--archive, else $BACKUP_ARCHIVE, else archive/ beside the catalog.</summary>
+    public string ArchivePath(string? option, string catalogPath)
+    {
+        var chosen = NonEmpty(option) ?? NonEmpty(environment("BACKUP_ARCHIVE"));
+        return chosen is not null ? FullPath(chosen) : Path.Join(Path.GetDirectoryName(catalogPath), "archive");
+    }
+
+    /// <summary>An absolute, normalised path: '~' expanded, relative paths resolved, trailing slashes dropped.</summary>
+    public string FullPath(string path)
+    {
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            path = Home() + path[1..];
+        }
+        var full = Path.GetFullPath(path);
+        return full.Length > 1 ? Path.TrimEndingDirectorySeparator(full) : full;
+    }
+
+    private string Home() => NonEmpty(environment("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

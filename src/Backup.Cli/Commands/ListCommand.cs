@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text.Json;
+using Backup.Core.Catalog;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup list</c>: the watched directories with their last backup and number of snapshots.</summary>
+internal static class ListCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var json = GlobalOptions.Json();
+        var command = new Command("list", "List watched directories") { json };
+        command.SetAction(parse =>
+        {
+            using var catalog = CatalogStore.Open(context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
+            var paths = catalog.GetWatchedPaths();
+            if (parse.GetValue(json))
+            {
+                WriteJson(context.Output, paths);
+                return ExitCodes.Ok;
+            }
+            foreach (var p in paths)
+            {
+                var last = p.LastBackup is { } t ? $"last backup {Formatting.Time(t)}" : "never backed up";
+                context.Output.WriteLine($"= {Formatting.Path(p.Path)}  ({last}, {p.SnapshotCount} snapshot{(p.SnapshotCount == 1 ? "" : "s")})");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void WriteJson(TextWriter output, IReadOnlyList<WatchedPath> paths)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartArray();
+            foreach (var p in paths)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path", p.Path);
+                writer.WriteString("added", p.AddedAt);
+                if (p.LastBackup is { } last)
+                {
+                    writer.WriteString("last_backup", last);
+                }
+                else
+                {
+                    writer.WriteNull("last_backup");
+                }
+                writer.WriteNumber("snapshots", p.SnapshotCount);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Backup.Core.Catalog;
+using Backup.Core.Monitoring;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup run</c>: one check of every watched directory, archiving those that changed (the seed's Monitor.Now()).</summary>
+internal static class RunCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var archive = GlobalOptions.Archive();
+        var command = new Command("run", "Check every watched directory once and archive those that changed") { archive };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
+            using var catalog = CatalogStore.Open(db);
+            if (catalog.GetWatchedPaths().Count == 0)
+            {
+                context.Error.WriteLine("backup: no directories are watched; add one with: backup add PATH");
+                return ExitCodes.Ok;
+            }
+            using var loggers = context.CreateLoggers(daemon: false);
+            var monitor = Composition.CreateMonitor(context, catalog, context.ArchivePath(parse.GetValue(archive), db), loggers);
+            using var work = await Composition.AcquireWorkLockAsync(context, db, "run",
+                holder => context.Error.WriteLine($"backup: waiting for {holder} to finish its check"), cancellationToken);
+            var report = await monitor.CheckAsync(cancellationToken);
+            return Print(context, report);
+        });
+        return command;
+    }
+
+    /// <summary>Prints one line per archived or failed path and a summary; returns the exit code the report calls for.</summary>
+    public static int Print(CliContext context, CheckReport report)
+    {
+        foreach (var outcome in report.Outcomes)
+        {
+            switch (outcome.Status)
+            {
+                case PathStatus.Archived:
+                    var r = outcome.Result!;
+                    context.Output.WriteLine(
+                        $"archived {Formatting.Path(outcome.Path)}: snapshot {outcome.SnapshotId}, {r.Info.Files} files, {Formatting.Bytes(r.Info.Bytes)} -> {Formatting.Path(r.Archive)}");
+                    foreach (var problem in r.Problems)
+                    {
+                        context.Error.WriteLine($"backup: warning: {Formatting.Path(outcome.Path)}/{problem.Path}: {problem.Message}");
+                    }
+                    break;
+                case PathStatus.Failed:
+                    context.Error.WriteLine($"backup: error: {Formatting.Path(outcome.Path)}: {outcome.Error}");
+                    break;
+            }
+        }
+        context.Output.WriteLine($"archived {report.Archived} of {report.Outcomes.Count} directories"
+            + (report.Failed > 0 ? $", {report.Failed} failed" : ""));
+        if (report.Failed > 0)
+        {
+            return ExitCodes.Failure;
+        }
+        if (report.Incomplete)
+        {
+            context.Error.WriteLine("backup: some files could not be read and are missing from their snapshot");
+            return ExitCodes.Incomplete;
+        }
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Text.Json;
+using Backup.Core.Archiving.Zip;
+using Backup.Core.Catalog;
+
+namespace Backup.Cli.Commands;
+
+/// <summary>
+/// <c>backup snapshots [PATH]</c>: the snapshots, newest last. Archives in the archive folder that the catalog does not
+/// know (a lost or new catalog) are indexed first, from the metadata inside each zip.
+/// </summary>
+internal static class SnapshotsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only the snapshots of this directory" };
+        var archive = GlobalOptions.Archive();
+        var json = GlobalOptions.Json();
+        var command = new Command("snapshots", "List snapshots, newest last") { path, archive, json };
+        command.SetAction(parse =>
+        {
+            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
+            var explicitArchive = parse.GetValue(archive);
+            var archiveRoot = context.ArchivePath(explicitArchive, db);
+            using var catalog = CatalogStore.Open(db);
+            Index(context, catalog, archiveRoot);
+            var source = parse.GetValue(path) is { } p ? context.FullPath(p) : null;
+            var snapshots = catalog.ListSnapshots(source);
+            if (explicitArchive is not null)
+            {
+                var prefix = archiveRoot.TrimEnd('/') + "/";
+                snapshots = [.. snapshots.Where(s => s.Archive.StartsWith(prefix, StringComparison.Ordinal))];
+            }
+            if (parse.GetValue(json))
+            {
+                WriteJson(context.Output, snapshots);
+            }
+            else
+            {
+                WriteTable(context.Output, snapshots);
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void Index(CliContext context, CatalogStore catalog, string archiveRoot)
+    {
+        var known = catalog.ListSnapshots(null).Select(s => s.Archive).ToHashSet(StringComparer.Ordinal);
+        foreach (var found in ZipArchiveFolder.Scan(archiveRoot, known))
+        {
+            if (found.Info is null)
+            {
+                context.Error.WriteLine($"backup: warning: skipping {Formatting.Path(found.Archive)}: {found.Error}");
+                continue;
+            }
+            catalog.ImportSnapshot(found.Archive, found.Info);
+        }
+    }
+
+    private static void WriteTable(TextWriter output, IReadOnlyList<SnapshotRecord> snapshots)
+    {
+        output.WriteLine($"{"ID",6}  {"TIME",-19}  {"FILES",8}  {"SIZE",10}  PATH -> ARCHIVE");
+        foreach (var s in snapshots)
+        {
+            var mark = s.Complete ? "" : "  (incomplete)";
+            output.WriteLine($"{s.Id,6}  {Formatting.Time(s.Time),-19}  {s.Files,8}  {Formatting.Bytes(s.Bytes),10}  {Formatting.Path(s.Path)} -> {Formatting.Path(s.Archive)}{mark}");
+        }
+    }
+
+    private static void WriteJson(TextWriter output, IReadOnlyList<SnapshotRecord> snapshots)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartArray();
+            foreach (var s in snapshots)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("id", s.Id);
+                writer.WriteString("path", s.Path);
+                writer.WriteString("time", s.Time);
+                writer.WriteNumber("files", s.Files);
+                writer.WriteNumber("bytes", s.Bytes);
+                writer.WriteString("archive", s.Archive);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Backup.Cli;
+using Backup.Cli.Commands;
+using Backup.Core;
+using Microsoft.Data.Sqlite;
+
+// The one place where the command line is composed and where failures become exit codes.
+using var cancel = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);
+var root = new RootCommand("backup: watch directories and keep a zip snapshot of each change")
+{
+    GlobalOptions.Db,
+};
+root.Subcommands.Add(AddCommand.Create(context));
+root.Subcommands.Add(ListCommand.Create(context));
+root.Subcommands.Add(RemoveCommand.Create(context));
+root.Subcommands.Add(RunCommand.Create(context));
+root.Subcommands.Add(DaemonCommand.Create(context));
+root.Subcommands.Add(SnapshotsCommand.Create(context));
+root.Subcommands.Add(RestoreCommand.Create(context));
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine($"backup: {error.Message}");
+    }
+    Console.Error.WriteLine("Try 'backup --help' for more information.");
+    return ExitCodes.Usage;
+}
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancel.Token);
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("backup: interrupted; nothing partial was left behind");
+    return ExitCodes.Interrupted;
+}
+catch (BackupException e)
+{
+    Console.Error.WriteLine($"backup: {e.Message}");
+    return e.ExitCode;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or SqliteException)
+{
+    Console.Error.WriteLine($"backup: {e.Message}");
+    return ExitCodes.Failure;
+}
+
+void Stop(PosixSignalContext signal)
+{
+    signal.Cancel = true; // do not kill the process: let cancellation remove partial files and exit cleanly
+    cancel.Cancel();
+}

@@ -1,0 +1,271 @@
+using System.Globalization;
+using Backup.Core.Archiving;
+using Backup.Core.Monitoring;
+using Microsoft.Data.Sqlite;
+
+namespace Backup.Core.Catalog;
+
+/// <summary>
+/// The SQLite catalog: watched paths and an index of snapshots. It is an index, not the truth: the archive folder can
+/// rebuild the snapshot rows (<see cref="ImportSnapshot"/>). WAL journal, <c>synchronous=FULL</c> (a finished snapshot's
+/// row must survive a power loss), every change in one transaction. Not thread-safe: one instance per thread.
+/// </summary>
+public sealed class CatalogStore : IWatchList, IDisposable
+{
+    private static ReadOnlySpan<byte> SqliteHeader => "SQLite format 3\0"u8;
+
+    private readonly SqliteConnection _connection;
+
+    private CatalogStore(string path, SqliteConnection connection)
+    {
+        Path = path;
+        _connection = connection;
+    }
+
+    /// <summary>The catalog file.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Opens the catalog at <paramref name="path"/>, creating it (and its folder, mode 0700; the file 0600) if absent and
+    /// applying pending migrations. Throws <see cref="BackupException"/> for a file that is not SQLite or whose schema is
+    /// newer than this build.
+    /// </summary>
+    public static CatalogStore Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        path = System.IO.Path.GetFullPath(path);
+        CreateIfAbsent(path);
+        CheckHeader(path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+            Migrate(connection, path);
+            return new CatalogStore(path, connection);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 26 /* SQLITE_NOTADB */ or 11 /* SQLITE_CORRUPT */)
+        {
+            connection.Dispose();
+            throw new BackupException($"catalog is not a valid SQLite database: {path}", e);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void CreateIfAbsent(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+        var folder = System.IO.Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            using var _ = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first; it is a catalog like any other.
+        }
+    }
+
+    private static void CheckHeader(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new BackupException($"catalog path is a directory: {path}");
+        }
+        Span<byte> header = stackalloc byte[16];
+        int n;
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            n = RandomAccess.Read(file, header, 0);
+        }
+        if (n > 0 && (n < header.Length || !header.SequenceEqual(SqliteHeader)))
+        {
+            throw new BackupException($"not a catalog (the file is not an SQLite database): {path}");
+        }
+    }
+
+    private static void Migrate(SqliteConnection connection, string path)
+    {
+        using var transaction = connection.BeginTransaction();
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version", transaction), CultureInfo.InvariantCulture);
+        if (version > CatalogMigrations.Latest)
+        {
+            throw new BackupException(
+                $"catalog {path} has schema version {version}, newer than this build knows ({CatalogMigrations.Latest}); use a newer backup");
+        }
+        for (var v = version; v < CatalogMigrations.Latest; v++)
+        {
+            Execute(connection, CatalogMigrations.All[v], transaction);
+            Execute(connection, $"PRAGMA user_version = {v + 1}", transaction);
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>Adds a watched path. Returns false when it was already watched.</summary>
+    public bool AddPath(string path, DateTimeOffset now)
+    {
+        using var command = Command("INSERT INTO watched_paths (path, added_at) VALUES ($path, $now) ON CONFLICT (path) DO NOTHING");
+        command.Parameters.AddWithValue("$path", path);
+        command.Parameters.AddWithValue("$now", Format(now));
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    /// <summary>Stops watching a path; its snapshots and archives stay. Returns false when it was not watched.</summary>
+    public bool RemovePath(string path)
+    {
+        using var command = Command("DELETE FROM watched_paths WHERE path = $path");
+        command.Parameters.AddWithValue("$path", path);
+        return command.ExecuteNonQuery() == 1;
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<WatchedPath> GetWatchedPaths()
+    {
+        using var command = Command("""
+            SELECT w.path, w.added_at, w.last_hash, MAX(s.time), COUNT(s.id)
+            FROM watched_paths w LEFT JOIN snapshots s ON s.path = w.path
+            GROUP BY w.id ORDER BY w.path
+            """);
+        using var reader = command.ExecuteReader();
+        var paths = new List<WatchedPath>();
+        while (reader.Read())
+        {
+            paths.Add(new WatchedPath(
+                reader.GetString(0),
+                Parse(reader.GetString(1)),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : Parse(reader.GetString(3)),
+                reader.GetInt64(4)));
+        }
+        return paths;
+    }
+
+    /// <inheritdoc/>
+    public long RecordSnapshot(string path, ArchiveResult result, DateTimeOffset checkedAt)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        using var transaction = _connection.BeginTransaction();
+        var id = InsertSnapshot(result.Archive, result.Info, transaction);
+        using var update = Command("UPDATE watched_paths SET last_hash = $hash, checked_at = $now WHERE path = $path", transaction);
+        update.Parameters.AddWithValue("$hash", result.Info.Hash);
+        update.Parameters.AddWithValue("$now", Format(checkedAt));
+        update.Parameters.AddWithValue("$path", path);
+        update.ExecuteNonQuery();
+        transaction.Commit();
+        return id;
+    }
+
+    /// <summary>
+    /// Adds a row for an archive found in the archive folder that the catalog does not know (a lost or new catalog).
+    /// Returns the new id, or null when the archive is already indexed.
+    /// </summary>
+    public long? ImportSnapshot(string archive, SnapshotInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        using var transaction = _connection.BeginTransaction();
+        using var exists = Command("SELECT 1 FROM snapshots WHERE archive = $archive", transaction);
+        exists.Parameters.AddWithValue("$archive", archive);
+        if (exists.ExecuteScalar() is not null)
+        {
+            return null;
+        }
+        var id = InsertSnapshot(archive, info, transaction);
+        transaction.Commit();
+        return id;
+    }
+
+    /// <summary>Snapshots, oldest first; only those of <paramref name="path"/> when given.</summary>
+    public IReadOnlyList<SnapshotRecord> ListSnapshots(string? path)
+    {
+        using var command = Command(path is null
+            ? "SELECT id, path, time, files, bytes, archive, hash, complete FROM snapshots ORDER BY time, id"
+            : "SELECT id, path, time, files, bytes, archive, hash, complete FROM snapshots WHERE path = $path ORDER BY time, id");
+        if (path is not null)
+        {
+            command.Parameters.AddWithValue("$path", path);
+        }
+        return ReadSnapshots(command);
+    }
+
+    /// <summary>The snapshot with <paramref name="id"/>, or null.</summary>
+    public SnapshotRecord? FindSnapshot(long id)
+    {
+        using var command = Command("SELECT id, path, time, files, bytes, archive, hash, complete FROM snapshots WHERE id = $id");
+        command.Parameters.AddWithValue("$id", id);
+        return ReadSnapshots(command).FirstOrDefault();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _connection.Dispose();
+
+    private long InsertSnapshot(string archive, SnapshotInfo info, SqliteTransaction transaction)
+    {
+        using var insert = Command("""
+            INSERT INTO snapshots (path, time, files, bytes, archive, hash, complete)
+            VALUES ($path, $time, $files, $bytes, $archive, $hash, $complete) RETURNING id
+            """, transaction);
+        insert.Parameters.AddWithValue("$path", info.SourcePath);
+        insert.Parameters.AddWithValue("$time", Format(info.Time));
+        insert.Parameters.AddWithValue("$files", info.Files);
+        insert.Parameters.AddWithValue("$bytes", info.Bytes);
+        insert.Parameters.AddWithValue("$archive", archive);
+        insert.Parameters.AddWithValue("$hash", info.Hash);
+        insert.Parameters.AddWithValue("$complete", info.Complete ? 1 : 0);
+        return (long)insert.ExecuteScalar()!;
+    }
+
+    private static List<SnapshotRecord> ReadSnapshots(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var list = new List<SnapshotRecord>();
+        while (reader.Read())
+        {
+            list.Add(new SnapshotRecord(
+                reader.GetInt64(0), reader.GetString(1), Parse(reader.GetString(2)), reader.GetInt64(3), reader.GetInt64(4),
+                reader.GetString(5), reader.GetString(6), reader.GetInt64(7) != 0));
+        }
+        return list;
+    }
+
+    private SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction transaction)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command.ExecuteScalar();
+    }
+
+    // Times are stored as ISO 8601 in UTC with a fixed width, so that text order is time order.
+    private static string Format(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+}

@@ -1,0 +1,87 @@
+using Backup.Core.Archiving;
+using Backup.Core.Changes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Backup.Core.Monitoring;
+
+/// <summary>
+/// One check, the seed's <c>Monitor.Now()</c> done right: for each watched path, compute its dirhash, and when it differs
+/// from the last recorded one, archive the path and record the snapshot with the new hash. A path that fails is
+/// reported and the others still run; its hash is not updated, so the next check retries it.
+/// </summary>
+public sealed class ChangeMonitor
+{
+    private readonly IWatchList _watchList;
+    private readonly IArchiver _archiver;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IReadOnlySet<string> _excluded;
+
+    /// <summary>
+    /// Creates a monitor over <paramref name="watchList"/> that archives with <paramref name="archiver"/>.
+    /// <paramref name="excludedPaths"/> are left out of every hash: the archive folder and the catalog, whose own changes
+    /// must not make a watched tree that contains them look changed forever.
+    /// </summary>
+    public ChangeMonitor(IWatchList watchList, IArchiver archiver, IReadOnlySet<string>? excludedPaths = null, TimeProvider? time = null, ILogger<ChangeMonitor>? logger = null)
+    {
+        _excluded = excludedPaths ?? new HashSet<string>();
+        ArgumentNullException.ThrowIfNull(watchList);
+        ArgumentNullException.ThrowIfNull(archiver);
+        _watchList = watchList;
+        _archiver = archiver;
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>Checks every watched path once. Throws only <see cref="OperationCanceledException"/>; every other failure is in the report.</summary>
+    public async Task<CheckReport> CheckAsync(CancellationToken cancellationToken)
+    {
+        var outcomes = new List<PathOutcome>();
+        foreach (var watched in _watchList.GetWatchedPaths())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            outcomes.Add(await CheckPathAsync(watched.Path, watched.LastHash, cancellationToken));
+        }
+        return new CheckReport(outcomes);
+    }
+
+    private async Task<PathOutcome> CheckPathAsync(string path, string? lastHash, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Problems met while hashing are met again, and reported, by the archiver's own walk.
+            var hash = await Task.Run(() => DirHash.Compute(path, _ => { }, cancellationToken, _excluded), cancellationToken);
+            if (hash == lastHash)
+            {
+                _logger.LogDebug("{Path}: unchanged", path);
+                return new PathOutcome(path, PathStatus.Unchanged);
+            }
+            var result = await _archiver.ArchiveAsync(path, hash, cancellationToken);
+            var id = _watchList.RecordSnapshot(path, result, _time.GetUtcNow());
+            foreach (var problem in result.Problems)
+            {
+                _logger.LogWarning("{Path}: could not back up {Entry}: {Reason}", path, problem.Path, problem.Message);
+            }
+            _logger.LogInformation("{Path}: archived {Files} files, {Bytes} bytes to {Archive}", path, result.Info.Files, result.Info.Bytes, result.Archive);
+            return new PathOutcome(path, PathStatus.Archived, result, id);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            var message = Describe(e);
+            _logger.LogError("{Path}: {Message}", path, message);
+            _logger.LogDebug(e, "{Path}: details", path);
+            return new PathOutcome(path, PathStatus.Failed, Error: message);
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        DirectoryNotFoundException or FileNotFoundException or UnauthorizedAccessException or IOException or BackupException or InvalidDataException => e.Message,
+        _ => $"unexpected error: {e.GetType().Name}: {e.Message}",
+    };
+}
