@@ -104,7 +104,7 @@ public sealed class ZipArchiver : IArchiver
             Options = FileOptions.DeleteOnClose,
             UnixCreateMode = PrivateFile,
         });
-        var writer = new ZipWriter(archive.SafeFileHandle, central);
+        using var writer = new ZipWriter(archive.SafeFileHandle, central);
         var tree = new ZipTreeWriter(_options, writer);
         await tree.WriteAsync(sourceRoot, _excluded, cancellationToken);
         var problems = tree.Problems;

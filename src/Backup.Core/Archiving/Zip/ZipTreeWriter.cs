@@ -208,9 +208,11 @@ internal sealed class ZipTreeWriter
         {
             case FileType.Directory:
                 _writer.AddStored([.. name, (byte)'/'], metadata, []);
+                _writer.Commit();
                 return;
             case FileType.Symlink:
                 _writer.AddStored(name, metadata, entry.LinkTarget);
+                _writer.Commit();
                 return;
         }
         using var handle = pending.Handle!;
@@ -341,6 +343,7 @@ internal sealed class ZipTreeWriter
         {
             return "changed while being read";
         }
+        _writer.Commit();
         Files++;
         Bytes += read;
         return null;

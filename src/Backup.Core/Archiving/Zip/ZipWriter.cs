@@ -7,16 +7,19 @@ namespace Backup.Core.Archiving.Zip;
 /// <summary>
 /// Writes the structure of a zip file: local headers, data, the central directory (spilled to a side file as entries
 /// are committed, so memory does not grow with the number of entries), Zip64 records where needed, and the comment.
-/// Entries are committed one at a time; an entry in progress can be rolled back. Not thread-safe. Owns neither handle.
+/// An entry counts only once <see cref="Commit"/> is called; until then <see cref="Rollback"/> drops it, data and
+/// central record alike. Not thread-safe. Owns neither handle.
 /// </summary>
-internal sealed class ZipWriter
+internal sealed class ZipWriter : IDisposable
 {
     private static readonly byte[] s_deflateEnd = [0x03, 0x00];
 
     private readonly ZipOutput _output;
     private readonly Stream _central;
+    private readonly MemoryStream _uncommitted = new();
     private readonly byte[] _header = new byte[ZipFormat.CentralHeaderSize + 64];
     private long _entryCount;
+    private int _uncommittedCount;
     private Pending? _pending;
 
     public ZipWriter(SafeFileHandle archive, Stream centralDirectorySpill)
@@ -26,6 +29,20 @@ internal sealed class ZipWriter
     }
 
     public long EntryCount => _entryCount;
+
+    /// <summary>Keeps the entries written since the last commit or rollback.</summary>
+    public void Commit()
+    {
+        if (_pending is not null)
+        {
+            throw new InvalidOperationException("an entry is still in progress");
+        }
+        _uncommitted.Position = 0;
+        _uncommitted.CopyTo(_central);
+        _uncommitted.SetLength(0);
+        _entryCount += _uncommittedCount;
+        _uncommittedCount = 0;
+    }
 
     /// <summary>Adds a complete stored entry: a directory (name ending in '/', no data), a symlink (data is the target) or a small file.</summary>
     public void AddStored(ReadOnlySpan<byte> name, ZipEntryMetadata metadata, ReadOnlySpan<byte> data)
@@ -114,6 +131,8 @@ internal sealed class ZipWriter
     public void Rollback(long position)
     {
         _pending = null;
+        _uncommitted.SetLength(0);
+        _uncommittedCount = 0;
         _output.Truncate(position);
     }
 
@@ -124,6 +143,7 @@ internal sealed class ZipWriter
         {
             throw new ArgumentException("zip comment longer than 65535 bytes", nameof(comment));
         }
+        Commit();
         var cdOffset = _output.Position;
         _central.Flush();
         _central.Position = 0;
@@ -223,8 +243,8 @@ internal sealed class ZipWriter
         }
         BinaryPrimitives.WriteUInt32LittleEndian(h[38..], external);
         BinaryPrimitives.WriteUInt32LittleEndian(h[42..], big ? ZipFormat.Max32 : (uint)offset);
-        _central.Write(h[..ZipFormat.CentralHeaderSize]);
-        _central.Write(name);
+        _uncommitted.Write(h[..ZipFormat.CentralHeaderSize]);
+        _uncommitted.Write(name);
         var e = h[..extraLength];
         e.Clear();
         WriteUnixTime(e, metadata.MtimeNs);
@@ -240,9 +260,12 @@ internal sealed class ZipWriter
             BinaryPrimitives.WriteInt64LittleEndian(e[34..], compressed);
             BinaryPrimitives.WriteInt64LittleEndian(e[42..], offset);
         }
-        _central.Write(e);
-        _entryCount++;
+        _uncommitted.Write(e);
+        _uncommittedCount++;
     }
+
+    /// <inheritdoc/>
+    public void Dispose() => _uncommitted.Dispose();
 
     private static void WriteUnixTime(Span<byte> e, long mtimeNs)
     {

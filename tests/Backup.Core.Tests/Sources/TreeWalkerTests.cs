@@ -1,0 +1,75 @@
+using System.Text;
+using Backup.Core.Posix;
+using Backup.Core.Sources;
+using Backup.Testing;
+
+namespace Backup.Core.Tests.Sources;
+
+public class TreeWalkerTests
+{
+    [Fact]
+    public void Walk_Tree_YieldsEntriesDepthFirstSortedByNameBytes()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Path).File("b.txt", "b").File("a/z.txt", "z").File("a/c.txt", "c").Dir("C").Link("l", "a");
+
+        var paths = TreeWalker.Walk(temp.Path, p => Assert.Fail(p.ToString()), CancellationToken.None).Select(e => e.RelativePath).ToList();
+
+        Assert.Equal(["C", "a", "a/c.txt", "a/z.txt", "b.txt", "l"], paths);
+    }
+
+    [Fact]
+    public void Walk_SymlinkToDirectory_IsYieldedAsLinkAndNotFollowed()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Path).File("real/f", "x").Link("loop", ".").Link("dangling", "nowhere");
+
+        var entries = TreeWalker.Walk(temp.Path, _ => { }, CancellationToken.None).ToList();
+
+        var loop = Assert.Single(entries, e => e.RelativePath == "loop");
+        Assert.Equal(FileType.Symlink, loop.Type);
+        Assert.Equal("."u8.ToArray(), loop.LinkTarget);
+        Assert.Equal(FileType.Symlink, Assert.Single(entries, e => e.RelativePath == "dangling").Type);
+        Assert.DoesNotContain(entries, e => e.RelativePath!.StartsWith("loop/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Walk_NameNotValidUtf8_YieldsRawBytesWithoutDecodedPath()
+    {
+        using var temp = new TempDirectory();
+        var bad = Encoding.UTF8.GetBytes(temp.Path + "/bad").Concat(new byte[] { 0xFF }).ToArray();
+        Shell.Run("python3", "-c", "import sys,os; open(os.fsencode(sys.argv[1]) + b'/bad\\xff', 'wb').close()", temp.Path);
+
+        var entry = Assert.Single(TreeWalker.Walk(temp.Path, _ => { }, CancellationToken.None));
+
+        Assert.Null(entry.RelativePath);
+        Assert.Equal(new byte[] { (byte)'b', (byte)'a', (byte)'d', 0xFF }, entry.RelativePathBytes);
+        Assert.Equal(@"bad\xff", entry.DisplayPath);
+        Assert.NotNull(bad);
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("file")]
+    public void Walk_RootMissingOrNotDirectory_Throws(string name)
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Path).File("file", "x");
+
+        var e = Assert.Throws<DirectoryNotFoundException>(() => TreeWalker.Walk(temp.Join(name), _ => { }, CancellationToken.None));
+
+        Assert.Contains(temp.Join(name), e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Walk_ExcludedPath_IsLeftOutWithItsContent()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Path).File("keep/a", "a").File("archive/x.zip", "z");
+
+        var paths = TreeWalker.Walk(temp.Path, _ => { }, CancellationToken.None, new HashSet<string> { temp.Join("archive") })
+            .Select(e => e.RelativePath).ToList();
+
+        Assert.Equal(["keep", "keep/a"], paths);
+    }
+}
