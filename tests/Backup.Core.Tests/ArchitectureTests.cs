@@ -42,6 +42,19 @@ public class ArchitectureTests
         Assert.Empty(mismatched);
     }
 
+    [Theory]
+    [InlineData("Chunking")]
+    public void Leaves_ReferenceNothingElseInCore(string leaf)
+    {
+        var folder = Path.Join(RepositoryRoot(), "src", "Backup.Core", leaf);
+        var offenders = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(f => File.ReadLines(f).Any(line => line.StartsWith("using Backup.", StringComparison.Ordinal)))
+            .ToList();
+
+        Assert.True(Directory.Exists(folder), folder);
+        Assert.Empty(offenders);
+    }
+
     internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

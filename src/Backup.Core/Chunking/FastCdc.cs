@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Backup.Core.Chunking;
+
+/// <summary>
+/// FastCDC content-defined chunking with normalised chunking (level 2) over a keyed gear table, version 1 of
+/// docs/repository.md. The boundaries depend only on the content, the key and the parameters; they are pinned by golden
+/// vectors because any change would stop deduplication against existing snapshots. Thread-safe: immutable after construction.
+/// </summary>
+public sealed class FastCdc
+{
+    /// <summary>The chunker version this class implements; stored in a repository's config.</summary>
+    public const int Version = 1;
+
+    private const int NormalizationLevel = 2;
+
+    private readonly ulong[] _gear = new ulong[256];
+    private readonly ulong _maskSmall;
+    private readonly ulong _maskLarge;
+
+    /// <summary>Creates a chunker whose gear table is derived from <paramref name="key"/> (any length; 32 bytes in a repository).</summary>
+    public FastCdc(ReadOnlySpan<byte> key, ChunkerParameters? parameters = null)
+    {
+        Parameters = (parameters ?? new ChunkerParameters()).Validate();
+        Span<byte> message = stackalloc byte[5];
+        "gear"u8.CopyTo(message);
+        Span<byte> mac = stackalloc byte[32];
+        for (var i = 0; i < 256; i++)
+        {
+            message[4] = (byte)i;
+            HMACSHA256.HashData(key, message, mac);
+            _gear[i] = BinaryPrimitives.ReadUInt64LittleEndian(mac);
+        }
+        var bits = int.Log2(Parameters.AverageSize);
+        _maskSmall = TopBits(bits + NormalizationLevel);
+        _maskLarge = TopBits(bits - NormalizationLevel);
+    }
+
+    /// <summary>The size bounds in use.</summary>
+    public ChunkerParameters Parameters { get; }
+
+    /// <summary>
+    /// The length of the chunk that starts at the beginning of <paramref name="data"/>. Give it at least
+    /// <see cref="ChunkerParameters.MaxSize"/> bytes unless the data ends sooner: the answer is then the same as for
+    /// the whole stream.
+    /// </summary>
+    public int NextChunkLength(ReadOnlySpan<byte> data)
+    {
+        var n = data.Length;
+        var p = Parameters;
+        if (n <= p.MinSize)
+        {
+            return n;
+        }
+        if (n > p.MaxSize)
+        {
+            n = p.MaxSize;
+        }
+        var normal = Math.Min(n, p.AverageSize);
+        ulong fingerprint = 0;
+        var i = p.MinSize;
+        for (; i < normal; i++)
+        {
+            fingerprint = (fingerprint << 1) + _gear[data[i]];
+            if ((fingerprint & _maskSmall) == 0)
+            {
+                return i + 1;
+            }
+        }
+        for (; i < n; i++)
+        {
+            fingerprint = (fingerprint << 1) + _gear[data[i]];
+            if ((fingerprint & _maskLarge) == 0)
+            {
+                return i + 1;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Cuts a stream into chunks, yielding each chunk's bytes in a buffer that is reused: copy or consume it before
+    /// moving on. Memory: one buffer of twice the maximum chunk size. Does not own <paramref name="stream"/>.
+    /// </summary>
+    public IEnumerable<ReadOnlyMemory<byte>> Split(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var buffer = new byte[Parameters.MaxSize * 2];
+        int start = 0, end = 0;
+        var eof = false;
+        while (true)
+        {
+            if (!eof && end - start < Parameters.MaxSize)
+            {
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+                while (end < buffer.Length)
+                {
+                    var read = stream.Read(buffer, end, buffer.Length - end);
+                    if (read == 0)
+                    {
+                        eof = true;
+                        break;
+                    }
+                    end += read;
+                }
+            }
+            if (start == end)
+            {
+                yield break;
+            }
+            var length = NextChunkLength(buffer.AsSpan(start, end - start));
+            yield return buffer.AsMemory(start, length);
+            start += length;
+        }
+    }
+
+    private static ulong TopBits(int count) => count <= 0 ? 0 : ulong.MaxValue << (64 - count);
+}
