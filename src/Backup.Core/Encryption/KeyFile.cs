@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Konscious.Security.Cryptography;
+
+namespace Backup.Core.Encryption;
+
+/// <summary>
+/// A repository key file (docs/repository.md, "Keys and encryption"): 64 bytes of random master key material wrapped
+/// with AES-256-GCM under a key derived from the password by Argon2id. Immutable.
+/// </summary>
+public sealed record KeyFile
+{
+    /// <summary>KDF id of Argon2id; permanent.</summary>
+    public const string Argon2id = "argon2id";
+
+    /// <summary>Key file format version.</summary>
+    [JsonPropertyName("version")] public int Version { get; init; } = 1;
+
+    /// <summary>The KDF's name.</summary>
+    [JsonPropertyName("kdf")] public string Kdf { get; init; } = Argon2id;
+
+    /// <summary>Argon2 memory in KiB.</summary>
+    [JsonPropertyName("m")] public int MemoryKiB { get; init; }
+
+    /// <summary>Argon2 passes.</summary>
+    [JsonPropertyName("t")] public int Iterations { get; init; }
+
+    /// <summary>Argon2 lanes.</summary>
+    [JsonPropertyName("p")] public int Parallelism { get; init; }
+
+    /// <summary>16 random bytes.</summary>
+    [JsonPropertyName("salt")] public required byte[] Salt { get; init; }
+
+    /// <summary>The sealed master key material.</summary>
+    [JsonPropertyName("wrapped")] public required byte[] Wrapped { get; init; }
+
+    /// <summary>Makes new master key material and a key file that wraps it under <paramref name="password"/>.</summary>
+    public static (KeyFile File, byte[] MasterKey) Create(string password, KdfParameters? kdf = null)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        kdf ??= new KdfParameters();
+        var master = RandomNumberGenerator.GetBytes(64);
+        var salt = RandomNumberGenerator.GetBytes(16);
+        var wrappingKey = Derive(password, salt, kdf.MemoryKiB, kdf.Iterations, kdf.Parallelism);
+        using var cipher = new BlobCipher(wrappingKey);
+        CryptographicOperations.ZeroMemory(wrappingKey);
+        var file = new KeyFile
+        {
+            MemoryKiB = kdf.MemoryKiB,
+            Iterations = kdf.Iterations,
+            Parallelism = kdf.Parallelism,
+            Salt = salt,
+            Wrapped = cipher.Seal(BlobType.Config, master),
+        };
+        return (file, master);
+    }
+
+    /// <summary>The master key material; throws <see cref="WrongPasswordException"/> when the password does not open it.</summary>
+    public byte[] Unlock(string password)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        if (Kdf != Argon2id || Version != 1)
+        {
+            throw new InvalidDataException($"key file uses an unknown KDF or version ({Kdf}, {Version})");
+        }
+        var wrappingKey = Derive(password, Salt, MemoryKiB, Iterations, Parallelism);
+        using var cipher = new BlobCipher(wrappingKey);
+        CryptographicOperations.ZeroMemory(wrappingKey);
+        try
+        {
+            return cipher.Open(BlobType.Config, Wrapped);
+        }
+        catch (InvalidDataException)
+        {
+            throw new WrongPasswordException();
+        }
+    }
+
+    /// <summary>The key file as stored.</summary>
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, KeyFileJson.Default.KeyFile);
+
+    /// <summary>Reads a stored key file; throws <see cref="InvalidDataException"/> when it is not one.</summary>
+    public static KeyFile Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, KeyFileJson.Default.KeyFile) ?? throw new InvalidDataException("empty key file");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException("not a key file", e);
+        }
+    }
+
+    private static byte[] Derive(string password, byte[] salt, int memoryKiB, int iterations, int parallelism)
+    {
+        using var argon2 = new Argon2id(Encoding.UTF8.GetBytes(password))
+        {
+            Salt = salt,
+            MemorySize = memoryKiB,
+            Iterations = iterations,
+            DegreeOfParallelism = parallelism,
+        };
+        return argon2.GetBytes(32);
+    }
+}
+
+/// <summary>Source-generated JSON for <see cref="KeyFile"/>.</summary>
+[JsonSerializable(typeof(KeyFile))]
+internal sealed partial class KeyFileJson : JsonSerializerContext;
