@@ -1,0 +1,23 @@
+namespace Backup.Core.Storage;
+
+/// <summary>
+/// Where repository files live. Files are written once, whole, and never modified: a write is atomic (a reader sees
+/// the whole file or nothing, also after a crash), and only deletion removes one. Implementations are thread-safe.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>Writes <paramref name="data"/> as <paramref name="name"/>, atomically and durably. Writing an existing name replaces it whole.</summary>
+    Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Reads a whole file. Throws <see cref="FileNotFoundException"/> when it does not exist.</summary>
+    Task<byte[]> ReadAsync(BlobKind kind, string name, CancellationToken cancellationToken);
+
+    /// <summary>Reads <paramref name="length"/> bytes at <paramref name="offset"/>; throws <see cref="InvalidDataException"/> when the file is shorter.</summary>
+    Task<byte[]> ReadRangeAsync(BlobKind kind, string name, long offset, int length, CancellationToken cancellationToken);
+
+    /// <summary>Lists the names and sizes of one kind's files (never temporary files).</summary>
+    IAsyncEnumerable<(string Name, long Size)> ListAsync(BlobKind kind, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a file; nothing happens when it does not exist.</summary>
+    Task DeleteAsync(BlobKind kind, string name, CancellationToken cancellationToken);
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Backup.Core.Posix;
+
+namespace Backup.Core.Storage;
+
+/// <summary>
+/// A repository in a local folder. Each write goes to a hidden temporary file in the target folder, is flushed
+/// (<c>fsync</c>), renamed into place and the folder flushed, so a name always holds a whole file. Folders 0700,
+/// files 0600. Thread-safe.
+/// </summary>
+public sealed class LocalBlobStore : IBlobStore
+{
+    private const string TempMarker = ".tmp-";
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Opens the store rooted at <paramref name="root"/> (not created until the first write).</summary>
+    public LocalBlobStore(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The repository folder.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc/>
+    public async Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        var path = PathOf(kind, name);
+        var folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(Root, PrivateDirectory);
+        Directory.CreateDirectory(folder, PrivateDirectory);
+        var temp = Path.Join(folder, "." + Path.GetFileName(path) + TempMarker + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("n")[..8]);
+        try
+        {
+            await using (var file = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                BufferSize = 0,
+                UnixCreateMode = PrivateFile,
+                Options = FileOptions.Asynchronous,
+            }))
+            {
+                await file.WriteAsync(data, cancellationToken);
+                if (file.Length != data.Length)
+                {
+                    throw new IOException($"short write ({file.Length} of {data.Length} bytes): {temp}");
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+            PosixFile.FlushDirectory(folder);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<byte[]> ReadAsync(BlobKind kind, string name, CancellationToken cancellationToken) =>
+        await File.ReadAllBytesAsync(PathOf(kind, name), cancellationToken);
+
+    /// <inheritdoc/>
+    public async Task<byte[]> ReadRangeAsync(BlobKind kind, string name, long offset, int length, CancellationToken cancellationToken)
+    {
+        var path = PathOf(kind, name);
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        var buffer = new byte[length];
+        var done = 0;
+        while (done < length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(done), offset + done, cancellationToken);
+            if (n == 0)
+            {
+                throw new InvalidDataException($"file is shorter than expected ({offset + done} bytes): {path}");
+            }
+            done += n;
+        }
+        return buffer;
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<(string Name, long Size)> ListAsync(BlobKind kind, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask;
+        var folder = FolderOf(kind);
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+        var options = new EnumerationOptions { RecurseSubdirectories = kind == BlobKind.Pack, AttributesToSkip = FileAttributes.ReparsePoint };
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!file.Name.StartsWith('.'))
+            {
+                yield return (file.Name, file.Length);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteAsync(BlobKind kind, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            File.Delete(PathOf(kind, name));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The kind's folder does not exist yet, so neither does the file.
+        }
+        return Task.CompletedTask;
+    }
+
+    private string FolderOf(BlobKind kind) => kind switch
+    {
+        BlobKind.Config => Root,
+        BlobKind.Key => Path.Join(Root, "keys"),
+        BlobKind.Pack => Path.Join(Root, "data"),
+        BlobKind.Index => Path.Join(Root, "index"),
+        BlobKind.Snapshot => Path.Join(Root, "snapshots"),
+        BlobKind.Lock => Path.Join(Root, "locks"),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private string PathOf(BlobKind kind, string name)
+    {
+        if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name.StartsWith('.'))
+        {
+            throw new ArgumentException($"invalid repository file name '{name}'", nameof(name));
+        }
+        return kind == BlobKind.Pack && name.Length >= 2
+            ? Path.Join(FolderOf(kind), name[..2], name)
+            : Path.Join(FolderOf(kind), name);
+    }
+}
