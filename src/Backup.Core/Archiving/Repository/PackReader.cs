@@ -1,0 +1,49 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Backup.Core.Encryption;
+
+namespace Backup.Core.Archiving.Repository;
+
+/// <summary>Reads what <see cref="PackWriter"/> wrote. Thread-safe: no state.</summary>
+public static class PackReader
+{
+    /// <summary>
+    /// Checks a whole pack against its name (SHA-256) and returns its header. Throws <see cref="InvalidDataException"/>
+    /// naming the pack when the bytes do not match the name or the header does not authenticate.
+    /// </summary>
+    public static IReadOnlyList<PackEntry> ReadHeader(string name, ReadOnlySpan<byte> pack, BlobCipher cipher)
+    {
+        ArgumentNullException.ThrowIfNull(cipher);
+        if (Convert.ToHexStringLower(SHA256.HashData(pack)) != name)
+        {
+            throw new InvalidDataException($"pack {name} is damaged: its content does not match its name");
+        }
+        if (pack.Length < 4)
+        {
+            throw new InvalidDataException($"pack {name} is truncated");
+        }
+        var headerLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(pack[^4..]);
+        if (headerLength > pack.Length - 4)
+        {
+            throw new InvalidDataException($"pack {name} has a header length past its start");
+        }
+        var header = cipher.Open(BlobType.PackHeader, pack.Slice(pack.Length - 4 - headerLength, headerLength));
+        if (header.Length % PackEntry.EncodedSize != 0)
+        {
+            throw new InvalidDataException($"pack {name} has a malformed header");
+        }
+        var entries = new PackEntry[header.Length / PackEntry.EncodedSize];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            entries[i] = PackWriter.Decode(header.AsSpan(i * PackEntry.EncodedSize, PackEntry.EncodedSize));
+        }
+        return entries;
+    }
+
+    /// <summary>Opens one sealed blob (as read from the pack at the entry's offset and length).</summary>
+    public static byte[] OpenBlob(PackEntry entry, ReadOnlySpan<byte> sealedBlob, BlobCipher cipher)
+    {
+        ArgumentNullException.ThrowIfNull(cipher);
+        return cipher.Open(entry.Type, sealedBlob);
+    }
+}
