@@ -35,9 +35,13 @@ public sealed class PackWriter : IDisposable
     public bool IsFull => _body.Length >= TargetSize;
 
     /// <summary>Seals and adds a blob; returns its record (offset within this pack).</summary>
-    public PackEntry Add(BlobType type, ChunkId id, CompressionId compression, ReadOnlySpan<byte> stored, int rawLength)
+    public PackEntry Add(BlobType type, ChunkId id, CompressionId compression, ReadOnlySpan<byte> stored, int rawLength) =>
+        AddSealed(type, id, compression, _cipher.Seal(type, stored), rawLength);
+
+    /// <summary>Adds a blob already sealed with this pack's cipher (sealing can then happen on another thread).</summary>
+    public PackEntry AddSealed(BlobType type, ChunkId id, CompressionId compression, byte[] sealedBlob, int rawLength)
     {
-        var sealedBlob = _cipher.Seal(type, stored);
+        ArgumentNullException.ThrowIfNull(sealedBlob);
         var entry = new PackEntry(type, id, checked((uint)_body.Length), (uint)sealedBlob.Length, (uint)rawLength, compression);
         _body.Write(sealedBlob);
         _entries.Add(entry);

@@ -1,0 +1,22 @@
+using System.Text.Json.Serialization;
+
+namespace Backup.Core.Archiving.Repository;
+
+/// <summary>A lock object in <c>locks/</c>.</summary>
+public sealed record LockObject
+{
+    /// <summary>When it was taken or last refreshed.</summary>
+    [JsonPropertyName("time")] public required DateTimeOffset Time { get; init; }
+
+    /// <summary>The holder's machine.</summary>
+    [JsonPropertyName("host")] public required string Host { get; init; }
+
+    /// <summary>The holder's process id.</summary>
+    [JsonPropertyName("pid")] public int Pid { get; init; }
+
+    /// <summary>What the holder does (run, prune, check…).</summary>
+    [JsonPropertyName("operation")] public string Operation { get; init; } = "";
+
+    /// <summary>True for prune: nothing else may run.</summary>
+    [JsonPropertyName("exclusive")] public bool Exclusive { get; init; }
+}

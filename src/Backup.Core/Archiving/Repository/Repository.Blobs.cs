@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Backup.Core.Encryption;
+using Backup.Core.Storage;
+
+namespace Backup.Core.Archiving.Repository;
+
+public sealed partial class Repository
+{
+    private readonly Lock _sync = new();
+    private readonly SemaphoreSlim _packLock = new(1, 1);
+    private readonly HashSet<ChunkId> _pending = [];
+    private readonly List<(string Name, IReadOnlyList<PackEntry> Entries)> _unindexed = [];
+    private PackWriter? _current;
+
+    /// <summary>
+    /// Stores a blob unless a blob with the same id is already stored or pending. Compression and sealing run on the
+    /// calling thread, so callers on several threads use several cores. Returns the id, whether it was new, and the
+    /// sealed bytes it added. The blob is durable only after <see cref="FlushAsync"/>.
+    /// </summary>
+    public async Task<(ChunkId Id, bool New, long StoredBytes)> SaveBlobAsync(BlobType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        var id = IdOf(plaintext.Span);
+        lock (_sync)
+        {
+            if (Index.Contains(id) || !_pending.Add(id))
+            {
+                return (id, false, 0);
+            }
+        }
+        var (compression, stored) = _codecs.Value!.Compress(plaintext.Span);
+        var sealedBlob = Seal(type, stored);
+        await _packLock.WaitAsync(cancellationToken);
+        try
+        {
+            _current ??= new PackWriter(_cipher);
+            _current.AddSealed(type, id, compression, sealedBlob, plaintext.Length);
+            if (_current.IsFull)
+            {
+                await WriteCurrentPackAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _packLock.Release();
+        }
+        return (id, true, sealedBlob.Length);
+    }
+
+    /// <summary>
+    /// Writes the pack in progress and an index file for every pack written since the last flush. After it returns,
+    /// every saved blob is durable and findable by the next process that opens the repository.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _packLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_current is { Entries.Count: > 0 })
+            {
+                await WriteCurrentPackAsync(cancellationToken);
+            }
+            if (_unindexed.Count == 0)
+            {
+                return;
+            }
+            var index = new RepositoryIndex();
+            foreach (var (name, entries) in _unindexed)
+            {
+                index.AddPack(name, entries);
+            }
+            await WriteObjectAsync(BlobKind.Index, BlobType.Index, index.ToJson(), cancellationToken);
+            _unindexed.Clear();
+        }
+        finally
+        {
+            _packLock.Release();
+        }
+    }
+
+    private async Task WriteCurrentPackAsync(CancellationToken cancellationToken)
+    {
+        var pack = _current!;
+        _current = null;
+        using (pack)
+        {
+            var (name, bytes) = pack.Finish();
+            await Store.WriteAsync(BlobKind.Pack, name, bytes, cancellationToken);
+            lock (_sync)
+            {
+                Index.AddPack(name, pack.Entries);
+                foreach (var e in pack.Entries)
+                {
+                    _pending.Remove(e.Id);
+                }
+            }
+            _unindexed.Add((name, [.. pack.Entries]));
+        }
+    }
+
+    /// <summary>
+    /// Reads, authenticates, decompresses and checks one blob. Throws <see cref="InvalidDataException"/> naming the chunk
+    /// and pack when it is missing or damaged.
+    /// </summary>
+    public async Task<byte[]> LoadBlobAsync(ChunkId id, CancellationToken cancellationToken)
+    {
+        (string Pack, PackEntry Entry)? found;
+        lock (_sync)
+        {
+            found = Index.Find(id);
+        }
+        if (found is not { } where)
+        {
+            throw new InvalidDataException($"chunk {id} is not in the index (run 'backup repair index' if packs hold it)");
+        }
+        byte[] plaintext;
+        try
+        {
+            var sealedBlob = await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, (int)where.Entry.Length, cancellationToken);
+            var stored = Open(where.Entry.Type, sealedBlob);
+            plaintext = _codecs.Value!.Decompress(where.Entry.Compression, stored, (int)where.Entry.RawLength);
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InvalidDataException($"chunk {id} in pack {where.Pack} cannot be read: {e.Message}", e);
+        }
+        if (IdOf(plaintext) != id)
+        {
+            throw new InvalidDataException($"chunk {id} in pack {where.Pack} is damaged: its content does not match its id");
+        }
+        return plaintext;
+    }
+
+    /// <summary>Stores a tree; returns its id.</summary>
+    public async Task<ChunkId> SaveTreeAsync(TreeObject tree, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(tree, RepositoryJson.Default.TreeObject);
+        return (await SaveBlobAsync(BlobType.Tree, json, cancellationToken)).Id;
+    }
+
+    /// <summary>Loads a tree.</summary>
+    public async Task<TreeObject> LoadTreeAsync(ChunkId id, CancellationToken cancellationToken)
+    {
+        var json = await LoadBlobAsync(id, cancellationToken);
+        return JsonSerializer.Deserialize(json, RepositoryJson.Default.TreeObject) ?? throw new InvalidDataException($"tree {id} is empty");
+    }
+
+    /// <summary>Seals and writes a whole object file named by the SHA-256 of its stored bytes; returns the name.</summary>
+    private async Task<string> WriteObjectAsync(BlobKind kind, BlobType type, byte[] plaintext, CancellationToken cancellationToken)
+    {
+        var sealedObject = Seal(type, plaintext);
+        var name = Convert.ToHexStringLower(SHA256.HashData(sealedObject));
+        await Store.WriteAsync(kind, name, sealedObject, cancellationToken);
+        return name;
+    }
+
+    /// <summary>Reads an object file, checking that its bytes match its name (a swapped file is detected) and that it authenticates.</summary>
+    private async Task<byte[]> ReadObjectAsync(BlobKind kind, BlobType type, string name, CancellationToken cancellationToken)
+    {
+        var sealedObject = await Store.ReadAsync(kind, name, cancellationToken);
+        if (Convert.ToHexStringLower(SHA256.HashData(sealedObject)) != name)
+        {
+            throw new InvalidDataException($"{kind.ToString().ToLowerInvariant()} file {name} is damaged or was replaced: its content does not match its name");
+        }
+        try
+        {
+            return Open(type, sealedObject);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{kind.ToString().ToLowerInvariant()} file {name}: {e.Message}", e);
+        }
+    }
+
+    private async Task LoadIndexAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))
+        {
+            Index.AddJson(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken));
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Backup.Core.Encryption;
+using Backup.Core.Storage;
+
+namespace Backup.Core.Archiving.Repository;
+
+public sealed partial class Repository
+{
+    /// <summary>Stores a snapshot object; returns its id (the SHA-256 of the stored file).</summary>
+    public Task<string> SaveSnapshotAsync(SnapshotObject snapshot, CancellationToken cancellationToken) =>
+        WriteObjectAsync(BlobKind.Snapshot, BlobType.Snapshot, JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.SnapshotObject), cancellationToken);
+
+    /// <summary>Every snapshot with its id, oldest first. A damaged or swapped snapshot file throws, naming it.</summary>
+    public async Task<IReadOnlyList<(string Id, SnapshotObject Snapshot)>> ListSnapshotsAsync(CancellationToken cancellationToken)
+    {
+        var list = new List<(string, SnapshotObject)>();
+        await foreach (var (name, _) in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
+        {
+            list.Add((name, await LoadSnapshotByNameAsync(name, cancellationToken)));
+        }
+        return [.. list.OrderBy(s => s.Item2.Time).ThenBy(s => s.Item1, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Finds a snapshot by its id or a unique prefix of at least 4 hex digits.</summary>
+    public async Task<(string Id, SnapshotObject Snapshot)> FindSnapshotAsync(string idOrPrefix, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(idOrPrefix);
+        var matches = new List<string>();
+        await foreach (var (name, _) in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
+        {
+            if (idOrPrefix.Length >= 4 && name.StartsWith(idOrPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                matches.Add(name);
+            }
+        }
+        return matches.Count switch
+        {
+            1 => (matches[0], await LoadSnapshotByNameAsync(matches[0], cancellationToken)),
+            0 => throw new BackupException($"no snapshot {idOrPrefix} in the repository"),
+            _ => throw new BackupException($"snapshot id {idOrPrefix} is ambiguous: give more digits"),
+        };
+    }
+
+    /// <summary>Deletes a snapshot object (its data stays until prune).</summary>
+    public Task DeleteSnapshotAsync(string id, CancellationToken cancellationToken) => Store.DeleteAsync(BlobKind.Snapshot, id, cancellationToken);
+
+    private async Task<SnapshotObject> LoadSnapshotByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        var json = await ReadObjectAsync(BlobKind.Snapshot, BlobType.Snapshot, name, cancellationToken);
+        return JsonSerializer.Deserialize(json, RepositoryJson.Default.SnapshotObject) ?? throw new InvalidDataException($"snapshot {name} is empty");
+    }
+}

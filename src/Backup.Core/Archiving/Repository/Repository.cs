@@ -1,0 +1,157 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Backup.Core.Chunking;
+using Backup.Core.Compression;
+using Backup.Core.Encryption;
+using Backup.Core.Storage;
+
+namespace Backup.Core.Archiving.Repository;
+
+/// <summary>
+/// An open, unlocked repository (docs/repository.md): its keys, config and index, and the operations on blobs,
+/// trees and snapshots. Blob saving is thread-safe; see <see cref="SaveBlobAsync"/>.
+/// </summary>
+public sealed partial class Repository : IDisposable
+{
+    private readonly BlobCipher _cipher;
+    private readonly byte[] _idKey;
+    private readonly ThreadLocal<ZstdCodec> _codecs;
+
+    private Repository(IBlobStore store, RepositoryConfig config, byte[] master, RepositoryIndex index)
+    {
+        Store = store;
+        Config = config;
+        _cipher = new BlobCipher(master.AsSpan(0, 32));
+        _idKey = master.AsSpan(32, 32).ToArray();
+        var chunkerKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, _idKey, 32, info: "backup chunker v1"u8.ToArray());
+        Chunker = new FastCdc(chunkerKey, new ChunkerParameters { MinSize = config.MinSize, AverageSize = config.AverageSize, MaxSize = config.MaxSize });
+        Index = index;
+        _codecs = new ThreadLocal<ZstdCodec>(() => new ZstdCodec(config.CompressionLevel), trackAllValues: true);
+    }
+
+    /// <summary>Where the repository's files are.</summary>
+    public IBlobStore Store { get; }
+
+    /// <summary>The repository's config.</summary>
+    public RepositoryConfig Config { get; }
+
+    /// <summary>The keyed chunker of this repository.</summary>
+    public FastCdc Chunker { get; }
+
+    /// <summary>Every chunk stored, as loaded at open and extended by saves.</summary>
+    public RepositoryIndex Index { get; }
+
+    /// <summary>True when <paramref name="path"/> holds a repository (a <c>config</c> file and a <c>keys</c> folder).</summary>
+    public static bool Exists(string path) =>
+        File.Exists(Path.Join(path, "config")) && Directory.Exists(Path.Join(path, "keys"));
+
+    /// <summary>
+    /// Makes <paramref name="path"/> a repository protected by <paramref name="password"/>. Refuses a folder that is not
+    /// empty (a repository already there included).
+    /// </summary>
+    public static async Task InitAsync(string path, string password, KdfParameters? kdf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Exists(path))
+        {
+            throw new BackupException($"a repository already exists at {path}");
+        }
+        if (File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()))
+        {
+            throw new BackupException($"cannot create a repository at {path}: it is not an empty folder");
+        }
+        var store = new LocalBlobStore(path);
+        var (keyFile, master) = KeyFile.Create(password, kdf);
+        var keyBytes = keyFile.ToJson();
+        await store.WriteAsync(BlobKind.Key, Convert.ToHexStringLower(SHA256.HashData(keyBytes)), keyBytes, cancellationToken);
+        var parameters = new ChunkerParameters();
+        var config = new RepositoryConfig
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            MinSize = parameters.MinSize,
+            AverageSize = parameters.AverageSize,
+            MaxSize = parameters.MaxSize,
+        };
+        using var cipher = new BlobCipher(master.AsSpan(0, 32));
+        var sealedConfig = cipher.Seal(BlobType.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig));
+        // The config is written last: a folder counts as a repository only once its key is in place.
+        await store.WriteAsync(BlobKind.Config, "config", sealedConfig, cancellationToken);
+        CryptographicOperations.ZeroMemory(master);
+    }
+
+    /// <summary>
+    /// Opens the repository at <paramref name="path"/> with <paramref name="password"/> and loads its index.
+    /// Throws <see cref="NoRepositoryException"/>, <see cref="WrongPasswordException"/>, or <see cref="InvalidDataException"/>
+    /// for a damaged config or index (the message says which file).
+    /// </summary>
+    public static async Task<Repository> OpenAsync(string path, string password, CancellationToken cancellationToken)
+    {
+        if (!Exists(path))
+        {
+            throw new NoRepositoryException(path);
+        }
+        var store = new LocalBlobStore(path);
+        var master = await UnlockAsync(store, password, cancellationToken);
+        RepositoryConfig config;
+        using (var cipher = new BlobCipher(master.AsSpan(0, 32)))
+        {
+            var sealedConfig = await store.ReadAsync(BlobKind.Config, "config", cancellationToken);
+            config = JsonSerializer.Deserialize(cipher.Open(BlobType.Config, sealedConfig), RepositoryJson.Default.RepositoryConfig)
+                ?? throw new InvalidDataException($"repository config is empty: {path}");
+        }
+        if (config.Version != 1 || config.Chunker != FastCdc.Version)
+        {
+            throw new BackupException($"repository at {path} has format {config.Version}, chunker {config.Chunker}; this build knows 1 and {FastCdc.Version}");
+        }
+        var repository = new Repository(store, config, master, new RepositoryIndex());
+        CryptographicOperations.ZeroMemory(master);
+        await repository.LoadIndexAsync(cancellationToken);
+        return repository;
+    }
+
+    private static async Task<byte[]> UnlockAsync(LocalBlobStore store, string password, CancellationToken cancellationToken)
+    {
+        var tried = 0;
+        await foreach (var (name, _) in store.ListAsync(BlobKind.Key, cancellationToken))
+        {
+            tried++;
+            var keyFile = KeyFile.Parse(await store.ReadAsync(BlobKind.Key, name, cancellationToken));
+            try
+            {
+                return keyFile.Unlock(password);
+            }
+            catch (WrongPasswordException)
+            {
+                // Try the next key: a repository may have several passwords.
+            }
+        }
+        if (tried == 0)
+        {
+            throw new InvalidDataException("repository has no key files");
+        }
+        throw new WrongPasswordException();
+    }
+
+    /// <summary>Seals <paramref name="plaintext"/> of <paramref name="type"/> with the repository's data key.</summary>
+    internal byte[] Seal(BlobType type, ReadOnlySpan<byte> plaintext) => _cipher.Seal(type, plaintext);
+
+    /// <summary>Opens a sealed object of <paramref name="type"/>.</summary>
+    internal byte[] Open(BlobType type, ReadOnlySpan<byte> sealedBlob) => _cipher.Open(type, sealedBlob);
+
+    /// <summary>The keyed id of a chunk's plaintext.</summary>
+    public ChunkId IdOf(ReadOnlySpan<byte> plaintext) => ChunkId.Compute(_idKey, plaintext);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _cipher.Dispose();
+        CryptographicOperations.ZeroMemory(_idKey);
+        foreach (var codec in _codecs.Values)
+        {
+            codec.Dispose();
+        }
+        _codecs.Dispose();
+        _packLock.Dispose();
+        _current?.Dispose();
+    }
+}
