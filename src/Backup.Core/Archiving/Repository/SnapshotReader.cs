@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+using Backup.Core.Posix;
+using Backup.Core.Restore;
+
+namespace Backup.Core.Archiving.Repository;
+
+/// <summary>
+/// Reads a snapshot's trees into restore entries (checking every name: one component, not '.', '..' or empty) and
+/// serves file content chunk by chunk, each chunk authenticated and checked against its id. Thread-safe.
+/// </summary>
+public sealed class SnapshotReader : IRestoreSource
+{
+    private readonly Repository _repository;
+
+    /// <summary>Creates a reader over <paramref name="repository"/>.</summary>
+    public SnapshotReader(Repository repository) => _repository = repository;
+
+    /// <summary>Every entry below <paramref name="root"/>, parents before children, with '/'-joined relative paths.</summary>
+    public async Task<List<RestoreEntry>> ListAsync(ChunkId root, CancellationToken cancellationToken)
+    {
+        var entries = new List<RestoreEntry>();
+        var pending = new Stack<(string Prefix, ChunkId Tree)>();
+        pending.Push(("", root));
+        while (pending.Count > 0)
+        {
+            var (prefix, id) = pending.Pop();
+            var tree = await _repository.LoadTreeAsync(id, cancellationToken);
+            foreach (var node in tree.Nodes)
+            {
+                var path = prefix + CheckedName(node.Name, prefix);
+                var type = node.Type switch { "file" => FileType.File, "dir" => FileType.Directory, "symlink" => FileType.Symlink, _ => FileType.Other };
+                if (type == FileType.Other)
+                {
+                    continue;
+                }
+                entries.Add(new RestoreEntry(path, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, node));
+                if (type == FileType.Directory && node.Subtree is not null)
+                {
+                    pending.Push((path + "/", ChunkId.Parse(node.Subtree)));
+                }
+            }
+        }
+        return entries;
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadContentAsync(RestoreEntry file, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        foreach (var id in ((TreeNode)file.Source).Content ?? [])
+        {
+            yield return await _repository.LoadBlobAsync(ChunkId.Parse(id), cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        return Task.FromResult(((TreeNode)link.Source).Target ?? []);
+    }
+
+    private static string CheckedName(byte[] raw, string prefix)
+    {
+        var shown = prefix + EntryName.Escape(raw);
+        if (raw.Length == 0 || raw.AsSpan().IndexOf((byte)'/') >= 0 || raw.AsSpan().IndexOf((byte)0) >= 0
+            || raw.AsSpan().SequenceEqual("."u8) || raw.AsSpan().SequenceEqual(".."u8))
+        {
+            throw new UnsafeArchiveException(shown, "is not a single file name");
+        }
+        if (!EntryName.TryDecode(raw, out var name))
+        {
+            throw new UnsafeArchiveException(shown, "is not valid UTF-8");
+        }
+        return name;
+    }
+}

@@ -1,0 +1,15 @@
+namespace Backup.Core.Restore;
+
+/// <summary>What <see cref="RestoreExecutor"/> needs of an archive format: the bytes of a file and the target of a link.</summary>
+public interface IRestoreSource
+{
+    /// <summary>
+    /// The content of <paramref name="file"/>, in order, checked against the archive's own checksums (a mismatch throws
+    /// <see cref="InvalidDataException"/>). A yielded buffer may be reused: consume it before asking for the next.
+    /// Safe to call for several files at once.
+    /// </summary>
+    IAsyncEnumerable<ReadOnlyMemory<byte>> ReadContentAsync(RestoreEntry file, CancellationToken cancellationToken);
+
+    /// <summary>The raw target of <paramref name="link"/>.</summary>
+    Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken);
+}

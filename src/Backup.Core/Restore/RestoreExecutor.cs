@@ -1,0 +1,115 @@
+namespace Backup.Core.Restore;
+
+/// <summary>
+/// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files in parallel (bounded, zero
+/// blocks written as holes), then symlinks, then directory modes and times deepest first. On failure or cancellation
+/// it removes what it created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
+/// </summary>
+public sealed class RestoreExecutor
+{
+    // Zero runs are skipped in units of a file-system block, so a hole is made only where a whole block is zero.
+    private const int HoleUnit = 4096;
+
+    private readonly RestoreOptions _options;
+
+    /// <summary>Creates an executor with <paramref name="options"/>.</summary>
+    public RestoreExecutor(RestoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <summary>Restores <paramref name="plan"/> from <paramref name="source"/> into <paramref name="target"/>.</summary>
+    public async Task<RestoreResult> RestoreAsync(RestorePlan plan, IRestoreSource source, string target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(source);
+        var destination = RestoreTarget.Prepare(target, _options.Overwrite);
+        try
+        {
+            return await WriteAsync(plan, source, destination, cancellationToken);
+        }
+        catch
+        {
+            destination.Abandon();
+            throw;
+        }
+    }
+
+    private async Task<RestoreResult> WriteAsync(RestorePlan plan, IRestoreSource source, RestoreTarget destination, CancellationToken cancellationToken)
+    {
+        foreach (var dir in plan.Directories)
+        {
+            destination.EnsureDirectory(dir.Path);
+        }
+        foreach (var entry in plan.Files.Concat(plan.Symlinks))
+        {
+            var cut = entry.Path.LastIndexOf('/');
+            if (cut > 0)
+            {
+                destination.EnsureDirectory(entry.Path[..cut]);
+            }
+        }
+        long bytes = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(plan.Files, parallel, async (file, token) =>
+            Interlocked.Add(ref bytes, await WriteFileAsync(source, file, destination, token)));
+        foreach (var link in plan.Symlinks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            destination.CreateSymlink(link.Path, await source.ReadLinkTargetAsync(link, cancellationToken));
+            RestoreTarget.SetMetadata(destination.FullPath(link.Path), Posix.FileType.Symlink, 0, link.MtimeNs);
+        }
+        foreach (var dir in plan.Directories.Reverse())
+        {
+            RestoreTarget.SetMetadata(destination.FullPath(dir.Path), Posix.FileType.Directory, Permissions(dir), dir.MtimeNs);
+        }
+        return new RestoreResult(plan.Files.Count, plan.Directories.Count, plan.Symlinks.Count, bytes);
+    }
+
+    private async Task<long> WriteFileAsync(IRestoreSource source, RestoreEntry file, RestoreTarget destination, CancellationToken cancellationToken)
+    {
+        long offset = 0;
+        using (var output = destination.CreateFile(file.Path))
+        {
+            await foreach (var piece in source.ReadContentAsync(file, cancellationToken))
+            {
+                WriteSparse(output, piece.Span, offset);
+                offset += piece.Length;
+            }
+            RandomAccess.SetLength(output, offset);
+        }
+        RestoreTarget.SetMetadata(destination.FullPath(file.Path), Posix.FileType.File, Permissions(file), file.MtimeNs);
+        return offset;
+    }
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>, skipping whole zero blocks so that they become holes.</summary>
+    private static void WriteSparse(Microsoft.Win32.SafeHandles.SafeFileHandle output, ReadOnlySpan<byte> data, long offset)
+    {
+        var start = 0;
+        while (start < data.Length)
+        {
+            var end = Math.Min(start + HoleUnit, data.Length);
+            if (data[start..end].IndexOfAnyExcept((byte)0) < 0)
+            {
+                start = end;
+                continue;
+            }
+            var runEnd = end;
+            while (runEnd < data.Length)
+            {
+                var next = Math.Min(runEnd + HoleUnit, data.Length);
+                if (data[runEnd..next].IndexOfAnyExcept((byte)0) < 0)
+                {
+                    break;
+                }
+                runEnd = next;
+            }
+            RandomAccess.Write(output, data[start..runEnd], offset + start);
+            start = runEnd;
+        }
+    }
+
+    private uint Permissions(RestoreEntry entry) =>
+        _options.KeepSpecialBits ? entry.Permissions : entry.Permissions & 0x1FF;
+}

@@ -1,0 +1,101 @@
+using Backup.Core.Archiving.Repository;
+using Backup.Core.Encryption;
+using Backup.Core.Restore;
+using Backup.Core.Tests.Archiving.Zip;
+using Backup.Testing;
+
+namespace Backup.Core.Tests.Archiving.Repository;
+
+public class RepositoryArchiverTests
+{
+    private static readonly KdfParameters s_cheap = new() { MemoryKiB = 1024, Iterations = 1 };
+
+    [Fact]
+    public async Task ArchiveThenRestore_MixedTree_IsIdentical()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        ZipArchiverTests.BuildMixedTree(source);
+        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+
+        string archive;
+        using (var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        {
+            var result = await new RepositoryArchiver(repository).ArchiveAsync(source, "h", CancellationToken.None);
+            Assert.True(result.Complete, string.Join("; ", result.Problems));
+            archive = result.Archive;
+        }
+        using (var reopened = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        {
+            await new RepositoryArchiver(reopened).RestoreAsync(archive, temp.Join("out"), new RestoreOptions(), CancellationToken.None);
+        }
+
+        TreeAssert.Identical(source, temp.Join("out"));
+    }
+
+    [Fact]
+    public async Task Archive_Unchanged_AddsOnlyTreesAndSnapshot()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        new TestTree(source).File("a/big.bin", TestTree.RandomBytes(3 << 20, 1)).File("b/text.txt", TestTree.Text(2 << 20, 2));
+        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var archiver = new RepositoryArchiver(repository);
+
+        await archiver.ArchiveAsync(source, "h", CancellationToken.None);
+        var chunksAfterFirst = repository.Index.Count;
+        Directory.CreateDirectory(temp.Join("src", "copy"));
+        File.Copy(temp.Join("src", "a", "big.bin"), temp.Join("src", "copy", "big.bin"));
+        await archiver.ArchiveAsync(source, "h2", CancellationToken.None);
+
+        var snapshots = await repository.ListSnapshotsAsync(CancellationToken.None);
+        Assert.Equal(2, snapshots.Count);
+        Assert.Equal(snapshots[0].Id, snapshots[1].Snapshot.Parent);
+        Assert.True(snapshots[1].Snapshot.NewBytes < 10_000, $"a copy added {snapshots[1].Snapshot.NewBytes} bytes");
+        Assert.True(repository.Index.Count - chunksAfterFirst <= 4, "only new trees were stored");
+    }
+
+    [Fact]
+    public async Task Open_WrongPassword_ThrowsWrongPassword()
+    {
+        using var temp = new TempDirectory();
+        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "right", s_cheap, CancellationToken.None);
+
+        await Assert.ThrowsAsync<WrongPasswordException>(() => Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "wrong", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Open_NotARepository_ThrowsNoRepository()
+    {
+        using var temp = new TempDirectory();
+
+        var e = await Assert.ThrowsAsync<NoRepositoryException>(() => Core.Archiving.Repository.Repository.OpenAsync(temp.Path, "pw", CancellationToken.None));
+
+        Assert.Equal(10, e.ExitCode);
+    }
+
+    [Fact]
+    public async Task Init_NonEmptyFolder_Refuses()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Path).File("something", "x");
+
+        await Assert.ThrowsAsync<BackupException>(() => Core.Archiving.Repository.Repository.InitAsync(temp.Path, "pw", s_cheap, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListSnapshots_SwappedSnapshotFile_IsDetected()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Join("src")).File("a", "1");
+        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var result = await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
+        File.Move(result.Archive, Path.Join(Path.GetDirectoryName(result.Archive), new string('0', 64)));
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => repository.ListSnapshotsAsync(CancellationToken.None));
+
+        Assert.Contains("does not match its name", e.Message, StringComparison.Ordinal);
+    }
+}
