@@ -64,6 +64,16 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
         return full.Length > 1 ? Path.TrimEndingDirectorySeparator(full) : full;
     }
 
+    /// <summary>
+    /// The form in which a watched path is stored and compared: <see cref="FullPath"/>, then every symlink resolved when
+    /// the path exists, so that a directory reached through a link is one watched path, not two.
+    /// </summary>
+    public string WatchedPath(string path)
+    {
+        var full = FullPath(path);
+        return Backup.Core.Posix.PosixFile.RealPath(full) ?? full;
+    }
+
     private string Home() => NonEmpty(environment("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

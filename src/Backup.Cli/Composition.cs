@@ -2,6 +2,7 @@ using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
 using Backup.Core.Locking;
 using Backup.Core.Monitoring;
+using Backup.Core.Posix;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli;
@@ -14,7 +15,7 @@ internal static class Composition
     {
         // The catalog, its journal and locks, and the archive folder change at every check: if a watched tree holds them,
         // they must not count as changes, or every check would archive again.
-        HashSet<string> excluded =
+        string[] written =
         [
             archiveRoot,
             catalog.Path,
@@ -24,6 +25,8 @@ internal static class Composition
             WorkLockPath(catalog.Path),
             DaemonLockPath(catalog.Path),
         ];
+        // Watched paths are stored with symlinks resolved, so the excluded paths are compared in both forms.
+        var excluded = written.Concat(written.Select(Canonical)).ToHashSet(StringComparer.Ordinal);
         var archiver = new ZipArchiver(
             archiveRoot,
             new ZipArchiverOptions { ExcludedPaths = excluded },
@@ -31,6 +34,11 @@ internal static class Composition
             loggers.CreateLogger<ZipArchiver>());
         return new ChangeMonitor(catalog, archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
     }
+
+    /// <summary><paramref name="path"/> with symlinks resolved; for a path that does not exist yet, its parent's.</summary>
+    private static string Canonical(string path) =>
+        PosixFile.RealPath(path)
+        ?? Path.Join(PosixFile.RealPath(Path.GetDirectoryName(path)!) ?? Path.GetDirectoryName(path), Path.GetFileName(path));
 
     /// <summary>Held during one check (run, or one daemon check): two checks never archive the same catalog at once.</summary>
     public static string WorkLockPath(string catalogPath) => catalogPath + ".lock";

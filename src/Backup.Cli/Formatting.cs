@@ -20,6 +20,17 @@ internal static class Formatting
             : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
     }
 
+    /// <summary>"1 file", "2 files"; <paramref name="plural"/> for nouns that do not just take an s.</summary>
+    public static string Count(long n, string noun, string? plural = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{n} {(n == 1 ? noun : plural ?? noun + "s")}");
+
+    /// <summary>JSON as people read it: indented, non-ASCII characters kept as they are.</summary>
+    public static System.Text.Json.JsonWriterOptions Json { get; } = new()
+    {
+        Indented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     public static string Time(DateTimeOffset time) =>
         time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 

@@ -52,6 +52,20 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException or Inv
     Console.Error.WriteLine($"backup: {e.Message}");
     return ExitCodes.Failure;
 }
+catch (Exception e)
+{
+    // A bug, not an expected failure: one line for the user, the details only when asked for.
+    Console.Error.WriteLine($"backup: internal error: {e.GetType().Name}: {e.Message}");
+    if (Environment.GetEnvironmentVariable("BACKUP_LOG") == "debug")
+    {
+        Console.Error.WriteLine(e);
+    }
+    else
+    {
+        Console.Error.WriteLine("backup: run again with BACKUP_LOG=debug for details, and please report it");
+    }
+    return ExitCodes.Failure;
+}
 
 void Stop(PosixSignalContext signal)
 {

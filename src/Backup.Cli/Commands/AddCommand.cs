@@ -10,6 +10,7 @@ internal static class AddCommand
     public static Command Create(CliContext context)
     {
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Directories to watch" };
+        paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var command = new Command("add", "Watch directories: the next run or daemon check backs them up") { paths };
         command.SetAction(parse =>
         {
@@ -32,7 +33,7 @@ internal static class AddCommand
             }
             catch (BackupException e)
             {
-                context.Error.WriteLine($"backup: cannot watch {Formatting.Path(raw)}: {e.Message}");
+                context.Error.WriteLine($"backup: cannot watch {Formatting.Path(context.FullPath(raw))}: {e.Message}");
                 exit = ExitCodes.Failure;
                 continue;
             }
@@ -50,24 +51,14 @@ internal static class AddCommand
 
     private static string Resolve(CliContext context, string raw)
     {
-        var path = context.FullPath(raw);
-        var info = new DirectoryInfo(path);
-        if (info.LinkTarget is not null)
-        {
-            var target = info.ResolveLinkTarget(returnFinalTarget: true);
-            if (target is not DirectoryInfo { Exists: true })
-            {
-                throw new BackupException($"{Formatting.Path(path)} is a symlink that does not lead to a directory");
-            }
-            return context.FullPath(target.FullName);
-        }
+        var path = context.WatchedPath(raw);
         if (File.Exists(path))
         {
             throw new BackupException("not a directory");
         }
-        if (!info.Exists)
+        if (!Directory.Exists(path))
         {
-            throw new BackupException("no such directory");
+            throw new BackupException(Path.Exists(context.FullPath(raw)) ? "a symlink that does not lead to a directory" : "no such directory");
         }
         return path;
     }

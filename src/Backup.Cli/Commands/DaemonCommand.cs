@@ -23,18 +23,20 @@ internal static class DaemonCommand
         };
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
+        paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var command = new Command("daemon", "Watch and back up every interval until stopped (SIGINT/SIGTERM)") { interval, archive, paths };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             using var catalog = CatalogStore.Open(db);
+            // The lock comes first: a daemon that refuses to start changes nothing.
+            using var daemonLock = ProcessLock.TryAcquire(Composition.DaemonLockPath(db), "daemon", context.Time)
+                ?? throw new BackupException($"a daemon is already running on catalog {db}: {ProcessLock.DescribeHolder(Composition.DaemonLockPath(db))}");
             var added = AddCommand.AddAll(context, catalog, parse.GetValue(paths) ?? []);
             if (added != ExitCodes.Ok)
             {
                 return added;
             }
-            using var daemonLock = ProcessLock.TryAcquire(Composition.DaemonLockPath(db), "daemon")
-                ?? throw new BackupException($"a daemon is already running on catalog {db}: {ProcessLock.DescribeHolder(Composition.DaemonLockPath(db))}");
             var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
             using var loggers = context.CreateLoggers(daemon: true);
             var monitor = Composition.CreateMonitor(context, catalog, archiveRoot, loggers);
@@ -60,18 +62,22 @@ internal static class DaemonCommand
         return command;
     }
 
-    /// <summary>Parses 10s, 5m, 1h, 250ms or plain seconds; anything else, zero or negative is a usage error.</summary>
+    // Below a second the daemon would rehash every tree in a busy loop; past 30 days a timer cannot wait (and nobody means it).
+    private static readonly TimeSpan s_shortest = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_longest = TimeSpan.FromDays(30);
+
+    /// <summary>Parses 10s, 5m, 1h or plain seconds, from 1 second to 30 days; anything else is a usage error.</summary>
     internal static TimeSpan ParseInterval(ArgumentResult result)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value.Trim() : "";
-        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
-            : text.EndsWith('s') ? (text[..^1], 1.0)
+        var (number, unit) = text.EndsWith('s') ? (text[..^1], 1.0)
             : text.EndsWith('m') ? (text[..^1], 60.0)
             : text.EndsWith('h') ? (text[..^1], 3600.0)
             : (text, 1.0);
-        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || value * unit < 0.001)
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+            || value * unit < s_shortest.TotalSeconds || value * unit > s_longest.TotalSeconds)
         {
-            result.AddError($"invalid interval '{text}': use a positive duration such as 10s, 5m, 1h or 30");
+            result.AddError($"invalid interval '{text}': use a duration from 1s to 30 days, such as 10s, 5m, 1h or 30");
             return default;
         }
         return TimeSpan.FromSeconds(value * unit);

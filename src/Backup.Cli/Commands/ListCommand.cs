@@ -13,7 +13,7 @@ internal static class ListCommand
         var command = new Command("list", "List watched directories") { json };
         command.SetAction(parse =>
         {
-            using var catalog = CatalogStore.Open(context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
+            using var catalog = CatalogStore.Open(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), create: false);
             var paths = catalog.GetWatchedPaths();
             if (parse.GetValue(json))
             {
@@ -33,7 +33,7 @@ internal static class ListCommand
     private static void WriteJson(TextWriter output, IReadOnlyList<WatchedPath> paths)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(stream, Formatting.Json))
         {
             writer.WriteStartArray();
             foreach (var p in paths)

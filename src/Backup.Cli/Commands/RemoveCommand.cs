@@ -9,15 +9,16 @@ internal static class RemoveCommand
     public static Command Create(CliContext context)
     {
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Watched directories to forget" };
+        paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var command = new Command("remove", "Stop watching directories (their archives are kept)") { paths };
         command.SetAction(parse =>
         {
-            using var catalog = CatalogStore.Open(context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
+            using var catalog = CatalogStore.Open(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), create: false);
             var exit = ExitCodes.Ok;
             foreach (var raw in parse.GetValue(paths)!)
             {
-                var path = context.FullPath(raw);
-                if (catalog.RemovePath(path))
+                var path = context.WatchedPath(raw);
+                if (catalog.RemovePath(path) || catalog.RemovePath(context.FullPath(raw)))
                 {
                     context.Output.WriteLine($"- {Formatting.Path(path)}");
                 }

@@ -24,7 +24,7 @@ internal static class RestoreCommand
             var archiver = new ZipArchiver(Path.GetDirectoryName(archive)!);
             var result = await archiver.RestoreAsync(archive, destination, options, cancellationToken);
             context.Output.WriteLine(
-                $"restored {result.Files} files, {result.Directories} directories, {result.Symlinks} symlinks ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
+                $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
             return ExitCodes.Ok;
         });
         return command;
@@ -35,7 +35,7 @@ internal static class RestoreCommand
         if (long.TryParse(snapshot, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
             var db = context.CatalogPath(dbOption);
-            using var catalog = CatalogStore.Open(db);
+            using var catalog = CatalogStore.Open(db, create: false);
             var record = catalog.FindSnapshot(id)
                 ?? throw new BackupException($"no snapshot {id} in catalog {db} (see 'backup snapshots', or give the path of a .zip)");
             if (!File.Exists(record.Archive))

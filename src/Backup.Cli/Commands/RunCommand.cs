@@ -40,7 +40,7 @@ internal static class RunCommand
                 case PathStatus.Archived:
                     var r = outcome.Result!;
                     context.Output.WriteLine(
-                        $"archived {Formatting.Path(outcome.Path)}: snapshot {outcome.SnapshotId}, {r.Info.Files} files, {Formatting.Bytes(r.Info.Bytes)} -> {Formatting.Path(r.Archive)}");
+                        $"archived {Formatting.Path(outcome.Path)}: snapshot {outcome.SnapshotId}, {Formatting.Count(r.Info.Files, "file")}, {Formatting.Bytes(r.Info.Bytes)} -> {Formatting.Path(r.Archive)}");
                     foreach (var problem in r.Problems)
                     {
                         context.Error.WriteLine($"backup: warning: {Formatting.Path(outcome.Path)}/{problem.Path}: {problem.Message}");
@@ -51,7 +51,7 @@ internal static class RunCommand
                     break;
             }
         }
-        context.Output.WriteLine($"archived {report.Archived} of {report.Outcomes.Count} directories"
+        context.Output.WriteLine($"archived {report.Archived} of {Formatting.Count(report.Outcomes.Count, "directory", "directories")}"
             + (report.Failed > 0 ? $", {report.Failed} failed" : ""));
         if (report.Failed > 0)
         {

@@ -14,6 +14,7 @@ internal static class SnapshotsCommand
     public static Command Create(CliContext context)
     {
         var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only the snapshots of this directory" };
+        path.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         var command = new Command("snapshots", "List snapshots, newest last") { path, archive, json };
@@ -22,9 +23,10 @@ internal static class SnapshotsCommand
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             var explicitArchive = parse.GetValue(archive);
             var archiveRoot = context.ArchivePath(explicitArchive, db);
-            using var catalog = CatalogStore.Open(db);
+            // With --archive the folder can rebuild a lost catalog, so one is created; without it, a missing one is a mistake.
+            using var catalog = CatalogStore.Open(db, create: explicitArchive is not null);
             Index(context, catalog, archiveRoot);
-            var source = parse.GetValue(path) is { } p ? context.FullPath(p) : null;
+            var source = parse.GetValue(path) is { } p ? context.WatchedPath(p) : null;
             var snapshots = catalog.ListSnapshots(source);
             if (explicitArchive is not null)
             {
@@ -71,7 +73,7 @@ internal static class SnapshotsCommand
     private static void WriteJson(TextWriter output, IReadOnlyList<SnapshotRecord> snapshots)
     {
         using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(stream, Formatting.Json))
         {
             writer.WriteStartArray();
             foreach (var s in snapshots)

@@ -30,10 +30,20 @@ public sealed class CatalogStore : IWatchList, IDisposable
     /// applying pending migrations. Throws <see cref="BackupException"/> for a file that is not SQLite or whose schema is
     /// newer than this build.
     /// </summary>
-    public static CatalogStore Open(string path)
+    /// <param name="path">The catalog file.</param>
+    /// <param name="create">Create the catalog when absent; when false, an absent catalog is a <see cref="BackupException"/>.</param>
+    public static CatalogStore Open(string path, bool create = true)
     {
         ArgumentNullException.ThrowIfNull(path);
         path = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(path))
+        {
+            throw new BackupException($"catalog path is a directory: {path}");
+        }
+        if (!create && !File.Exists(path))
+        {
+            throw new BackupException($"no catalog at {path} (start with: backup add PATH, or give --db)");
+        }
         CreateIfAbsent(path);
         CheckHeader(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
@@ -48,6 +58,11 @@ public sealed class CatalogStore : IWatchList, IDisposable
         {
             connection.Dispose();
             throw new BackupException($"catalog is not a valid SQLite database: {path}", e);
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new BackupException($"cannot open catalog {path}: {e.Message} (check that it and its folder are writable)", e);
         }
         catch
         {
@@ -81,10 +96,6 @@ public sealed class CatalogStore : IWatchList, IDisposable
 
     private static void CheckHeader(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw new BackupException($"catalog path is a directory: {path}");
-        }
         Span<byte> header = stackalloc byte[16];
         int n;
         using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))

@@ -20,7 +20,11 @@ public static class DirHash
     public static string Compute(
         string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null)
     {
-        var hasher = new Accumulator();
+        // A directory that holds an excluded path (the catalog and its journal) changes its mtime whenever SQLite creates
+        // or deletes its -wal file; that mtime says nothing about the user's files, so it is left out of the hash.
+        var volatileDirectories = (excluded ?? new HashSet<string>())
+            .Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var hasher = new Accumulator(volatileDirectories);
         foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded))
         {
             hasher.Add(entry);
@@ -33,6 +37,11 @@ public static class DirHash
     {
         private readonly XxHash128 _hash = new();
         private readonly byte[] _fields = new byte[1 + 8 + 8 + 4];
+        private readonly IReadOnlySet<string> _volatileDirectories;
+
+        /// <summary>Creates an accumulator; directories in <paramref name="volatileDirectories"/> (absolute paths) are hashed without their mtime.</summary>
+        public Accumulator(IReadOnlySet<string>? volatileDirectories = null) =>
+            _volatileDirectories = volatileDirectories ?? new HashSet<string>();
 
         /// <summary>Adds one entry.</summary>
         public void Add(TreeEntry entry)
@@ -44,7 +53,8 @@ public static class DirHash
             _fields[0] = (byte)entry.Type;
             // A directory's size is whatever the file system says about its blocks; it adds nothing that the entries do not.
             BinaryPrimitives.WriteInt64LittleEndian(_fields.AsSpan(1), entry.Type == Posix.FileType.Directory ? 0 : s.Size);
-            BinaryPrimitives.WriteInt64LittleEndian(_fields.AsSpan(9), s.MtimeNs);
+            var mtimeIsVolatile = entry.Type == Posix.FileType.Directory && entry.FullPath is not null && _volatileDirectories.Contains(entry.FullPath);
+            BinaryPrimitives.WriteInt64LittleEndian(_fields.AsSpan(9), mtimeIsVolatile ? 0 : s.MtimeNs);
             BinaryPrimitives.WriteUInt32LittleEndian(_fields.AsSpan(17), s.Mode);
             _hash.Append(_fields);
             if (entry.LinkTarget is not null)

@@ -24,7 +24,7 @@ public sealed class ProcessLock : IDisposable
     public string Path { get; }
 
     /// <summary>Takes the lock if it is free, writing who holds it; null when another process holds it.</summary>
-    public static ProcessLock? TryAcquire(string path, string role)
+    public static ProcessLock? TryAcquire(string path, string role, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var handle = PosixFile.OpenForLocking(path);
@@ -36,7 +36,7 @@ public sealed class ProcessLock : IDisposable
                 return null;
             }
             var owner = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-                $"pid {Environment.ProcessId} ({role}) on {Environment.MachineName} since {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}\n"));
+                $"pid {Environment.ProcessId} ({role}) on {Environment.MachineName} since {(time ?? TimeProvider.System).GetLocalNow():yyyy-MM-dd HH:mm:ss zzz}\n"));
             PosixFile.Truncate(handle, 0, path);
             RandomAccess.Write(handle, owner, 0);
             return new ProcessLock(path, handle);
@@ -58,7 +58,7 @@ public sealed class ProcessLock : IDisposable
         var told = false;
         while (true)
         {
-            var taken = TryAcquire(path, role);
+            var taken = TryAcquire(path, role, time);
             if (taken is not null)
             {
                 return taken;

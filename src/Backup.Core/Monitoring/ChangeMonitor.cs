@@ -50,6 +50,11 @@ public sealed class ChangeMonitor
     {
         try
         {
+            if (_excluded.FirstOrDefault(x => path == x || path.StartsWith(x + "/", StringComparison.Ordinal)) is { } inside)
+            {
+                // Archiving the archive folder would store every earlier archive again, and grow at every check.
+                throw new BackupException($"cannot back up {path}: it lies inside {inside}, which backup itself writes");
+            }
             // Problems met while hashing are met again, and reported, by the archiver's own walk.
             var hash = await Task.Run(() => DirHash.Compute(path, _ => { }, cancellationToken, _excluded), cancellationToken);
             if (hash == lastHash)

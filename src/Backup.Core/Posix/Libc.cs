@@ -69,6 +69,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "utimensat", SetLastError = true)]
     public static partial int UtimensAt(int dirFd, byte* path, Timespec* times, int flags);
 
+    [LibraryImport(Library, EntryPoint = "realpath", SetLastError = true)]
+    public static partial byte* RealPath(byte* path, byte* resolved);
+
     [LibraryImport(Library, EntryPoint = "symlink", SetLastError = true)]
     public static partial int Symlink(byte* target, byte* linkPath);
 

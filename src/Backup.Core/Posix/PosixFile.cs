@@ -173,6 +173,26 @@ public static unsafe class PosixFile
         }
     }
 
+    /// <summary>
+    /// The canonical absolute path (<c>realpath</c>): every symlink, '.' and '..' resolved. Null when the path or one of
+    /// its parents does not exist.
+    /// </summary>
+    public static string? RealPath(string path)
+    {
+        var bytes = ToCString(path);
+        var resolved = new byte[4097];
+        fixed (byte* p = bytes)
+        fixed (byte* r = resolved)
+        {
+            if (Libc.RealPath(p, r) == null)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                return errno is Libc.ENOENT or Libc.ENOTDIR ? null : throw ErrorFor(errno, path);
+            }
+        }
+        return Encoding.UTF8.GetString(resolved, 0, Array.IndexOf(resolved, (byte)0));
+    }
+
     /// <summary>The target of a symlink, as the raw bytes the kernel stores.</summary>
     public static byte[] ReadLink(string path)
     {

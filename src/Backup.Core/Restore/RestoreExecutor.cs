@@ -74,7 +74,15 @@ public sealed class RestoreExecutor
         {
             await foreach (var piece in source.ReadContentAsync(file, cancellationToken))
             {
-                WriteSparse(output, piece.Span, offset);
+                try
+                {
+                    WriteSparse(output, piece.Span, offset);
+                }
+                catch (IOException e)
+                {
+                    // RandomAccess's messages (ENOSPC, EIO) do not say which file.
+                    throw new IOException($"{e.Message}: {destination.FullPath(file.Path)}", e);
+                }
                 offset += piece.Length;
             }
             RandomAccess.SetLength(output, offset);

@@ -17,6 +17,9 @@ public sealed class RestorePlan
         Symlinks = symlinks;
     }
 
+    /// <summary>Linux's PATH_MAX less the terminating NUL: no real symlink has a longer target.</summary>
+    public const int MaxLinkTarget = 4095;
+
     /// <summary>Directories, parents before children.</summary>
     public IReadOnlyList<RestoreEntry> Directories { get; }
 
@@ -68,6 +71,10 @@ public sealed class RestorePlan
                     continue;
                 }
                 throw new UnsafeArchiveException(EntryName.Escape(entry.Path), "appears more than once");
+            }
+            if (entry.Type == FileType.Symlink && entry.Size > MaxLinkTarget)
+            {
+                throw new UnsafeArchiveException(EntryName.Escape(entry.Path), $"is a symlink with a {entry.Size}-byte target (the limit is {MaxLinkTarget})");
             }
             byPath.Add(entry.Path, entry);
         }

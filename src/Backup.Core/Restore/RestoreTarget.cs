@@ -37,6 +37,11 @@ public sealed class RestoreTarget
     {
         ArgumentNullException.ThrowIfNull(target);
         var root = Path.GetFullPath(target);
+        var status = PosixFile.TryLstat(root);
+        if (status is { Type: FileType.Symlink } && !Directory.Exists(root))
+        {
+            throw new IOException($"restore target is a symlink that does not lead to a directory: {root}");
+        }
         if (File.Exists(root))
         {
             throw new IOException($"restore target is a file, not a directory: {root}");

@@ -70,6 +70,44 @@ public class ChangeMonitorTests
     }
 
     [Fact]
+    public async Task CheckAsync_CatalogJournalComesAndGoes_DoesNotCountAsChange()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Join("home")).File("notes.txt", "1");
+        var state = temp.Join("home", ".state");
+        using var catalog = CatalogStore.Open(Path.Join(state, "c.db"));
+        catalog.AddPath(temp.Join("home"), DateTimeOffset.UtcNow);
+        HashSet<string> excluded = [temp.Join("archive"), catalog.Path, catalog.Path + "-wal", catalog.Path + "-shm", catalog.Path + "-journal"];
+        var monitor = new ChangeMonitor(catalog, new ZipArchiver(temp.Join("archive")), excluded);
+        await monitor.CheckAsync(CancellationToken.None);
+
+        // What SQLite does between two processes: a journal file appears and is removed, changing the folder's mtime.
+        File.WriteAllText(catalog.Path + "-journal", "x");
+        File.Delete(catalog.Path + "-journal");
+        Directory.SetLastWriteTimeUtc(state, DateTime.UtcNow.AddMinutes(5));
+        var second = await monitor.CheckAsync(CancellationToken.None);
+
+        Assert.Equal(PathStatus.Unchanged, Assert.Single(second.Outcomes).Status);
+    }
+
+    [Fact]
+    public async Task CheckAsync_WatchedPathInsideArchiveFolder_FailsWithoutArchiving()
+    {
+        using var temp = new TempDirectory();
+        var archiveRoot = temp.Join("archive");
+        new TestTree(Path.Join(archiveRoot, "inner")).File("x", "1");
+        using var catalog = CatalogStore.Open(temp.Join("c.db"));
+        catalog.AddPath(Path.Join(archiveRoot, "inner"), DateTimeOffset.UtcNow);
+        var monitor = new ChangeMonitor(catalog, new ZipArchiver(archiveRoot), new HashSet<string> { archiveRoot });
+
+        var outcome = Assert.Single((await monitor.CheckAsync(CancellationToken.None)).Outcomes);
+
+        Assert.Equal(PathStatus.Failed, outcome.Status);
+        Assert.Contains("lies inside", outcome.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(archiveRoot, "*.zip", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task CheckAsync_UnwritableArchiveFolder_FailsPathWithMessage()
     {
         using var temp = new TempDirectory();

@@ -20,6 +20,9 @@ public sealed class ZipArchiver : IArchiver
     public const string Extension = ".zip";
 
     private const string PartialMarker = ".partial-";
+
+    // In partial names, so that a folder shared between machines never loses a file that another host is writing.
+    private static readonly string s_host = string.Concat(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'));
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -44,9 +47,11 @@ public sealed class ZipArchiver : IArchiver
     public string FolderFor(string sourceRoot)
     {
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(sourceRoot));
-        if (name.Length == 0)
+        // Control characters and a leading '-' or '.' make a folder name that is awkward in a shell or hidden.
+        name = string.Concat(name.Select(c => char.IsControl(c) ? '_' : c));
+        if (name.Length == 0 || name[0] is '-' or '.')
         {
-            name = "root";
+            name = "_" + name;
         }
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(sourceRoot));
         return Path.Join(_archiveRoot, $"{name}-{Convert.ToHexStringLower(hash.AsSpan(0, 4))}");
@@ -60,10 +65,14 @@ public sealed class ZipArchiver : IArchiver
         var time = _time.GetUtcNow();
         var folder = FolderFor(sourceRoot);
         Directory.CreateDirectory(_archiveRoot, PrivateDirectory);
-        Directory.CreateDirectory(folder, PrivateDirectory);
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder, PrivateDirectory);
+            PosixFile.FlushDirectory(_archiveRoot); // the new folder's own entry must survive a crash too
+        }
         RemoveAbandonedPartials(folder);
         var final = FreeName(folder, time);
-        var temp = Path.Join(folder, "." + Path.GetFileName(final) + PartialMarker + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        var temp = Path.Join(folder, "." + Path.GetFileName(final) + PartialMarker + s_host + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         try
         {
             var (info, problems) = await WriteAsync(sourceRoot, treeHash, time, temp, cancellationToken);
@@ -138,12 +147,13 @@ public sealed class ZipArchiver : IArchiver
         }
     }
 
-    /// <summary>Deletes temporary files left by a process that died (kill -9, power loss) while writing into <paramref name="folder"/>.</summary>
+    /// <summary>Deletes temporary files left by a process of this host that died (kill -9, power loss) while writing into <paramref name="folder"/>.</summary>
     private void RemoveAbandonedPartials(string folder)
     {
-        foreach (var path in Directory.EnumerateFiles(folder, "." + "*" + PartialMarker + "*"))
+        var ours = PartialMarker + s_host + "-";
+        foreach (var path in Directory.EnumerateFiles(folder, "." + "*" + ours + "*"))
         {
-            var pidText = path[(path.LastIndexOf(PartialMarker, StringComparison.Ordinal) + PartialMarker.Length)..];
+            var pidText = path[(path.LastIndexOf(ours, StringComparison.Ordinal) + ours.Length)..];
             var cut = pidText.IndexOf('.', StringComparison.Ordinal);
             if (cut >= 0)
             {

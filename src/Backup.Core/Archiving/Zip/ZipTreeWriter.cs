@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Hashing;
 using System.Threading.Channels;
 using Backup.Core.Posix;
@@ -44,11 +45,12 @@ internal sealed class ZipTreeWriter
         var walk = TreeWalker.Walk(root, AddProblem, cancellationToken, excluded);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var entries = Channel.CreateBounded<PendingEntry>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
-        var work = Channel.CreateUnbounded<BlockJob>(new UnboundedChannelOptions { SingleWriter = true });
+        // Workers are dedicated threads that block while waiting for work; the in-flight semaphore bounds the queue.
+        using var work = new BlockingCollection<BlockJob>();
         using var inFlight = new SemaphoreSlim(_options.BlocksInFlight);
-        var producer = Task.Run(() => ProduceAsync(walk, entries.Writer, work.Writer, inFlight, stop.Token), CancellationToken.None);
+        var producer = Task.Run(() => ProduceAsync(walk, entries.Writer, work, inFlight, stop.Token), CancellationToken.None);
         var workers = Enumerable.Range(0, _options.Workers)
-            .Select(_ => Task.Factory.StartNew(() => Work(work.Reader, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
+            .Select(_ => Task.Factory.StartNew(() => Work(work, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
             .ToArray();
         try
         {
@@ -83,7 +85,7 @@ internal sealed class ZipTreeWriter
     }
 
     private async Task ProduceAsync(
-        IEnumerable<TreeEntry> walk, ChannelWriter<PendingEntry> entries, ChannelWriter<BlockJob> work, SemaphoreSlim inFlight, CancellationToken cancellationToken)
+        IEnumerable<TreeEntry> walk, ChannelWriter<PendingEntry> entries, BlockingCollection<BlockJob> work, SemaphoreSlim inFlight, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
@@ -95,7 +97,15 @@ internal sealed class ZipTreeWriter
                 {
                     continue;
                 }
-                await entries.WriteAsync(pending, cancellationToken);
+                try
+                {
+                    await entries.WriteAsync(pending, cancellationToken);
+                }
+                catch
+                {
+                    pending.Handle?.Dispose();
+                    throw;
+                }
                 for (var i = 0; i < pending.Blocks.Length; i++)
                 {
                     try
@@ -111,7 +121,7 @@ internal sealed class ZipTreeWriter
                         throw;
                     }
                     pending.Blocks[i].Enqueued = true;
-                    work.TryWrite(pending.Blocks[i]);
+                    work.Add(pending.Blocks[i], CancellationToken.None);
                 }
             }
         }
@@ -121,7 +131,7 @@ internal sealed class ZipTreeWriter
         }
         finally
         {
-            work.TryComplete();
+            work.CompleteAdding();
             entries.TryComplete(failure);
         }
     }
@@ -159,12 +169,14 @@ internal sealed class ZipTreeWriter
             AddProblem(new TreeProblem(entry.DisplayPath, ShortReason(e)));
             return null;
         }
-        if (before.Type != FileType.File || before.Inode != entry.Status.Inode)
+        if (before.Type != FileType.File)
         {
             handle.Dispose();
-            AddProblem(new TreeProblem(entry.DisplayPath, "replaced while being backed up; left out"));
+            AddProblem(new TreeProblem(entry.DisplayPath, "replaced by something that is not a file while being backed up; left out"));
             return null;
         }
+        // A different inode means the file was replaced (an editor saving by rename) after the walk saw it: the file now
+        // at this path is the one to back up, and `before` describes it.
         var count = (int)Math.Max(1, (before.Size + _options.BlockSize - 1) / _options.BlockSize);
         var blocks = new BlockJob[count];
         for (var i = 0; i < count; i++)
@@ -175,26 +187,23 @@ internal sealed class ZipTreeWriter
         return new PendingEntry(entry, handle, before, blocks);
     }
 
-    private void Work(ChannelReader<BlockJob> work, CancellationToken cancellationToken)
+    private void Work(BlockingCollection<BlockJob> work, CancellationToken cancellationToken)
     {
         using var compressor = new ZipBlockCompressor(_options.CompressionLevel);
-        while (work.WaitToReadAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
+        foreach (var job in work.GetConsumingEnumerable(CancellationToken.None))
         {
-            while (work.TryRead(out var job))
+            if (cancellationToken.IsCancellationRequested)
             {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    job.Result.TrySetCanceled(cancellationToken);
-                    continue;
-                }
-                try
-                {
-                    job.Result.TrySetResult(compressor.ReadAndCompress(job.Handle, job.Offset, job.Length));
-                }
-                catch (Exception e)
-                {
-                    job.Result.TrySetException(e);
-                }
+                job.Result.TrySetCanceled(cancellationToken);
+                continue;
+            }
+            try
+            {
+                job.Result.TrySetResult(compressor.ReadAndCompress(job.Handle, job.Offset, job.Length));
+            }
+            catch (Exception e)
+            {
+                job.Result.TrySetException(e);
             }
         }
     }
@@ -229,7 +238,7 @@ internal sealed class ZipTreeWriter
         if (failure is not null)
         {
             _writer.Rollback(start);
-            failure = RetryFile(name, entry, start);
+            failure = await RetryFileAsync(name, entry, start, cancellationToken);
         }
         if (failure is not null)
         {
@@ -238,7 +247,7 @@ internal sealed class ZipTreeWriter
     }
 
     /// <summary>A second, sequential attempt at a file that changed or failed while read. Returns why it failed, or null.</summary>
-    private string? RetryFile(byte[] name, TreeEntry entry, long start)
+    private async Task<string?> RetryFileAsync(byte[] name, TreeEntry entry, long start, CancellationToken cancellationToken)
     {
         SafeFileHandle handle;
         FileStatus before;
@@ -260,12 +269,13 @@ internal sealed class ZipTreeWriter
             using var compressor = new ZipBlockCompressor(_options.CompressionLevel);
             var retry = new PendingEntry(entry, handle, before, []);
             var count = (int)Math.Max(1, (before.Size + _options.BlockSize - 1) / _options.BlockSize);
-            var failure = WriteFileAsync(
+            var failure = await WriteFileAsync(
                 name, retry, count, i =>
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var offset = (long)i * _options.BlockSize;
                     return Task.FromResult(compressor.ReadAndCompress(handle, offset, (int)Math.Min(_options.BlockSize, Math.Max(0, before.Size - offset))));
-                }, null, CancellationToken.None).GetAwaiter().GetResult();
+                }, null, cancellationToken);
             if (failure is not null)
             {
                 _writer.Rollback(start);

@@ -102,7 +102,8 @@ public class ZipArchiverTests
         var archiver = new ZipArchiver(temp.Join("archive"));
         var folder = archiver.FolderFor(temp.Join("src"));
         Directory.CreateDirectory(folder);
-        var abandoned = Path.Join(folder, ".20200101T000000000Z.zip.partial-999999999");
+        var host = string.Concat(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'));
+        var abandoned = Path.Join(folder, $".20200101T000000000Z.zip.partial-{host}-999999999");
         File.WriteAllText(abandoned, "half an archive");
 
         await archiver.ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
