@@ -74,6 +74,9 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
         return Backup.Core.Posix.PosixFile.RealPath(full) ?? full;
     }
 
+    /// <summary>An environment variable, or null.</summary>
+    public string? Variable(string name) => environment(name);
+
     private string Home() => NonEmpty(environment("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -1,20 +1,26 @@
+using System.CommandLine;
+using Backup.Core.Archiving;
+using Backup.Core.Archiving.Repository;
 using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
 using Backup.Core.Locking;
-using Backup.Core.Monitoring;
 using Backup.Core.Posix;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli;
 
-/// <summary>Builds the engine for run and daemon: the zip archiver, the monitor and the locks beside the catalog.</summary>
+/// <summary>
+/// Builds the engine for the commands: the archiver that fits the archive folder (a repository when the folder is one,
+/// zip files otherwise), the paths a check must leave alone, and the locks beside the catalog.
+/// </summary>
 internal static class Composition
 {
-    /// <summary>The monitor for <paramref name="catalog"/>, archiving into <paramref name="archiveRoot"/>.</summary>
-    public static ChangeMonitor CreateMonitor(CliContext context, CatalogStore catalog, string archiveRoot, ILoggerFactory loggers)
+    /// <summary>
+    /// The paths backup itself writes (archive folder, catalog, journal, locks), in the given form and with symlinks
+    /// resolved: a watched tree that contains them must not look changed because of them.
+    /// </summary>
+    public static HashSet<string> Excluded(CatalogStore catalog, string archiveRoot)
     {
-        // The catalog, its journal and locks, and the archive folder change at every check: if a watched tree holds them,
-        // they must not count as changes, or every check would archive again.
         string[] written =
         [
             archiveRoot,
@@ -25,20 +31,44 @@ internal static class Composition
             WorkLockPath(catalog.Path),
             DaemonLockPath(catalog.Path),
         ];
-        // Watched paths are stored with symlinks resolved, so the excluded paths are compared in both forms.
-        var excluded = written.Concat(written.Select(Canonical)).ToHashSet(StringComparer.Ordinal);
-        var archiver = new ZipArchiver(
-            archiveRoot,
-            new ZipArchiverOptions { ExcludedPaths = excluded },
-            context.Time,
-            loggers.CreateLogger<ZipArchiver>());
-        return new ChangeMonitor(catalog, archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
+        return written.Concat(written.Select(Canonical)).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary><paramref name="path"/> with symlinks resolved; for a path that does not exist yet, its parent's.</summary>
-    private static string Canonical(string path) =>
-        PosixFile.RealPath(path)
-        ?? Path.Join(PosixFile.RealPath(Path.GetDirectoryName(path)!) ?? Path.GetDirectoryName(path), Path.GetFileName(path));
+    /// <summary>
+    /// Opens what archives into <paramref name="archiveRoot"/>: the repository there (with the password from
+    /// <paramref name="password"/>, taking a shared repository lock) or a zip archiver. Dispose the result when done.
+    /// </summary>
+    public static async Task<OpenArchiver> OpenArchiverAsync(
+        CliContext context, Func<string> password, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation, CancellationToken cancellationToken)
+    {
+        if (!Repository.Exists(archiveRoot))
+        {
+            var zip = new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>());
+            return new OpenArchiver(zip, null, null);
+        }
+        var repository = await Repository.OpenAsync(archiveRoot, password(), cancellationToken);
+        try
+        {
+            var repositoryLock = await RepositoryLock.AcquireAsync(repository, operation, exclusive: false,
+                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            return new OpenArchiver(new RepositoryArchiver(repository, excluded, context.Time), repository, repositoryLock);
+        }
+        catch
+        {
+            repository.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the repository at <paramref name="root"/>, asking for its password.</summary>
+    public static Task<Repository> OpenRepositoryAsync(CliContext context, ParseResult parse, string root, CancellationToken cancellationToken)
+    {
+        if (!Repository.Exists(root))
+        {
+            throw new NoRepositoryException(root);
+        }
+        return Repository.OpenAsync(root, Passwords.Read(context, parse), cancellationToken);
+    }
 
     /// <summary>Held during one check (run, or one daemon check): two checks never archive the same catalog at once.</summary>
     public static string WorkLockPath(string catalogPath) => catalogPath + ".lock";
@@ -49,4 +79,22 @@ internal static class Composition
     /// <summary>Takes the work lock, waiting for a check in progress elsewhere and saying so once.</summary>
     public static Task<ProcessLock> AcquireWorkLockAsync(CliContext context, string catalogPath, string role, Action<string> onWait, CancellationToken cancellationToken) =>
         ProcessLock.AcquireAsync(WorkLockPath(catalogPath), role, onWait, context.Time, cancellationToken);
+
+    /// <summary><paramref name="path"/> with symlinks resolved; for a path that does not exist yet, its parent's.</summary>
+    private static string Canonical(string path) =>
+        PosixFile.RealPath(path)
+        ?? Path.Join(PosixFile.RealPath(Path.GetDirectoryName(path)!) ?? Path.GetDirectoryName(path), Path.GetFileName(path));
+
+    /// <summary>An archiver and what must be released with it.</summary>
+    public sealed record OpenArchiver(IArchiver Archiver, Repository? Repository, RepositoryLock? Lock) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            if (Lock is not null)
+            {
+                await Lock.DisposeAsync();
+            }
+            Repository?.Dispose();
+        }
+    }
 }

@@ -42,6 +42,11 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     Console.Error.WriteLine("backup: interrupted; nothing partial was left behind");
     return ExitCodes.Interrupted;
 }
+catch (Backup.Core.Encryption.WrongPasswordException e)
+{
+    Console.Error.WriteLine($"backup: {e.Message}");
+    return ExitCodes.WrongPassword;
+}
 catch (BackupException e)
 {
     Console.Error.WriteLine($"backup: {e.Message}");

@@ -39,8 +39,14 @@ internal static class DaemonCommand
             }
             var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
             using var loggers = context.CreateLoggers(daemon: true);
-            var monitor = Composition.CreateMonitor(context, catalog, archiveRoot, loggers);
+            var excluded = Composition.Excluded(catalog, archiveRoot);
             var logger = loggers.CreateLogger<Daemon>();
+            // Read the password once, and prove it now: a daemon must not find out at its first check that it cannot work.
+            var password = new Lazy<string>(() => Passwords.Read(context, parse));
+            if (Backup.Core.Archiving.Repository.Repository.Exists(archiveRoot))
+            {
+                using var probe = await Backup.Core.Archiving.Repository.Repository.OpenAsync(archiveRoot, password.Value, cancellationToken);
+            }
             logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             if (catalog.GetWatchedPaths().Count == 0)
             {
@@ -51,6 +57,9 @@ internal static class DaemonCommand
                 {
                     using var work = await Composition.AcquireWorkLockAsync(context, db, "daemon check",
                         holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), token);
+                    // Opened at each check: a repository's index then includes what other processes stored meanwhile.
+                    await using var archiver = await Composition.OpenArchiverAsync(context, () => password.Value, archiveRoot, excluded, loggers, "daemon", token);
+                    var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
                     return await monitor.CheckAsync(token);
                 },
                 parse.GetValue(interval),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Backup.Core.Catalog;
 using Backup.Core.Monitoring;
+using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli.Commands;
 
@@ -21,9 +22,12 @@ internal static class RunCommand
                 return ExitCodes.Ok;
             }
             using var loggers = context.CreateLoggers(daemon: false);
-            var monitor = Composition.CreateMonitor(context, catalog, context.ArchivePath(parse.GetValue(archive), db), loggers);
+            var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
+            var excluded = Composition.Excluded(catalog, archiveRoot);
             using var work = await Composition.AcquireWorkLockAsync(context, db, "run",
                 holder => context.Error.WriteLine($"backup: waiting for {holder} to finish its check"), cancellationToken);
+            await using var archiver = await Composition.OpenArchiverAsync(context, () => Passwords.Read(context, parse), archiveRoot, excluded, loggers, "run", cancellationToken);
+            var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
             var report = await monitor.CheckAsync(cancellationToken);
             return Print(context, report);
         });

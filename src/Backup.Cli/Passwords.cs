@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Backup.Core;
+
+namespace Backup.Cli;
+
+/// <summary>
+/// Where a repository password comes from, in this order: <c>--password-file</c> or <c>$BACKUP_PASSWORD_FILE</c>,
+/// <c>$BACKUP_PASSWORD</c>, <c>--password-command</c> (its first output line), a prompt when stdin is a terminal. Never
+/// from an argument: every user could read it in <c>/proc/PID/cmdline</c>.
+/// </summary>
+internal static class Passwords
+{
+    public static Option<string?> File { get; } = new("--password-file")
+    {
+        Description = "Read the repository password from this file [default: $BACKUP_PASSWORD_FILE]",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
+    public static Option<string?> Command { get; } = new("--password-command")
+    {
+        Description = "Run this command and use the first line it prints as the password",
+        HelpName = "COMMAND",
+        Recursive = true,
+    };
+
+    /// <summary>The password, or a <see cref="BackupException"/> saying how to give one.</summary>
+    public static string Read(CliContext context, ParseResult parse, bool confirm = false)
+    {
+        var file = parse.GetValue(File) ?? NonEmpty(context.Variable("BACKUP_PASSWORD_FILE"));
+        if (file is not null)
+        {
+            return FromFile(context, context.FullPath(file));
+        }
+        if (NonEmpty(context.Variable("BACKUP_PASSWORD")) is { } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+        if (parse.GetValue(Command) is { } command)
+        {
+            return FromCommand(command);
+        }
+        if (!Console.IsInputRedirected)
+        {
+            return Prompt(context, confirm);
+        }
+        throw new BackupException("a repository password is needed: give --password-file, $BACKUP_PASSWORD_FILE, $BACKUP_PASSWORD or --password-command", ExitCodes.Usage);
+    }
+
+    private static string FromFile(CliContext context, string path)
+    {
+        if (!System.IO.File.Exists(path))
+        {
+            throw new BackupException($"password file does not exist: {path}");
+        }
+        var mode = System.IO.File.GetUnixFileMode(path);
+        if ((mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+        {
+            context.Error.WriteLine($"backup: warning: password file {path} can be read by other users (chmod 600 it)");
+        }
+        var text = System.IO.File.ReadAllText(path);
+        var line = text.Split('\n')[0].TrimEnd('\r');
+        return line.Length > 0 ? line : throw new BackupException($"password file is empty: {path}");
+    }
+
+    private static string FromCommand(string command)
+    {
+        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command);
+        using var process = Process.Start(info) ?? throw new BackupException($"could not run the password command: {command}");
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new BackupException($"the password command failed with exit code {process.ExitCode}");
+        }
+        var line = output.Split('\n')[0].TrimEnd('\r');
+        return line.Length > 0 ? line : throw new BackupException("the password command printed nothing");
+    }
+
+    private static string Prompt(CliContext context, bool confirm)
+    {
+        var first = ReadHidden(context, "enter repository password: ");
+        if (confirm && ReadHidden(context, "enter it again: ") != first)
+        {
+            throw new BackupException("the passwords do not match");
+        }
+        return first.Length > 0 ? first : throw new BackupException("empty password");
+    }
+
+    private static string ReadHidden(CliContext context, string prompt)
+    {
+        context.Error.Write(prompt);
+        var text = new StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                break;
+            }
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                if (text.Length > 0)
+                {
+                    text.Length--;
+                }
+                continue;
+            }
+            text.Append(key.KeyChar);
+        }
+        context.Error.WriteLine();
+        return text.ToString();
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
