@@ -127,43 +127,6 @@ public sealed class RunCommandTests
     }
 
     [Fact]
-    public void Run_SparseFiveGibFile_WritesZip64AndRestoresSparse()
-    {
-        const long size = 5L << 30;
-        using var backup = new BackupProcess();
-        var src = backup.Dir("sparse");
-        var big = Path.Join(src, "big.bin");
-        using (var stream = new FileStream(big, FileMode.CreateNew, FileAccess.Write))
-        {
-            stream.SetLength(size);
-            stream.Position = 1 << 20;
-            stream.Write("near the start"u8);
-            stream.Position = size - 4096 - 7;
-            stream.Write("near the end, across a block boundary"u8);
-        }
-        new TestTree(src).File("small.txt", "small");
-        Assert.Equal(0, backup.Run("add", src).ExitCode);
-
-        var run = backup.Run("run");
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        var zip = Assert.Single(ArchiveFolder.Zips(backup.Archive));
-        var fileSize = ArchiveFolder.Python("import sys, zipfile\nprint(zipfile.ZipFile(sys.argv[1]).getinfo('big.bin').file_size)", zip);
-        Assert.Equal(size.ToString(CultureInfo.InvariantCulture), fileSize.Trim());
-        ArchiveFolder.AssertValid(zip);
-        var restored = backup.Join("restored");
-        var restore = backup.Run("restore", zip, "--target", restored);
-        Assert.True(restore.ExitCode == 0, restore.ToString());
-        var copy = Path.Join(restored, "big.bin");
-        Assert.Equal(size, new FileInfo(copy).Length);
-        var blocks = long.Parse(Shell.Run("stat", "-c", "%b", copy).Output.Trim(), CultureInfo.InvariantCulture);
-        Assert.True(blocks * 512 < 64L << 20, $"restored file is not sparse: {blocks} blocks of 512 bytes allocated");
-        var cmp = Shell.Run("cmp", big, copy);
-        Assert.True(cmp.ExitCode == 0, cmp.ToString());
-        TreeAssert.Identical(src, restored, "big.bin");
-    }
-
-    [Fact]
     public void Run_AwkwardNames_LeavesOutInvalidUtf8AndRestoresTheRest()
     {
         using var backup = new BackupProcess();
