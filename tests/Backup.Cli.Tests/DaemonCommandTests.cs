@@ -52,6 +52,28 @@ public sealed class DaemonCommandTests
     }
 
     [Fact]
+    public void Daemon_SigtermDuringArchive_ExitsZeroAndLeavesNoArchive()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("slow");
+        using (var stream = new FileStream(Path.Join(src, "zeros.bin"), FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.SetLength(16L << 30); // holes: seconds of reading and compressing, no disk
+        }
+
+        using var daemon = backup.Start("daemon", "--interval", "1h", src);
+        Poll.Until(() => ArchiveFolder.Partials(backup.Archive).Length > 0 || daemon.HasExited,
+            "a partial archive to appear", describe: daemon.ToString);
+        Assert.False(daemon.HasExited, daemon.ToString());
+        daemon.Signal("TERM");
+
+        Assert.True(daemon.WaitForExit(StopDeadline) == 0, daemon.ToString());
+        Assert.Empty(ArchiveFolder.Partials(backup.Archive));
+        Assert.Empty(ArchiveFolder.Zips(backup.Archive));
+        Assert.Equal("[]", backup.Run("snapshots", "--json").Output.Trim());
+    }
+
+    [Fact]
     public void Daemon_SecondOnSameCatalog_ExitsOneNamingTheFirstPid()
     {
         using var backup = new BackupProcess();

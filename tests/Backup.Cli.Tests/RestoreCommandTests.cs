@@ -169,6 +169,7 @@ public sealed class RestoreCommandTests
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.StartsWith("backup: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains(zip, result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", result.Error, StringComparison.Ordinal);
         AssertAbsentOrEmpty(target);
