@@ -1,0 +1,89 @@
+namespace Backup.Cli.Tests;
+
+/// <summary>The command line itself: usage errors (exit 2), help (exit 0), and a catalog that is not one (exit 1).</summary>
+public sealed class UsageTests
+{
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("run", "--bogus")]
+    [InlineData("list", "--nope")]
+    [InlineData("--no-such-option", "list")]
+    [InlineData("add")]
+    [InlineData("remove")]
+    [InlineData("restore")]
+    [InlineData("restore", "1")]
+    [InlineData("restore", "1", "--target")]
+    [InlineData("daemon", "--interval", "abc")]
+    [InlineData("daemon", "--interval", "0")]
+    [InlineData("daemon", "--interval", "-5s")]
+    [InlineData("daemon", "--interval")]
+    [InlineData("snapshots", "a", "b")]
+    public void Parse_BadCommandLine_ExitsTwoWithMessageAndTouchesNothing(params string[] args)
+    {
+        using var backup = new BackupProcess();
+
+        var result = backup.Run(args);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("backup: ", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(backup.Catalog), "a usage error must not create the catalog");
+    }
+
+    [Fact]
+    public void Parse_BadInterval_MessageNamesTheValue()
+    {
+        using var backup = new BackupProcess();
+
+        var result = backup.Run("daemon", "--interval", "abc");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("abc", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("add")]
+    [InlineData("list")]
+    [InlineData("remove")]
+    [InlineData("run")]
+    [InlineData("daemon")]
+    [InlineData("snapshots")]
+    [InlineData("restore")]
+    public void Help_OnRootAndEachCommand_ExitsZeroAndPrintsUsage(params string[] command)
+    {
+        using var backup = new BackupProcess();
+
+        var result = backup.Run([.. command, "--help"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Usage:", result.Output, StringComparison.Ordinal);
+        Assert.Contains(command.Length == 0 ? "backup [command]" : $"backup {command[0]}", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(backup.Catalog), "help must not create the catalog");
+    }
+
+    [Theory]
+    [InlineData("list")]
+    [InlineData("add", "DIR")]
+    [InlineData("remove", "DIR")]
+    [InlineData("run")]
+    [InlineData("snapshots")]
+    [InlineData("restore", "1", "--target", "out")]
+    public void Catalog_NotSqlite_ExitsOneNamingThePathWithoutStackTrace(params string[] args)
+    {
+        using var backup = new BackupProcess();
+        var dir = backup.Dir("DIR");
+        File.WriteAllText(backup.Catalog, "this is a shopping list, not a database\n");
+        args = [.. args.Select(a => a == "DIR" ? dir : a)];
+
+        var result = backup.Run(args);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains(backup.Catalog, result.Error, StringComparison.Ordinal);
+        Assert.True(
+            result.Error.Contains("not a catalog", StringComparison.OrdinalIgnoreCase) || result.Error.Contains("SQLite", StringComparison.Ordinal),
+            result.ToString());
+        Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+        Assert.Equal("this is a shopping list, not a database\n", File.ReadAllText(backup.Catalog));
+    }
+}
