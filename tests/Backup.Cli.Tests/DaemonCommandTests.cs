@@ -123,7 +123,7 @@ public sealed class DaemonCommandTests
         using var backup = new BackupProcess();
         var src = backup.Dir("src");
         new TestTree(src).File("a.txt", TestTree.Text(200_000, 1));
-        using var daemon = backup.Start("daemon", "--interval", "250ms", src);
+        using var daemon = backup.Start("daemon", "--interval", "1s", src);
         Poll.Until(() => ArchiveFolder.Zips(backup.Archive).Length >= 1, "the first snapshot", describe: daemon.ToString);
 
         for (var i = 0; i < 5; i++)

@@ -54,8 +54,9 @@ public static class TreeAssert
         {
             return false;
         }
-        var ba = new byte[1 << 20];
-        var bb = new byte[1 << 20];
+        var size = (int)Math.Clamp(fa.Length, 1, 1 << 20);
+        var ba = new byte[size];
+        var bb = new byte[size];
         while (true)
         {
             var n = fa.ReadAtLeast(ba, ba.Length, throwOnEndOfStream: false);

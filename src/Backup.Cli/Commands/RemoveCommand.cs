@@ -13,7 +13,17 @@ internal static class RemoveCommand
         var command = new Command("remove", "Stop watching directories (their archives are kept)") { paths };
         command.SetAction(parse =>
         {
-            using var catalog = CatalogStore.Open(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), create: false);
+            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
+            if (!File.Exists(db))
+            {
+                // Nothing is watched without a catalog; say so per path rather than create one by mistake.
+                foreach (var raw in parse.GetValue(paths)!)
+                {
+                    context.Error.WriteLine($"backup: not watched: {Formatting.Path(context.WatchedPath(raw))} (no catalog at {db})");
+                }
+                return ExitCodes.Failure;
+            }
+            using var catalog = CatalogStore.Open(db, create: false);
             var exit = ExitCodes.Ok;
             foreach (var raw in parse.GetValue(paths)!)
             {

@@ -55,7 +55,7 @@ internal static class RunCommand
                     break;
             }
         }
-        context.Output.WriteLine($"archived {report.Archived} of {Formatting.Count(report.Outcomes.Count, "directory", "directories")}"
+        context.Output.WriteLine($"archived {report.Archived} of {report.Outcomes.Count} directories"
             + (report.Failed > 0 ? $", {report.Failed} failed" : ""));
         if (report.Failed > 0)
         {

@@ -61,8 +61,9 @@ internal static class ZipEntryParser
             _ => name.EndsWith('/') || (external & ZipFormat.DosDirectory) != 0 ? FileType.Directory : FileType.File,
         };
         var permissions = unixMode & 0xFFF;
-        if (permissions == 0)
+        if (unixMode == 0)
         {
+            // No Unix mode at all (a zip from a non-Unix tool): the usual defaults. Mode 0000 itself is kept.
             permissions = type == FileType.Directory ? 0x1EDu /* 0755 */ : 0x1A4u /* 0644 */;
         }
         return new ZipEntry
