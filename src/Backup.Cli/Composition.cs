@@ -46,7 +46,7 @@ internal static class Composition
             var zip = new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>());
             return new OpenArchiver(zip, null, null);
         }
-        var repository = await Repository.OpenAsync(archiveRoot, password(), cancellationToken);
+        var repository = await Repository.OpenAsync(archiveRoot, password, cancellationToken);
         try
         {
             var repositoryLock = await RepositoryLock.AcquireAsync(repository, operation, exclusive: false,
@@ -67,7 +67,7 @@ internal static class Composition
         {
             throw new NoRepositoryException(root);
         }
-        return Repository.OpenAsync(root, Passwords.Read(context, parse), cancellationToken);
+        return Repository.OpenAsync(root, () => Passwords.Read(context, parse), cancellationToken);
     }
 
     /// <summary>Held during one check (run, or one daemon check): two checks never archive the same catalog at once.</summary>

@@ -11,10 +11,13 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 var context = new CliContext(Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);
-var root = new RootCommand("backup: watch directories and keep a zip snapshot of each change")
+var root = new RootCommand("backup: watch directories and keep a snapshot of each change, as zip files or in a deduplicating repository")
 {
     GlobalOptions.Db,
+    Passwords.File,
+    Passwords.Command,
 };
+root.Subcommands.Add(InitCommand.Create(context));
 root.Subcommands.Add(AddCommand.Create(context));
 root.Subcommands.Add(ListCommand.Create(context));
 root.Subcommands.Add(RemoveCommand.Create(context));

@@ -1,28 +1,46 @@
 using System.CommandLine;
 using System.Globalization;
 using Backup.Core;
+using Backup.Core.Archiving.Repository;
 using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
 using Backup.Core.Restore;
 
 namespace Backup.Cli.Commands;
 
-/// <summary><c>backup restore SNAPSHOT --target DIR</c>: extract a snapshot, given by catalog id or as the path of its zip.</summary>
+/// <summary>
+/// <c>backup restore SNAPSHOT --target DIR</c>: extract a snapshot given by catalog id, by the path of its zip, or, with
+/// <c>--archive</c> naming a repository, by its repository id (or a unique prefix).
+/// </summary>
 internal static class RestoreCommand
 {
     public static Command Create(CliContext context)
     {
-        var snapshot = new Argument<string>("SNAPSHOT") { Description = "A snapshot id (see 'backup snapshots') or the path of a .zip archive" };
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = "A catalog id (see 'backup snapshots'), the path of a .zip, or a repository snapshot id" };
         var target = new Option<string>("--target") { Description = "Where to restore: an empty or absent directory", HelpName = "DIR", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Restore into a non-empty directory, replacing files of the same name" };
-        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite };
+        var include = new Option<string[]>("--include")
+        {
+            Description = "Restore only paths matching this pattern (* and ?; a matching directory brings its content); repeatable",
+            HelpName = "GLOB",
+        };
+        var archive = GlobalOptions.Archive();
+        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var archive = Locate(context, parse.GetValue(GlobalOptions.Db), parse.GetValue(snapshot)!);
             var destination = context.FullPath(parse.GetValue(target)!);
-            var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite) };
-            var archiver = new ZipArchiver(Path.GetDirectoryName(archive)!);
-            var result = await archiver.RestoreAsync(archive, destination, options, cancellationToken);
+            var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Include = parse.GetValue(include) ?? [] };
+            var (root, name) = Locate(context, parse.GetValue(GlobalOptions.Db), parse.GetValue(archive), parse.GetValue(snapshot)!);
+            RestoreResult result;
+            if (root is not null)
+            {
+                using var repository = await Composition.OpenRepositoryAsync(context, parse, root, cancellationToken);
+                result = await new RepositoryArchiver(repository).RestoreAsync(name, destination, options, cancellationToken);
+            }
+            else
+            {
+                result = await new ZipArchiver(Path.GetDirectoryName(name)!).RestoreAsync(name, destination, options, cancellationToken);
+            }
             context.Output.WriteLine(
                 $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
             return ExitCodes.Ok;
@@ -30,25 +48,36 @@ internal static class RestoreCommand
         return command;
     }
 
-    private static string Locate(CliContext context, string? dbOption, string snapshot)
+    /// <summary>The repository root and snapshot id, or (null, zip path).</summary>
+    private static (string? Repository, string Name) Locate(CliContext context, string? dbOption, string? archiveOption, string snapshot)
     {
+        var db = context.CatalogPath(dbOption);
+        if (archiveOption is not null && Repository.Exists(context.ArchivePath(archiveOption, db)))
+        {
+            return (context.ArchivePath(archiveOption, db), snapshot);
+        }
+        string path;
         if (long.TryParse(snapshot, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
-            var db = context.CatalogPath(dbOption);
             using var catalog = CatalogStore.Open(db, create: false);
             var record = catalog.FindSnapshot(id)
                 ?? throw new BackupException($"no snapshot {id} in catalog {db} (see 'backup snapshots', or give the path of a .zip)");
-            if (!File.Exists(record.Archive))
-            {
-                throw new BackupException($"snapshot {id}: its archive is missing: {record.Archive}");
-            }
-            return record.Archive;
+            path = record.Archive;
         }
-        var path = context.FullPath(snapshot);
+        else
+        {
+            path = context.FullPath(snapshot);
+        }
+        // A repository snapshot's archive is <repository>/snapshots/<id>.
+        var parent = Path.GetDirectoryName(path);
+        if (parent is not null && Path.GetFileName(parent) == "snapshots" && Repository.Exists(Path.GetDirectoryName(parent)!))
+        {
+            return (Path.GetDirectoryName(parent)!, Path.GetFileName(path));
+        }
         if (!File.Exists(path))
         {
-            throw new BackupException($"no such snapshot id or archive file: {snapshot}");
+            throw new BackupException(long.TryParse(snapshot, out _) ? $"snapshot {snapshot}: its archive is missing: {path}" : $"no such snapshot id or archive file: {snapshot}");
         }
-        return path;
+        return (null, path);
     }
 }

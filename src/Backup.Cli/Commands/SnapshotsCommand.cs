@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Backup.Core.Archiving.Repository;
 using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
 
@@ -18,11 +19,28 @@ internal static class SnapshotsCommand
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         var command = new Command("snapshots", "List snapshots, newest last") { path, archive, json };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             var explicitArchive = parse.GetValue(archive);
             var archiveRoot = context.ArchivePath(explicitArchive, db);
+            if (Repository.Exists(archiveRoot))
+            {
+                // A repository is read directly: it needs no catalog at all.
+                using var repository = await Composition.OpenRepositoryAsync(context, parse, archiveRoot, cancellationToken);
+                var all = await repository.ListSnapshotsAsync(cancellationToken);
+                var wanted = parse.GetValue(path) is { } only ? context.WatchedPath(only) : null;
+                var selected = all.Where(s => wanted is null || s.Snapshot.SourcePath == wanted).ToList();
+                if (parse.GetValue(json))
+                {
+                    WriteRepositoryJson(context.Output, archiveRoot, selected);
+                }
+                else
+                {
+                    WriteRepositoryTable(context.Output, selected);
+                }
+                return ExitCodes.Ok;
+            }
             // With --archive the folder can rebuild a lost catalog, so one is created; without it, a missing one is a mistake.
             using var catalog = CatalogStore.Open(db, create: explicitArchive is not null);
             Index(context, catalog, archiveRoot);
@@ -44,6 +62,46 @@ internal static class SnapshotsCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static void WriteRepositoryTable(TextWriter output, IReadOnlyList<(string Id, SnapshotObject Snapshot)> snapshots)
+    {
+        output.WriteLine($"{"ID",-8}  {"TIME",-19}  {"HOST",-12}  {"FILES",8}  {"SIZE",10}  {"ADDED",10}  PATH");
+        foreach (var (id, s) in snapshots)
+        {
+            var mark = s.Complete ? "" : "  (incomplete)";
+            output.WriteLine($"{id[..8],-8}  {Formatting.Time(s.Time),-19}  {s.Host,-12}  {s.Files,8}  {Formatting.Bytes(s.Bytes),10}  {Formatting.Bytes(s.NewBytes),10}  {Formatting.Path(s.SourcePath)}{mark}");
+        }
+    }
+
+    private static void WriteRepositoryJson(TextWriter output, string root, IReadOnlyList<(string Id, SnapshotObject Snapshot)> snapshots)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, Formatting.Json))
+        {
+            writer.WriteStartArray();
+            foreach (var (id, s) in snapshots)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("id", id);
+                writer.WriteString("path", s.SourcePath);
+                writer.WriteString("time", s.Time);
+                writer.WriteNumber("files", s.Files);
+                writer.WriteNumber("bytes", s.Bytes);
+                writer.WriteString("archive", RepositoryArchiver.SnapshotPath(root, id));
+                writer.WriteString("host", s.Host);
+                writer.WriteString("username", s.Username);
+                writer.WriteString("parent", s.Parent);
+                writer.WriteString("tree", s.Tree);
+                writer.WriteNumber("dirs", s.Directories);
+                writer.WriteNumber("new_chunks", s.NewChunks);
+                writer.WriteNumber("new_bytes", s.NewBytes);
+                writer.WriteBoolean("complete", s.Complete);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
     private static void Index(CliContext context, CatalogStore catalog, string archiveRoot)

@@ -15,6 +15,18 @@ public sealed record KeyFile
     /// <summary>KDF id of Argon2id; permanent.</summary>
     public const string Argon2id = "argon2id";
 
+    /// <summary>
+    /// KDF id of a repository made with <c>init --no-encryption</c>: the master key is stored as is, so no password is
+    /// needed and anyone who can read the folder can read the data; blobs are still authenticated. Permanent.
+    /// </summary>
+    public const string None = "none";
+
+    /// <summary>True when this key opens without a password.</summary>
+    [JsonIgnore] public bool NeedsPassword => Kdf != None;
+
+    /// <summary>A key file that keeps <paramref name="master"/> in the clear (<see cref="None"/>).</summary>
+    public static KeyFile CreateUnprotected(byte[] master) => new() { Kdf = None, Salt = [], Wrapped = master };
+
     /// <summary>Key file format version.</summary>
     [JsonPropertyName("version")] public int Version { get; init; } = 1;
 
@@ -60,6 +72,10 @@ public sealed record KeyFile
     /// <summary>The master key material; throws <see cref="WrongPasswordException"/> when the password does not open it.</summary>
     public byte[] Unlock(string password)
     {
+        if (Kdf == None && Version == 1 && Wrapped.Length == 64)
+        {
+            return [.. Wrapped];
+        }
         ArgumentNullException.ThrowIfNull(password);
         if (Kdf != Argon2id || Version != 1)
         {

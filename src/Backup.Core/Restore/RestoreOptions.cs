@@ -9,6 +9,12 @@ public sealed record RestoreOptions
     /// <summary>Files extracted at once. Default: one per core, since inflating is CPU-bound and writes are buffered by the kernel.</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Patterns (<c>*</c> and <c>?</c>, matched against the whole relative path) of what to restore; empty means
+    /// everything. A matching directory brings everything below it; the parents of a match come along.
+    /// </summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+
     /// <summary>Keep setuid, setgid and sticky bits. Default false, as restic and tar do for a non-root restore.</summary>
     public bool KeepSpecialBits { get; init; }
 }

@@ -57,8 +57,12 @@ public sealed class RestorePlan
         return string.Join('/', parts);
     }
 
-    /// <summary>Checks and orders <paramref name="entries"/>, whose paths must already be <see cref="Normalize"/>d.</summary>
-    public static RestorePlan Create(IEnumerable<RestoreEntry> entries)
+    /// <summary>
+    /// Checks and orders <paramref name="entries"/>, whose paths must already be <see cref="Normalize"/>d. With
+    /// <paramref name="include"/> patterns, keeps only matching entries, what lies below a matching directory, and the
+    /// parent directories of both. Every entry is checked, kept or not.
+    /// </summary>
+    public static RestorePlan Create(IEnumerable<RestoreEntry> entries, IReadOnlyList<string>? include = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var byPath = new Dictionary<string, RestoreEntry>(StringComparer.Ordinal);
@@ -90,9 +94,52 @@ public sealed class RestorePlan
                 }
             }
         }
+        if (include is { Count: > 0 })
+        {
+            Select(byPath, include);
+        }
         var directories = byPath.Values.Where(e => e.Type == FileType.Directory).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
         var files = byPath.Values.Where(e => e.Type == FileType.File).OrderByDescending(e => e.Size).ToList();
         var symlinks = byPath.Values.Where(e => e.Type == FileType.Symlink).ToList();
         return new RestorePlan(directories, files, symlinks);
+    }
+
+    private static void Select(Dictionary<string, RestoreEntry> byPath, IReadOnlyList<string> include)
+    {
+        bool Matches(string path) => include.Any(p => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(p, path, ignoreCase: false));
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in byPath.Keys)
+        {
+            // The entry itself or one of its parents matches.
+            var probe = path;
+            while (true)
+            {
+                if (Matches(probe))
+                {
+                    keep.Add(path);
+                    break;
+                }
+                var cut = probe.LastIndexOf('/');
+                if (cut < 0)
+                {
+                    break;
+                }
+                probe = probe[..cut];
+            }
+        }
+        foreach (var path in keep.ToList())
+        {
+            for (var cut = path.LastIndexOf('/'); cut > 0; cut = path.LastIndexOf('/', cut - 1))
+            {
+                if (!keep.Add(path[..cut]))
+                {
+                    break;
+                }
+            }
+        }
+        foreach (var path in byPath.Keys.Where(p => !keep.Contains(p)).ToList())
+        {
+            byPath.Remove(path);
+        }
     }
 }

@@ -46,10 +46,11 @@ public sealed partial class Repository : IDisposable
         File.Exists(Path.Join(path, "config")) && Directory.Exists(Path.Join(path, "keys"));
 
     /// <summary>
-    /// Makes <paramref name="path"/> a repository protected by <paramref name="password"/>. Refuses a folder that is not
-    /// empty (a repository already there included).
+    /// Makes <paramref name="path"/> a repository protected by <paramref name="password"/>, or by none when it is null
+    /// (<c>--no-encryption</c>: see <see cref="KeyFile.None"/>). Refuses a folder that is not empty (a repository already
+    /// there included).
     /// </summary>
-    public static async Task InitAsync(string path, string password, KdfParameters? kdf, CancellationToken cancellationToken)
+    public static async Task InitAsync(string path, string? password, KdfParameters? kdf, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Exists(path))
@@ -61,7 +62,10 @@ public sealed partial class Repository : IDisposable
             throw new BackupException($"cannot create a repository at {path}: it is not an empty folder");
         }
         var store = new LocalBlobStore(path);
-        var (keyFile, master) = KeyFile.Create(password, kdf);
+        var (keyFile, master) = password is null
+            ? (KeyFile.CreateUnprotected(RandomNumberGenerator.GetBytes(64)), (byte[]?)null)
+            : KeyFile.Create(password, kdf);
+        master ??= keyFile.Unlock(null!);
         var keyBytes = keyFile.ToJson();
         await store.WriteAsync(BlobKind.Key, Convert.ToHexStringLower(SHA256.HashData(keyBytes)), keyBytes, cancellationToken);
         var parameters = new ChunkerParameters();
@@ -84,7 +88,14 @@ public sealed partial class Repository : IDisposable
     /// Throws <see cref="NoRepositoryException"/>, <see cref="WrongPasswordException"/>, or <see cref="InvalidDataException"/>
     /// for a damaged config or index (the message says which file).
     /// </summary>
-    public static async Task<Repository> OpenAsync(string path, string password, CancellationToken cancellationToken)
+    public static Task<Repository> OpenAsync(string path, string password, CancellationToken cancellationToken) =>
+        OpenAsync(path, () => password, cancellationToken);
+
+    /// <summary>
+    /// Opens the repository, asking <paramref name="password"/> only when its key needs one (a repository made with
+    /// <c>--no-encryption</c> does not).
+    /// </summary>
+    public static async Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken)
     {
         if (!Exists(path))
         {
@@ -109,23 +120,30 @@ public sealed partial class Repository : IDisposable
         return repository;
     }
 
-    private static async Task<byte[]> UnlockAsync(LocalBlobStore store, string password, CancellationToken cancellationToken)
+    private static async Task<byte[]> UnlockAsync(LocalBlobStore store, Func<string> password, CancellationToken cancellationToken)
     {
-        var tried = 0;
+        var keys = new List<KeyFile>();
         await foreach (var (name, _) in store.ListAsync(BlobKind.Key, cancellationToken))
         {
-            tried++;
-            var keyFile = KeyFile.Parse(await store.ReadAsync(BlobKind.Key, name, cancellationToken));
+            keys.Add(KeyFile.Parse(await store.ReadAsync(BlobKind.Key, name, cancellationToken)));
+        }
+        if (keys.FirstOrDefault(k => !k.NeedsPassword) is { } open)
+        {
+            return open.Unlock(null!);
+        }
+        var given = keys.Count > 0 ? password() : "";
+        foreach (var keyFile in keys)
+        {
             try
             {
-                return keyFile.Unlock(password);
+                return keyFile.Unlock(given);
             }
             catch (WrongPasswordException)
             {
                 // Try the next key: a repository may have several passwords.
             }
         }
-        if (tried == 0)
+        if (keys.Count == 0)
         {
             throw new InvalidDataException("repository has no key files");
         }

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using Backup.Core.Archiving.Repository;
+
+namespace Backup.Cli.Commands;
+
+/// <summary><c>backup init --archive DIR</c>: make DIR a deduplicating, encrypted repository.</summary>
+internal static class InitCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var archive = GlobalOptions.Archive();
+        var noEncryption = new Option<bool>("--no-encryption")
+        {
+            Description = "Make a repository without a password: data is still checked, but anyone who can read the folder can read it",
+        };
+        var command = new Command("init", "Make the archive folder a deduplicating, compressed, encrypted repository") { archive, noEncryption };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var root = context.ArchivePath(parse.GetValue(archive), context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
+            var password = parse.GetValue(noEncryption) ? null : Passwords.Read(context, parse, confirm: true);
+            await Repository.InitAsync(root, password, kdf: null, cancellationToken);
+            context.Output.WriteLine($"created repository {Formatting.Path(root)}{(password is null ? " without encryption" : "")}");
+            context.Output.WriteLine("from now on run, daemon, snapshots and restore with this --archive use it; keep the password safe: without it the data cannot be read");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
