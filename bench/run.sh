@@ -73,13 +73,14 @@ rm -rf "$raw" "$scratch"
 mkdir -p "$raw" "$scratch"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# measure NAME CMD... : runs CMD once under /usr/bin/time after a sync; appends "seconds KiB" to $raw/NAME.
+# measure NAME CMD... : runs CMD once under /usr/bin/time after a sync; appends "wall-seconds peak-RSS-KiB user-seconds
+# system-seconds" to $raw/NAME. CPU time is kept too: on a shared machine it moves less than wall time.
 # The command's stdout goes to $OUT if set, else to $scratch/NAME.out (checked by callers); stderr to $scratch/NAME.err.
 measure() {
     local name=$1; shift
     local t=$scratch/time.$name out=${OUT:-$scratch/$name.out}
     sync
-    if ! /usr/bin/time -f '%e %M' -o "$t" "$@" >"$out" 2>"$scratch/$name.err"; then
+    if ! /usr/bin/time -f '%e %M %U %S' -o "$t" "$@" >"$out" 2>"$scratch/$name.err"; then
         cat "$scratch/$name.err" >&2
         die "$name failed: $*"
     fi
@@ -109,6 +110,7 @@ corpus_name=$(basename "$corpus")
 
 for ((round = 1; round <= RUNS; round++)); do
     log "archive/restore round $round/$RUNS"
+    cut -d' ' -f1 /proc/loadavg >>"$raw/load.archive"
     r=$scratch/round
     rm -rf "$r"
     mkdir -p "$r"
@@ -178,6 +180,7 @@ mapfile -t zips < <(find "$w/archive" -name '*.zip' -type f)
 tree_files=$(find "$tree" -mindepth 1 -printf . | wc -c)
 for ((round = 1; round <= RUNS; round++)); do
     log "walk round $round/$RUNS"
+    cut -d' ' -f1 /proc/loadavg >>"$raw/load.walk"
     backup_nochange() {
         measure nochange "$bin" run --archive "$w/archive"
         grep -q '^archived 0 of 1 directories' "$scratch/nochange.out" || die "no-change run archived something: $(cat "$scratch/nochange.out")"
@@ -221,50 +224,63 @@ corpus_files=$(find "$corpus" -mindepth 1 -type f -printf . | wc -c)
     python3 - "$raw" "$MANY" <<'EOF'
 import os, statistics, sys
 raw, many = sys.argv[1], int(sys.argv[2])
-def load(name):
-    with open(os.path.join(raw, name)) as f:
-        rows = [l.split() for l in f if l.strip()]
-    return [float(r[0]) for r in rows], [int(r[1]) for r in rows]
-def mib(kib): return f"{kib / 1024:.1f} MiB"
-def sizes(name):
-    with open(os.path.join(raw, name)) as f:
-        return [int(l) for l in f if l.strip()]
 med = statistics.median
+def lines(name):
+    with open(os.path.join(raw, name)) as f:
+        return [l.split() for l in f if l.strip()]
+def load(name):
+    rows = lines(name)
+    return ([float(r[0]) for r in rows], [int(r[1]) for r in rows], [float(r[2]) + float(r[3]) for r in rows])
+def mib(kib): return f"{kib / 1024:.1f} MiB"
+def sizes(name): return [int(r[0]) for r in lines(name)]
 rows = [
     ("first run vs `zip -r -q -y`", "first_run", "zip", True),
     ("restore vs `unzip -q` (zip's archive)", "restore", "unzip", False),
     ("restore vs `unzip -q` (backup's own archive)", "restore", "unzip_own", False),
     (f"no-change run ({many:,}-file tree) vs `find -printf`", "nochange", "find", False),
 ]
-print("| measurement | backup median | peer median | peer/backup (speed) | backup size | peer size | size backup/peer | backup peak RSS (median / max) | peer peak RSS (max) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("Wall time: medians of all runs; \"paired\" is the median of the per-round ratios (both tools measured in the same round).")
+print()
+print("| measurement | backup median | peer median | peer/backup (speed) | paired peer/backup | backup size | peer size | size backup/peer | backup peak RSS (median / max) | peer peak RSS (max) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for title, b, p, sized in rows:
-    bt, bm = load(b)
-    pt, pm = load(p)
+    bt, bm, _ = load(b)
+    pt, pm, _ = load(p)
+    paired = med([y / x for x, y in zip(bt, pt)])
     if sized:
         bs, ps = med(sizes("size.backup")), med(sizes("size.zip"))
         size_cols = f"{bs / 2**20:.1f} MiB | {ps / 2**20:.1f} MiB | {bs / ps:.3f}"
     else:
         size_cols = " | | "
-    print(f"| {title} | {med(bt):.2f} s | {med(pt):.2f} s | {med(pt) / med(bt):.2f}x | {size_cols} | {mib(med(bm))} / {mib(max(bm))} | {mib(max(pm))} |")
+    print(f"| {title} | {med(bt):.2f} s | {med(pt):.2f} s | {med(pt) / med(bt):.2f}x | {paired:.2f}x | {size_cols} | {mib(med(bm))} / {mib(max(bm))} | {mib(max(pm))} |")
 print()
-print("Peak RSS of every backup command (max over all runs):")
+print("CPU time (user + system, medians): less disturbed by other load than wall time, but blind to parallelism.")
 print()
-print("| command | median time | peak RSS (median / max) |")
-print("|---|---:|---:|")
+print("| measurement | backup CPU | peer CPU | peer/backup |")
+print("|---|---:|---:|---:|")
+for title, b, p, _ in rows:
+    bc, pc = load(b)[2], load(p)[2]
+    print(f"| {title} | {med(bc):.2f} s | {med(pc):.2f} s | {med(pc) / med(bc):.2f}x |")
+print()
+print("Every backup command:")
+print()
+print("| command | median wall time | median CPU time | peak RSS (median / max) |")
+print("|---|---:|---:|---:|")
 for title, name in [("backup add", "add"), ("backup run (first, corpus)", "first_run"), ("backup restore", "restore"),
                     (f"backup run (first, {many:,}-file tree, 1 sample)", "walk_initial_run"), (f"backup run (no change, {many:,}-file tree)", "nochange")]:
-    t, m = load(name)
-    print(f"| {title} | {med(t):.2f} s | {mib(med(m))} / {mib(max(m))} |")
+    t, m, c = load(name)
+    print(f"| {title} | {med(t):.2f} s | {med(c):.2f} s | {mib(med(m))} / {mib(max(m))} |")
 print()
-print("All samples (seconds, peak RSS KiB), in run order:")
+print("All samples (wall s / peak RSS KiB / CPU s), in run order, with the 1-minute load average at the start of each round:")
 print()
 print("```")
 for name in ["first_run", "zip", "restore", "unzip", "unzip_own", "nochange", "find", "add", "walk_initial_run"]:
-    t, m = load(name)
-    print(f"{name:17} " + "  ".join(f"{a:.2f}/{b}" for a, b in zip(t, m)))
+    t, m, c = load(name)
+    print(f"{name:17} " + "  ".join(f"{a:.2f}/{b}/{x:.2f}" for a, b, x in zip(t, m, c)))
 print(f"{'size.backup':17} " + "  ".join(map(str, sizes("size.backup"))))
 print(f"{'size.zip':17} " + "  ".join(map(str, sizes("size.zip"))))
+print(f"{'load (archive)':17} " + "  ".join(r[0] for r in lines("load.archive")))
+print(f"{'load (walk)':17} " + "  ".join(r[0] for r in lines("load.walk")))
 print("```")
 EOF
 } >"$results.tmp"
