@@ -75,6 +75,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "symlink", SetLastError = true)]
     public static partial int Symlink(byte* target, byte* linkPath);
 
+    [LibraryImport(Library, EntryPoint = "futimens", SetLastError = true)]
+    public static partial int FUtimens(int fd, Timespec* times);
+
     [LibraryImport(Library, EntryPoint = "flock", SetLastError = true)]
     public static partial int Flock(int fd, int operation);
 

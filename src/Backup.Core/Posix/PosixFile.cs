@@ -242,6 +242,25 @@ public static unsafe class PosixFile
         }
     }
 
+    /// <summary>Sets the modification (and access) time of an open file, in nanoseconds since the epoch.</summary>
+    public static void SetModificationTime(SafeFileHandle handle, long mtimeNs, string pathForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var times = stackalloc Libc.Timespec[2];
+        var sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var nsec);
+        if (nsec < 0)
+        {
+            sec -= 1;
+            nsec += 1_000_000_000L;
+        }
+        times[0] = new Libc.Timespec { Sec = sec, Nsec = nsec };
+        times[1] = times[0];
+        if (Libc.FUtimens((int)handle.DangerousGetHandle(), times) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+        }
+    }
+
     /// <summary>Flushes a directory's entries to disk, so that a rename into it survives a crash.</summary>
     public static void FlushDirectory(string directory)
     {

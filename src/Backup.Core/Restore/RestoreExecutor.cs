@@ -70,30 +70,41 @@ public sealed class RestoreExecutor
     private async Task<long> WriteFileAsync(IRestoreSource source, RestoreEntry file, RestoreTarget destination, CancellationToken cancellationToken)
     {
         long offset = 0;
-        using (var output = destination.CreateFile(file.Path))
+        long dataEnd = 0;
+        var fullPath = destination.FullPath(file.Path);
+        using var output = destination.CreateFile(file.Path);
+        await foreach (var piece in source.ReadContentAsync(file, cancellationToken))
         {
-            await foreach (var piece in source.ReadContentAsync(file, cancellationToken))
+            try
             {
-                try
+                var written = WriteSparse(output, piece.Span, offset);
+                if (written > 0)
                 {
-                    WriteSparse(output, piece.Span, offset);
+                    dataEnd = offset + written;
                 }
-                catch (IOException e)
-                {
-                    // RandomAccess's messages (ENOSPC, EIO) do not say which file.
-                    throw new IOException($"{e.Message}: {destination.FullPath(file.Path)}", e);
-                }
-                offset += piece.Length;
             }
-            RandomAccess.SetLength(output, offset);
+            catch (IOException e)
+            {
+                // RandomAccess's messages (ENOSPC, EIO) do not say which file.
+                throw new IOException($"{e.Message}: {fullPath}", e);
+            }
+            offset += piece.Length;
         }
-        RestoreTarget.SetMetadata(destination.FullPath(file.Path), Posix.FileType.File, Permissions(file), file.MtimeNs);
+        if (dataEnd < offset)
+        {
+            RandomAccess.SetLength(output, offset); // the file ends in a hole, which no write extended it to
+        }
+        RestoreTarget.SetMetadata(output, fullPath, Permissions(file), file.MtimeNs);
         return offset;
     }
 
-    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>, skipping whole zero blocks so that they become holes.</summary>
-    private static void WriteSparse(Microsoft.Win32.SafeHandles.SafeFileHandle output, ReadOnlySpan<byte> data, long offset)
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="offset"/>, skipping whole zero blocks so that they become holes.
+    /// Returns the end (within <paramref name="data"/>) of the last bytes written, 0 when all was zero.
+    /// </summary>
+    private static int WriteSparse(Microsoft.Win32.SafeHandles.SafeFileHandle output, ReadOnlySpan<byte> data, long offset)
     {
+        var written = 0;
         var start = 0;
         while (start < data.Length)
         {
@@ -114,8 +125,10 @@ public sealed class RestoreExecutor
                 runEnd = next;
             }
             RandomAccess.Write(output, data[start..runEnd], offset + start);
+            written = runEnd;
             start = runEnd;
         }
+        return written;
     }
 
     private uint Permissions(RestoreEntry entry) =>

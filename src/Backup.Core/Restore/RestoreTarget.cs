@@ -93,8 +93,16 @@ public sealed class RestoreTarget
     /// </summary>
     public SafeFileHandle CreateFile(string relative)
     {
-        var full = PrepareLeaf(relative);
+        // Without overwrite, O_EXCL alone refuses anything already there (a symlink included): no lstat needed.
+        var full = _overwrite ? PrepareLeaf(relative) : FullPath(relative);
         return PosixFile.CreateExclusive(full);
+    }
+
+    /// <summary>Sets the permissions and modification time of a file through its open handle (no path lookup, no race).</summary>
+    public static void SetMetadata(SafeFileHandle file, string fullPath, uint permissions, long mtimeNs)
+    {
+        File.SetUnixFileMode(file, (UnixFileMode)permissions);
+        PosixFile.SetModificationTime(file, mtimeNs, fullPath);
     }
 
     /// <summary>Creates the symlink <paramref name="relative"/> pointing at the raw <paramref name="linkTarget"/>.</summary>

@@ -172,6 +172,64 @@ public sealed partial class Repository
         }
     }
 
+    /// <summary>
+    /// Replaces every index file by one that lists exactly <paramref name="index"/>: the new file is written first, then
+    /// the old ones are deleted, so a crash leaves either state, both complete. Call under an exclusive lock.
+    /// </summary>
+    public async Task RewriteIndexAsync(RepositoryIndex index, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        var old = new List<string>();
+        await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))
+        {
+            old.Add(name);
+        }
+        var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, index.ToJson(), cancellationToken);
+        foreach (var name in old.Where(n => n != written))
+        {
+            await Store.DeleteAsync(BlobKind.Index, name, cancellationToken);
+        }
+        lock (_sync)
+        {
+            Index.Clear();
+            Index.AddJson(index.ToJson());
+        }
+    }
+
+    /// <summary>Reads a whole pack and returns its checked header and its bytes. Throws <see cref="InvalidDataException"/> naming a damaged pack.</summary>
+    public async Task<(IReadOnlyList<PackEntry> Header, byte[] Bytes)> ReadPackAsync(string name, CancellationToken cancellationToken)
+    {
+        var bytes = await Store.ReadAsync(BlobKind.Pack, name, cancellationToken);
+        return (PackReader.ReadHeader(name, bytes, _cipher), bytes);
+    }
+
+    /// <summary>Opens, decompresses and checks one blob of a pack read whole; throws <see cref="InvalidDataException"/> when damaged.</summary>
+    public byte[] OpenPackBlob(PackEntry entry, ReadOnlySpan<byte> pack)
+    {
+        if ((long)entry.Offset + entry.Length > pack.Length)
+        {
+            throw new InvalidDataException($"blob {entry.Id} lies past the end of its pack");
+        }
+        var stored = Open(entry.Type, pack.Slice((int)entry.Offset, (int)entry.Length));
+        var plaintext = _codecs.Value!.Decompress(entry.Compression, stored, (int)entry.RawLength);
+        if (IdOf(plaintext) != entry.Id)
+        {
+            throw new InvalidDataException($"blob {entry.Id} does not match its id");
+        }
+        return plaintext;
+    }
+
+    /// <summary>Writes a pack built elsewhere (prune's repacking) and returns its name.</summary>
+    internal async Task<string> WritePackAsync(PackWriter pack, CancellationToken cancellationToken)
+    {
+        var (name, bytes) = pack.Finish();
+        await Store.WriteAsync(BlobKind.Pack, name, bytes, cancellationToken);
+        return name;
+    }
+
+    /// <summary>A new empty pack sealed with this repository's key.</summary>
+    internal PackWriter NewPack() => new(_cipher);
+
     private async Task LoadIndexAsync(CancellationToken cancellationToken)
     {
         await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))

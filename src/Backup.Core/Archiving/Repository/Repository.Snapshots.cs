@@ -10,6 +10,20 @@ public sealed partial class Repository
     public Task<string> SaveSnapshotAsync(SnapshotObject snapshot, CancellationToken cancellationToken) =>
         WriteObjectAsync(BlobKind.Snapshot, BlobType.Snapshot, JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.SnapshotObject), cancellationToken);
 
+    /// <summary>The ids of every snapshot file, without reading them.</summary>
+    public async Task<IReadOnlyList<string>> ListSnapshotIdsAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var (name, _) in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
+        {
+            ids.Add(name);
+        }
+        return ids;
+    }
+
+    /// <summary>Reads one snapshot; throws <see cref="InvalidDataException"/> naming it when damaged, swapped or forged.</summary>
+    public Task<SnapshotObject> LoadSnapshotAsync(string id, CancellationToken cancellationToken) => LoadSnapshotByNameAsync(id, cancellationToken);
+
     /// <summary>Every snapshot with its id, oldest first. A damaged or swapped snapshot file throws, naming it.</summary>
     public async Task<IReadOnlyList<(string Id, SnapshotObject Snapshot)>> ListSnapshotsAsync(CancellationToken cancellationToken)
     {

@@ -22,6 +22,19 @@ public sealed class RepositoryIndex
     /// <summary>Packs known.</summary>
     public IReadOnlyList<string> Packs => _packs;
 
+    /// <summary>Forgets everything.</summary>
+    public void Clear()
+    {
+        _packs.Clear();
+        _packNumbers.Clear();
+        _chunks.Clear();
+    }
+
+    /// <summary>Every blob, grouped by the pack the index places it in.</summary>
+    public IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> ByPack() =>
+        _chunks.GroupBy(c => c.Value.Pack).Select(g => (_packs[g.Key],
+            (IReadOnlyList<PackEntry>)[.. g.Select(c => new PackEntry(c.Value.Type, c.Key, c.Value.Offset, c.Value.Length, c.Value.RawLength, c.Value.Compression))]));
+
     /// <summary>True when <paramref name="id"/> is stored.</summary>
     public bool Contains(ChunkId id) => _chunks.ContainsKey(id);
 

@@ -1,0 +1,113 @@
+using Backup.Core.Storage;
+
+namespace Backup.Core.Archiving.Repository;
+
+/// <summary>
+/// Checks a repository: every snapshot authenticates and matches its name, every tree reachable from a snapshot reads,
+/// every chunk a file needs is in the index and its pack exists; with a read fraction, the chosen packs are read whole
+/// and every blob in them is authenticated, decompressed and checked against its id. Damage is reported with the pack
+/// and the files it affects; the check goes on.
+/// </summary>
+public sealed class RepositoryChecker(Repository repository)
+{
+    private const int ExamplesPerPack = 10;
+
+    /// <summary>What a check found.</summary>
+    public sealed record Report(IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings, int Snapshots, int Trees, int Packs, int PacksRead);
+
+    /// <summary>
+    /// Runs the check. <paramref name="readFraction"/>: 0 reads no pack data, 1 reads every pack, in between reads that
+    /// share of the packs (chosen by name, so repeated checks with the same fraction cover the same packs).
+    /// </summary>
+    public async Task<Report> CheckAsync(double readFraction, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var warnings = new List<string>();
+        var stored = new Dictionary<string, long>(StringComparer.Ordinal);
+        await foreach (var (name, size) in repository.Store.ListAsync(BlobKind.Pack, cancellationToken))
+        {
+            stored[name] = size;
+        }
+        foreach (var pack in repository.Index.Packs.Where(p => !stored.ContainsKey(p)))
+        {
+            errors.Add($"pack {pack} is in the index but missing from the repository");
+        }
+        foreach (var pack in stored.Keys.Where(p => !repository.Index.Packs.Contains(p)))
+        {
+            warnings.Add($"pack {pack} is not in the index (left by an interrupted backup; 'backup prune' removes it, 'backup repair index' adds it)");
+        }
+
+        var traversal = new SnapshotTraversal(repository);
+        var filesByPack = new Dictionary<string, (int Count, List<string> Examples)>(StringComparer.Ordinal);
+        var snapshots = 0;
+        foreach (var id in await repository.ListSnapshotIdsAsync(cancellationToken))
+        {
+            SnapshotObject snapshot;
+            try
+            {
+                snapshot = await repository.LoadSnapshotAsync(id, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                errors.Add(e.Message);
+                continue;
+            }
+            snapshots++;
+            await traversal.VisitAsync(ChunkId.Parse(snapshot.Tree), $"{id[..8]}:{snapshot.SourcePath}", (path, chunks) =>
+            {
+                foreach (var chunk in chunks)
+                {
+                    if (repository.Index.Find(chunk) is not { } where)
+                    {
+                        errors.Add($"{path}: chunk {chunk} is missing from the index");
+                        continue;
+                    }
+                    var entry = filesByPack.GetValueOrDefault(where.Pack, (0, []));
+                    if (entry.Examples.Count < ExamplesPerPack && !entry.Examples.Contains(path))
+                    {
+                        entry.Examples.Add(path);
+                    }
+                    filesByPack[where.Pack] = (entry.Count + 1, entry.Examples);
+                }
+            }, errors.Add, cancellationToken);
+        }
+
+        var packsRead = 0;
+        if (readFraction > 0)
+        {
+            var chosen = stored.Keys.Order(StringComparer.Ordinal)
+                .Where(name => readFraction >= 1 || Convert.ToInt32(name[..4], 16) < readFraction * 0x10000).ToList();
+            foreach (var pack in chosen)
+            {
+                packsRead++;
+                var problem = await ReadPackAsync(pack, cancellationToken);
+                if (problem is null)
+                {
+                    continue;
+                }
+                var affected = filesByPack.TryGetValue(pack, out var files)
+                    ? $"; affected files: {string.Join(", ", files.Examples)}{(files.Count > files.Examples.Count ? ", …" : "")}"
+                    : "; no snapshot uses it";
+                errors.Add($"pack {pack} is damaged: {problem}{affected}");
+            }
+        }
+        return new Report(errors, warnings, snapshots, traversal.Trees.Count, stored.Count, packsRead);
+    }
+
+    private async Task<string?> ReadPackAsync(string pack, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (header, bytes) = await repository.ReadPackAsync(pack, cancellationToken);
+            foreach (var entry in header)
+            {
+                repository.OpenPackBlob(entry, bytes);
+            }
+            return null;
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+    }
+}
