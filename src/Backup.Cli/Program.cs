@@ -25,6 +25,10 @@ root.Subcommands.Add(RunCommand.Create(context));
 root.Subcommands.Add(DaemonCommand.Create(context));
 root.Subcommands.Add(SnapshotsCommand.Create(context));
 root.Subcommands.Add(RestoreCommand.Create(context));
+foreach (var command in RepositoryCommands.Create(context))
+{
+    root.Subcommands.Add(command);
+}
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

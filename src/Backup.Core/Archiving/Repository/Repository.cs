@@ -95,7 +95,11 @@ public sealed partial class Repository : IDisposable
     /// Opens the repository, asking <paramref name="password"/> only when its key needs one (a repository made with
     /// <c>--no-encryption</c> does not).
     /// </summary>
-    public static async Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken)
+    /// <param name="path">The repository folder.</param>
+    /// <param name="password">Asked only when a key needs a password.</param>
+    /// <param name="cancellationToken">Stops the open.</param>
+    /// <param name="loadIndex">False for <c>repair index</c>, which must work when the index is damaged.</param>
+    public static async Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken, bool loadIndex = true)
     {
         if (!Exists(path))
         {
@@ -116,8 +120,19 @@ public sealed partial class Repository : IDisposable
         }
         var repository = new Repository(store, config, master, new RepositoryIndex());
         CryptographicOperations.ZeroMemory(master);
-        await repository.LoadIndexAsync(cancellationToken);
-        return repository;
+        try
+        {
+            if (loadIndex)
+            {
+                await repository.LoadIndexAsync(cancellationToken);
+            }
+            return repository;
+        }
+        catch
+        {
+            repository.Dispose();
+            throw;
+        }
     }
 
     private static async Task<byte[]> UnlockAsync(LocalBlobStore store, Func<string> password, CancellationToken cancellationToken)

@@ -1,0 +1,279 @@
+using System.CommandLine;
+using System.Globalization;
+using Backup.Core;
+using Backup.Core.Archiving.Repository;
+
+namespace Backup.Cli.Commands;
+
+/// <summary>
+/// The commands that only make sense on a repository: ls, diff, check, stats, forget, prune and repair index. Each
+/// opens the repository named by <c>--archive</c> (exit 10 when it is not one) and reads its password.
+/// </summary>
+internal static class RepositoryCommands
+{
+    public static IEnumerable<Command> Create(CliContext context) =>
+    [
+        Ls(context), Diff(context), Check(context), Stats(context), Forget(context), Prune(context), Repair(context),
+    ];
+
+    private static Command Ls(CliContext context)
+    {
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = "Snapshot id or unique prefix" };
+        var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only this path of the snapshot and what lies below it" };
+        var archive = GlobalOptions.Archive();
+        var command = new Command("ls", "List the files of a repository snapshot") { snapshot, path, archive };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var repository = await Open(context, parse, archive, cancellationToken);
+            var (_, s) = await repository.FindSnapshotAsync(parse.GetValue(snapshot)!, cancellationToken);
+            var prefix = parse.GetValue(path)?.Trim('/');
+            foreach (var entry in await new SnapshotReader(repository).ListAsync(ChunkId.Parse(s.Tree), cancellationToken))
+            {
+                if (prefix is { Length: > 0 } && entry.Path != prefix && !entry.Path.StartsWith(prefix + "/", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var node = (TreeNode)entry.Source;
+                context.Output.WriteLine($"{ModeString(node.Mode)} {entry.Size,12} {Formatting.Time(DateTimeOffset.FromUnixTimeMilliseconds(entry.MtimeNs / 1_000_000))}  {Formatting.Path(entry.Path)}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Diff(CliContext context)
+    {
+        var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot" };
+        var second = new Argument<string>("SNAPSHOT2") { Description = "The newer snapshot" };
+        var archive = GlobalOptions.Archive();
+        var command = new Command("diff", "Show what was added, removed and modified between two snapshots") { first, second, archive };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var repository = await Open(context, parse, archive, cancellationToken);
+            var reader = new SnapshotReader(repository);
+            var (_, a) = await repository.FindSnapshotAsync(parse.GetValue(first)!, cancellationToken);
+            var (_, b) = await repository.FindSnapshotAsync(parse.GetValue(second)!, cancellationToken);
+            var before = (await reader.ListAsync(ChunkId.Parse(a.Tree), cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
+            var after = (await reader.ListAsync(ChunkId.Parse(b.Tree), cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
+            int added = 0, removed = 0, modified = 0;
+            long addedBytes = 0, removedBytes = 0;
+            foreach (var path in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+            {
+                var (was, now) = (before.GetValueOrDefault(path), after.GetValueOrDefault(path));
+                if (was is null)
+                {
+                    context.Output.WriteLine($"+    {Formatting.Path(path)}  ({Formatting.Bytes(now!.Size)})");
+                    added++;
+                    addedBytes += now.Size;
+                }
+                else if (now is null)
+                {
+                    context.Output.WriteLine($"-    {Formatting.Path(path)}  ({Formatting.Bytes(was.Size)})");
+                    removed++;
+                    removedBytes += was.Size;
+                }
+                else if (Changed((TreeNode)was.Source, (TreeNode)now.Source))
+                {
+                    context.Output.WriteLine($"M    {Formatting.Path(path)}  ({Formatting.Bytes(was.Size)} -> {Formatting.Bytes(now.Size)})");
+                    modified++;
+                }
+            }
+            context.Output.WriteLine($"{added} added ({Formatting.Bytes(addedBytes)}), {removed} removed ({Formatting.Bytes(removedBytes)}), {modified} modified");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Check(CliContext context)
+    {
+        var readData = new Option<bool>("--read-data") { Description = "Read every pack and check every chunk in it" };
+        var subset = new Option<string?>("--read-data-subset") { Description = "Read this share of the packs, e.g. 10%", HelpName = "PERCENT" };
+        var archive = GlobalOptions.Archive();
+        var command = new Command("check", "Check the repository: snapshots, trees, index, and optionally the data") { readData, subset, archive };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var fraction = parse.GetValue(readData) ? 1.0 : ParsePercent(parse.GetValue(subset));
+            using var repository = await Open(context, parse, archive, cancellationToken);
+            var report = await new RepositoryChecker(repository).CheckAsync(fraction, cancellationToken);
+            foreach (var warning in report.Warnings)
+            {
+                context.Error.WriteLine($"backup: warning: {warning}");
+            }
+            foreach (var error in report.Errors)
+            {
+                context.Error.WriteLine($"backup: error: {error}");
+            }
+            context.Output.WriteLine(
+                $"checked {Formatting.Count(report.Snapshots, "snapshot")}, {Formatting.Count(report.Trees, "tree")}, {Formatting.Count(report.Packs, "pack")} ({report.PacksRead} read): "
+                + (report.Errors.Count == 0 ? "no errors" : Formatting.Count(report.Errors.Count, "error")));
+            return report.Errors.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static Command Stats(CliContext context)
+    {
+        var archive = GlobalOptions.Archive();
+        var command = new Command("stats", "Show logical and stored sizes, and the deduplication and compression ratios") { archive };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var repository = await Open(context, parse, archive, cancellationToken);
+            var snapshots = await repository.ListSnapshotsAsync(cancellationToken);
+            var logical = snapshots.Sum(s => s.Snapshot.Bytes);
+            long unique = 0, sealedBytes = 0;
+            foreach (var (_, entries) in repository.Index.ByPack())
+            {
+                foreach (var e in entries.Where(e => e.Type == Backup.Core.Encryption.BlobType.Data))
+                {
+                    unique += e.RawLength;
+                    sealedBytes += e.Length;
+                }
+            }
+            long stored = 0;
+            await foreach (var (_, size) in repository.Store.ListAsync(Backup.Core.Storage.BlobKind.Pack, cancellationToken))
+            {
+                stored += size;
+            }
+            context.Output.WriteLine($"snapshots:            {snapshots.Count}");
+            context.Output.WriteLine($"logical bytes:        {Formatting.Bytes(logical)}  (all files of all snapshots)");
+            context.Output.WriteLine($"unique bytes:         {Formatting.Bytes(unique)}  (after deduplication, before compression)");
+            context.Output.WriteLine($"stored bytes:         {Formatting.Bytes(stored)}  (packs on disk)");
+            context.Output.WriteLine($"chunks:               {repository.Index.Count}");
+            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"deduplication ratio:  {(unique == 0 ? 0 : (double)logical / unique):0.00}"));
+            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compression ratio:    {(sealedBytes == 0 ? 0 : (double)unique / sealedBytes):0.00}"));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Forget(CliContext context)
+    {
+        Option<int> Keep(string unit) => new($"--keep-{unit}") { Description = $"Keep the newest snapshot of each of the last N {unit switch { "last" => "snapshots", "daily" => "days", _ => unit.Replace("ly", "s", StringComparison.Ordinal) }}", HelpName = "N" };
+        var last = Keep("last");
+        var hourly = Keep("hourly");
+        var daily = Keep("daily");
+        var weekly = Keep("weekly");
+        var monthly = Keep("monthly");
+        var yearly = Keep("yearly");
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would be removed" };
+        var prune = new Option<bool>("--prune") { Description = "Prune afterwards, freeing the space" };
+        var archive = GlobalOptions.Archive();
+        var command = new Command("forget", "Remove snapshots by a retention policy (per host and path), as restic does")
+        {
+            last, hourly, daily, weekly, monthly, yearly, dryRun, prune, archive,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var policy = new RetentionPolicy
+            {
+                Last = parse.GetValue(last),
+                Hourly = parse.GetValue(hourly),
+                Daily = parse.GetValue(daily),
+                Weekly = parse.GetValue(weekly),
+                Monthly = parse.GetValue(monthly),
+                Yearly = parse.GetValue(yearly),
+            };
+            if (policy.IsEmpty)
+            {
+                throw new BackupException("no policy given: add at least one --keep-* option; nothing was removed", ExitCodes.Usage);
+            }
+            using var repository = await Open(context, parse, archive, cancellationToken);
+            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "forget", exclusive: !parse.GetValue(dryRun),
+                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            var snapshots = await repository.ListSnapshotsAsync(cancellationToken);
+            var removed = 0;
+            foreach (var group in snapshots.GroupBy(s => (s.Snapshot.Host, s.Snapshot.SourcePath)))
+            {
+                var (keep, remove) = policy.Apply(group, s => s.Snapshot.Time);
+                context.Output.WriteLine($"{group.Key.SourcePath} on {group.Key.Host}: keeping {keep.Count}, removing {remove.Count}");
+                foreach (var (s, reasons) in keep.OrderBy(k => k.Item.Snapshot.Time))
+                {
+                    context.Output.WriteLine($"  keep    {s.Id[..8]}  {Formatting.Time(s.Snapshot.Time)}  ({string.Join(", ", reasons)})");
+                }
+                foreach (var s in remove.OrderBy(r => r.Snapshot.Time))
+                {
+                    context.Output.WriteLine($"  {(parse.GetValue(dryRun) ? "would remove" : "remove")}  {s.Id[..8]}  {Formatting.Time(s.Snapshot.Time)}");
+                    if (!parse.GetValue(dryRun))
+                    {
+                        await repository.DeleteSnapshotAsync(s.Id, cancellationToken);
+                        removed++;
+                    }
+                }
+            }
+            if (parse.GetValue(prune) && !parse.GetValue(dryRun))
+            {
+                PrintPrune(context, await new Pruner(repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Prune(CliContext context)
+    {
+        var archive = GlobalOptions.Archive();
+        var command = new Command("prune", "Delete data that no snapshot uses (takes an exclusive lock)") { archive };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var repository = await Open(context, parse, archive, cancellationToken);
+            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "prune", exclusive: true,
+                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            PrintPrune(context, await new Pruner(repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Repair(CliContext context)
+    {
+        var archive = GlobalOptions.Archive();
+        var index = new Command("index", "Rebuild the index from the packs") { archive };
+        index.SetAction(async (parse, cancellationToken) =>
+        {
+            using var repository = await Open(context, parse, archive, cancellationToken, loadIndex: false);
+            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "repair index", exclusive: true,
+                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            var (packs, chunks) = await new Pruner(repository).RepairIndexAsync(problem => context.Error.WriteLine($"backup: warning: {problem}"), cancellationToken);
+            context.Output.WriteLine($"rebuilt the index: {Formatting.Count(packs, "pack")}, {Formatting.Count(chunks, "chunk")}");
+            return ExitCodes.Ok;
+        });
+        return new Command("repair", "Repair a repository") { index };
+    }
+
+    private static void PrintPrune(CliContext context, Pruner.Report report) =>
+        context.Output.WriteLine($"pruned: {Formatting.Count(report.PacksDeleted, "pack")} deleted, {report.PacksRepacked} rewritten, {report.PacksKept} kept, {Formatting.Bytes(report.BytesFreed)} freed");
+
+    private static async Task<Repository> Open(CliContext context, ParseResult parse, Option<string?> archive, CancellationToken cancellationToken, bool loadIndex = true)
+    {
+        var root = context.ArchivePath(parse.GetValue(archive), context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
+        if (!Repository.Exists(root))
+        {
+            throw new NoRepositoryException(root);
+        }
+        return await Repository.OpenAsync(root, () => Passwords.Read(context, parse), cancellationToken, loadIndex);
+    }
+
+    private static bool Changed(TreeNode a, TreeNode b) =>
+        a.Type != b.Type || a.Size != b.Size || a.Mode != b.Mode || a.MtimeNs != b.MtimeNs
+        || !(a.Content ?? []).SequenceEqual(b.Content ?? []) || !(a.Target ?? []).AsSpan().SequenceEqual(b.Target ?? []);
+
+    private static double ParsePercent(string? text)
+    {
+        if (text is null)
+        {
+            return 0;
+        }
+        if (!double.TryParse(text.TrimEnd('%'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) || percent <= 0 || percent > 100)
+        {
+            throw new BackupException($"invalid --read-data-subset '{text}': use a percentage such as 10%", ExitCodes.Usage);
+        }
+        return percent / 100;
+    }
+
+    private static string ModeString(uint mode)
+    {
+        var type = (mode & 0xF000) switch { 0x4000 => 'd', 0xA000 => 'l', 0x8000 => '-', _ => '?' };
+        var bits = "rwxrwxrwx".Select((c, i) => (mode & (1u << (8 - i))) != 0 ? c : '-');
+        return type + string.Concat(bits);
+    }
+}
