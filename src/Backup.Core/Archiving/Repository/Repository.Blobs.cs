@@ -21,13 +21,28 @@ public sealed partial class Repository
     public async Task<(ChunkId Id, bool New, long StoredBytes)> SaveBlobAsync(BlobType type, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
         var id = IdOf(plaintext.Span);
+        if (!TryClaim(id))
+        {
+            return (id, false, 0);
+        }
+        return (id, true, await StoreClaimedAsync(type, id, plaintext, cancellationToken));
+    }
+
+    /// <summary>
+    /// True when <paramref name="id"/> is neither stored nor claimed: the caller now owns storing it with
+    /// <see cref="StoreClaimedAsync"/>. False when another caller stores or stored it.
+    /// </summary>
+    public bool TryClaim(ChunkId id)
+    {
         lock (_sync)
         {
-            if (Index.Contains(id) || !_pending.Add(id))
-            {
-                return (id, false, 0);
-            }
+            return !Index.Contains(id) && _pending.Add(id);
         }
+    }
+
+    /// <summary>Compresses, seals and adds a claimed blob to the pack in progress; returns the sealed bytes it adds.</summary>
+    public async Task<long> StoreClaimedAsync(BlobType type, ChunkId id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
         var (compression, stored) = _codecs.Value!.Compress(plaintext.Span);
         var sealedBlob = Seal(type, stored);
         await _packLock.WaitAsync(cancellationToken);
@@ -44,7 +59,7 @@ public sealed partial class Repository
         {
             _packLock.Release();
         }
-        return (id, true, sealedBlob.Length);
+        return sealedBlob.Length;
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ public sealed class RepositoryArchiver : IArchiver
             .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
         var problems = new List<TreeProblem>();
         var walk = TreeWalker.Walk(sourceRoot, problems.Add, cancellationToken, _excluded);
-        var builder = new SnapshotTreeBuilder(_repository, parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), problems.Add);
+        using var builder = new SnapshotTreeBuilder(_repository, parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), problems.Add);
         var root = await builder.BuildAsync(walk, cancellationToken);
         await _repository.FlushAsync(cancellationToken);
         var snapshot = new SnapshotObject

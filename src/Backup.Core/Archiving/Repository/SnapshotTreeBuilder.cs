@@ -11,12 +11,16 @@ namespace Backup.Core.Archiving.Repository;
 /// chunk list unread; other files are chunked, and chunks are hashed, compressed and sealed on every core with a
 /// bounded number in flight. A file that changes while read is read once more, then left out and reported.
 /// </summary>
-internal sealed class SnapshotTreeBuilder
+internal sealed class SnapshotTreeBuilder : IDisposable
 {
     private readonly Repository _repository;
     private readonly ChunkId? _parentRoot;
     private readonly Action<TreeProblem> _onProblem;
-    private readonly int _workers = Environment.ProcessorCount;
+    // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
+    private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
+    private readonly List<Task> _saves = [];
+    private long _newChunks;
+    private long _newBytes;
 
     public SnapshotTreeBuilder(Repository repository, ChunkId? parentRoot, Action<TreeProblem> onProblem)
     {
@@ -28,10 +32,23 @@ internal sealed class SnapshotTreeBuilder
     public long Files { get; private set; }
     public long Directories { get; private set; }
     public long Bytes { get; private set; }
-    public long NewChunks { get; private set; }
-    public long NewBytes { get; private set; }
+    public long NewChunks => Interlocked.Read(ref _newChunks);
+    public long NewBytes => Interlocked.Read(ref _newBytes);
 
     public async Task<ChunkId> BuildAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await BuildTreesAsync(walk, cancellationToken);
+        }
+        finally
+        {
+            // On failure or cancellation, let the saves still running end before the repository can be disposed.
+            await Task.WhenAll(_saves).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task<ChunkId> BuildTreesAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
     {
         var stack = new Stack<Frame>();
         stack.Push(new Frame([], null, await LoadParentAsync(_parentRoot, cancellationToken)));
@@ -60,6 +77,7 @@ internal sealed class SnapshotTreeBuilder
         {
             await CloseAsync(stack, cancellationToken);
         }
+        await Task.WhenAll(_saves);
         return await _repository.SaveTreeAsync(new TreeObject { Nodes = stack.Pop().Nodes }, cancellationToken);
     }
 
@@ -139,7 +157,11 @@ internal sealed class SnapshotTreeBuilder
         return null;
     }
 
-    /// <summary>Reads one file into chunks. Returns the chunk ids, or null and why when it could not be read consistently.</summary>
+    /// <summary>
+    /// Reads one file into chunks. Chunking and chunk ids happen here, in walk order; compressing, sealing and packing
+    /// new chunks run on the thread pool, at most <c>2 × cores</c> at once, and are awaited when the snapshot ends.
+    /// Returns the chunk ids, or null and why when the file could not be read consistently.
+    /// </summary>
     private async Task<(List<string>? Content, FileStatus Status, string Why)> ChunkFileAsync(TreeEntry entry, CancellationToken cancellationToken)
     {
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
@@ -159,50 +181,64 @@ internal sealed class SnapshotTreeBuilder
             {
                 return (null, before, "replaced while being backed up");
             }
-            var saves = new List<Task<(ChunkId Id, bool New, long StoredBytes)>>();
-            using var inFlight = new SemaphoreSlim(_workers * 2);
-            // The stream does not own the handle's lifetime here: the handle is still needed for the second fstat.
-            using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
+            var ids = new List<string>();
             long read = 0;
+            // The stream must not own the handle: it is still needed for the second fstat.
+            using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
             try
             {
                 foreach (var chunk in _repository.Chunker.Split(stream))
                 {
-                    await inFlight.WaitAsync(cancellationToken);
-                    var copy = chunk.ToArray();
-                    read += copy.Length;
-                    saves.Add(Task.Run(async () =>
+                    var id = _repository.IdOf(chunk.Span);
+                    ids.Add(id.ToString());
+                    read += chunk.Length;
+                    if (_repository.TryClaim(id))
                     {
-                        try
-                        {
-                            return await _repository.SaveBlobAsync(BlobType.Data, copy, cancellationToken);
-                        }
-                        finally
-                        {
-                            inFlight.Release();
-                        }
-                    }, cancellationToken));
+                        await StoreAsync(id, chunk.ToArray(), cancellationToken);
+                    }
                 }
             }
             catch (IOException e)
             {
-                await Task.WhenAll(saves).ContinueWith(_ => { }, TaskScheduler.Default);
                 return (null, before, ShortReason(e));
-            }
-            var results = await Task.WhenAll(saves);
-            foreach (var r in results.Where(r => r.New))
-            {
-                NewChunks++;
-                NewBytes += r.StoredBytes;
             }
             var after = PosixFile.Fstat(handle, entry.FullPath!);
             if (read != before.Size || after.DiffersFrom(before))
             {
                 return (null, before, "changed while being read");
             }
-            return ([.. results.Select(r => r.Id.ToString())], before, "");
+            return (ids, before, "");
         }
     }
+
+    private async Task StoreAsync(ChunkId id, byte[] plaintext, CancellationToken cancellationToken)
+    {
+        await _inFlight.WaitAsync(cancellationToken);
+        if (_saves.Count >= 256)
+        {
+            // Observe finished saves (their errors surface here) and keep the list short.
+            foreach (var done in _saves.Where(t => t.IsCompleted).ToList())
+            {
+                await done;
+                _saves.Remove(done);
+            }
+        }
+        _saves.Add(Task.Run(async () =>
+        {
+            try
+            {
+                var stored = await _repository.StoreClaimedAsync(BlobType.Data, id, plaintext, cancellationToken);
+                Interlocked.Increment(ref _newChunks);
+                Interlocked.Add(ref _newBytes, stored);
+            }
+            finally
+            {
+                _inFlight.Release();
+            }
+        }, cancellationToken));
+    }
+
+    public void Dispose() => _inFlight.Dispose();
 
     private async Task<Dictionary<string, TreeNode>?> LoadParentAsync(ChunkId? tree, CancellationToken cancellationToken)
     {
