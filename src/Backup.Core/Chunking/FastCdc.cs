@@ -81,12 +81,18 @@ public sealed class FastCdc
 
     /// <summary>
     /// Cuts a stream into chunks, yielding each chunk's bytes in a buffer that is reused: copy or consume it before
-    /// moving on. Memory: one buffer of twice the maximum chunk size. Does not own <paramref name="stream"/>.
+    /// moving on. Memory: one buffer of twice the maximum chunk size, <paramref name="buffer"/> when given (a caller
+    /// that splits many files passes the same one: allocating 16 MiB per small file costs more than reading it).
+    /// Does not own <paramref name="stream"/>.
     /// </summary>
-    public IEnumerable<ReadOnlyMemory<byte>> Split(Stream stream)
+    public IEnumerable<ReadOnlyMemory<byte>> Split(Stream stream, byte[]? buffer = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var buffer = new byte[Parameters.MaxSize * 2];
+        if (buffer is not null && buffer.Length < Parameters.MaxSize * 2)
+        {
+            throw new ArgumentException("the buffer must hold twice the maximum chunk size", nameof(buffer));
+        }
+        buffer ??= new byte[Parameters.MaxSize * 2];
         int start = 0, end = 0;
         var eof = false;
         while (true)

@@ -14,6 +14,7 @@ public sealed class ZstdCodec : IDisposable
 
     private readonly Compressor _compressor;
     private readonly Decompressor _decompressor = new();
+    private byte[] _output = [];
 
     /// <summary>Creates a codec at <paramref name="level"/> (1–19).</summary>
     public ZstdCodec(int level = DefaultLevel)
@@ -26,15 +27,29 @@ public sealed class ZstdCodec : IDisposable
     /// <summary>Compresses <paramref name="data"/>; returns the bytes to store and how they are encoded.</summary>
     public (CompressionId Id, byte[] Bytes) Compress(ReadOnlySpan<byte> data)
     {
+        var id = CompressInPlace(data, out var stored);
+        return (id, stored.ToArray());
+    }
+
+    /// <summary>
+    /// Compresses <paramref name="data"/> into this codec's own buffer, which the next call reuses: consume the result
+    /// first. For incompressible data the result is <paramref name="data"/> itself. Saves a large allocation per chunk.
+    /// </summary>
+    public CompressionId CompressInPlace(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> stored)
+    {
         var bound = Compressor.GetCompressBound(data.Length);
-        var buffer = new byte[bound];
-        var length = _compressor.Wrap(data, buffer);
+        if (_output.Length < bound)
+        {
+            _output = new byte[bound];
+        }
+        var length = _compressor.Wrap(data, _output);
         if (length > data.Length - (data.Length >> 5))
         {
-            return (CompressionId.None, data.ToArray());
+            stored = data;
+            return CompressionId.None;
         }
-        Array.Resize(ref buffer, length);
-        return (CompressionId.Zstd, buffer);
+        stored = _output.AsSpan(0, length);
+        return CompressionId.Zstd;
     }
 
     /// <summary>

@@ -34,12 +34,21 @@ public sealed class BlobCipher : IDisposable
     public byte[] Seal(BlobType type, ReadOnlySpan<byte> plaintext)
     {
         var sealedBlob = new byte[Overhead + plaintext.Length];
+        Seal(type, plaintext, sealedBlob);
+        return sealedBlob;
+    }
+
+    /// <summary>Seals into <paramref name="destination"/>, which must hold <see cref="Overhead"/> more bytes than the plaintext; returns the length written.</summary>
+    public int Seal(BlobType type, ReadOnlySpan<byte> plaintext, Span<byte> destination)
+    {
+        var length = Overhead + plaintext.Length;
+        var sealedBlob = destination[..length];
         sealedBlob[0] = Version;
-        var nonce = sealedBlob.AsSpan(1, NonceSize);
+        var nonce = sealedBlob.Slice(1, NonceSize);
         RandomNumberGenerator.Fill(nonce);
         using var aes = new AesGcm(_key, TagSize);
-        aes.Encrypt(nonce, plaintext, sealedBlob.AsSpan(1 + NonceSize, plaintext.Length), sealedBlob.AsSpan(1 + NonceSize + plaintext.Length), [(byte)type]);
-        return sealedBlob;
+        aes.Encrypt(nonce, plaintext, sealedBlob.Slice(1 + NonceSize, plaintext.Length), sealedBlob[(1 + NonceSize + plaintext.Length)..], [(byte)type]);
+        return length;
     }
 
     /// <summary>

@@ -9,8 +9,15 @@ namespace Backup.Core.Storage;
 /// (<c>fsync</c>), renamed into place and the folder flushed, so a name always holds a whole file. Folders 0700,
 /// files 0600. Thread-safe.
 /// </summary>
-public sealed class LocalBlobStore : IBlobStore
+public sealed class LocalBlobStore : IBlobStore, IDisposable
 {
+    // Restore and tree loading read many small ranges of the same packs; reopening a pack for each costs an open and a
+    // close. Packs never change once written, so open handles can be kept and shared (positional reads).
+    private const int OpenPacksKept = 32;
+    private readonly Dictionary<string, Microsoft.Win32.SafeHandles.SafeFileHandle> _openPacks = new(StringComparer.Ordinal);
+    private readonly Queue<string> _openOrder = new();
+    private readonly Lock _openLock = new();
+
     private const string TempMarker = ".tmp-";
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -69,19 +76,83 @@ public sealed class LocalBlobStore : IBlobStore
     public async Task<byte[]> ReadRangeAsync(BlobKind kind, string name, long offset, int length, CancellationToken cancellationToken)
     {
         var path = PathOf(kind, name);
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         var buffer = new byte[length];
-        var done = 0;
-        while (done < length)
+        try
         {
-            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(done), offset + done, cancellationToken);
-            if (n == 0)
-            {
-                throw new InvalidDataException($"file is shorter than expected ({offset + done} bytes): {path}");
-            }
-            done += n;
+            await ReadAsync(OpenForRange(kind, name, path), kind != BlobKind.Pack, buffer, offset, path, cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Evicted from the open-pack cache by another thread between lookup and read: read it through a fresh handle.
+            await ReadAsync(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), true, buffer, offset, path, cancellationToken);
         }
         return buffer;
+    }
+
+    private static async Task ReadAsync(
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle, bool owned, byte[] buffer, long offset, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var done = 0;
+            while (done < buffer.Length)
+            {
+                var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(done), offset + done, cancellationToken);
+                if (n == 0)
+                {
+                    throw new InvalidDataException($"file is shorter than expected ({offset + done} bytes): {path}");
+                }
+                done += n;
+            }
+        }
+        finally
+        {
+            if (owned)
+            {
+                handle.Dispose();
+            }
+        }
+    }
+
+    private Microsoft.Win32.SafeHandles.SafeFileHandle OpenForRange(BlobKind kind, string name, string path)
+    {
+        if (kind != BlobKind.Pack)
+        {
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        lock (_openLock)
+        {
+            if (_openPacks.TryGetValue(name, out var open))
+            {
+                return open;
+            }
+            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            _openPacks[name] = handle;
+            _openOrder.Enqueue(name);
+            if (_openOrder.Count > OpenPacksKept)
+            {
+                // Closing may race with a read in progress on another thread; the SafeHandle's reference count defers
+                // the close until that read is done.
+                var oldest = _openOrder.Dequeue();
+                _openPacks.Remove(oldest, out var evicted);
+                evicted?.Dispose();
+            }
+            return handle;
+        }
+    }
+
+    /// <summary>Closes the packs kept open for range reads.</summary>
+    public void Dispose()
+    {
+        lock (_openLock)
+        {
+            foreach (var handle in _openPacks.Values)
+            {
+                handle.Dispose();
+            }
+            _openPacks.Clear();
+            _openOrder.Clear();
+        }
     }
 
     /// <inheritdoc/>

@@ -19,7 +19,8 @@ public sealed class PackWriter : IDisposable
     public const int TargetSize = 16 << 20;
 
     private readonly BlobCipher _cipher;
-    private readonly MemoryStream _body = new();
+    // Sized once for a full pack plus one largest blob, so it never grows by doubling and copying.
+    private readonly MemoryStream _body = new(TargetSize + (9 << 20));
     private readonly List<PackEntry> _entries = [];
 
     /// <summary>Creates an empty pack sealed with <paramref name="cipher"/>.</summary>
@@ -39,17 +40,16 @@ public sealed class PackWriter : IDisposable
         AddSealed(type, id, compression, _cipher.Seal(type, stored), rawLength);
 
     /// <summary>Adds a blob already sealed with this pack's cipher (sealing can then happen on another thread).</summary>
-    public PackEntry AddSealed(BlobType type, ChunkId id, CompressionId compression, byte[] sealedBlob, int rawLength)
+    public PackEntry AddSealed(BlobType type, ChunkId id, CompressionId compression, ReadOnlySpan<byte> sealedBlob, int rawLength)
     {
-        ArgumentNullException.ThrowIfNull(sealedBlob);
         var entry = new PackEntry(type, id, checked((uint)_body.Length), (uint)sealedBlob.Length, (uint)rawLength, compression);
         _body.Write(sealedBlob);
         _entries.Add(entry);
         return entry;
     }
 
-    /// <summary>Finishes the pack: its name (hex SHA-256) and its bytes.</summary>
-    public (string Name, byte[] Bytes) Finish()
+    /// <summary>Finishes the pack: its name (hex SHA-256) and its bytes (valid until this writer is disposed).</summary>
+    public (string Name, ReadOnlyMemory<byte> Bytes) Finish()
     {
         var header = new byte[_entries.Count * PackEntry.EncodedSize];
         for (var i = 0; i < _entries.Count; i++)
@@ -61,8 +61,15 @@ public sealed class PackWriter : IDisposable
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)sealedHeader.Length);
         _body.Write(length);
-        var bytes = _body.ToArray();
-        return (Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes);
+        var bytes = _body.GetBuffer().AsMemory(0, (int)_body.Length);
+        return (Convert.ToHexStringLower(SHA256.HashData(bytes.Span)), bytes);
+    }
+
+    /// <summary>Empties the writer for the next pack, keeping its buffer (16 MiB and more: worth reusing).</summary>
+    public void Reset()
+    {
+        _body.SetLength(0);
+        _entries.Clear();
     }
 
     /// <inheritdoc/>

@@ -67,7 +67,7 @@ public sealed class Pruner(Repository repository)
                 var (_, bytes) = await repository.ReadPackAsync(pack, cancellationToken);
                 foreach (var e in used)
                 {
-                    rewrite.AddSealed(e.Type, e.Id, e.Compression, bytes.AsSpan((int)e.Offset, (int)e.Length).ToArray(), (int)e.RawLength);
+                    rewrite.AddSealed(e.Type, e.Id, e.Compression, bytes.AsSpan((int)e.Offset, (int)e.Length), (int)e.RawLength);
                     if (rewrite.IsFull)
                     {
                         await FinishAsync(rewrite, next, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Backup.Core.Encryption;
@@ -43,23 +44,35 @@ public sealed partial class Repository
     /// <summary>Compresses, seals and adds a claimed blob to the pack in progress; returns the sealed bytes it adds.</summary>
     public async Task<long> StoreClaimedAsync(BlobType type, ChunkId id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
-        var (compression, stored) = _codecs.Value!.Compress(plaintext.Span);
-        var sealedBlob = Seal(type, stored);
-        await _packLock.WaitAsync(cancellationToken);
+        // Pooled: chunks are around 1 MiB, and a fresh array for each would be a large-object allocation.
+        var sealedBlob = ArrayPool<byte>.Shared.Rent(plaintext.Length + BlobCipher.Overhead);
         try
         {
-            _current ??= new PackWriter(_cipher);
-            _current.AddSealed(type, id, compression, sealedBlob, plaintext.Length);
-            if (_current.IsFull)
+            var (compression, length) = WithCodec(codec =>
             {
-                await WriteCurrentPackAsync(cancellationToken);
+                var id = codec.CompressInPlace(plaintext.Span, out var stored);
+                return (id, _cipher.Seal(type, stored, sealedBlob));
+            });
+            await _packLock.WaitAsync(cancellationToken);
+            try
+            {
+                _current ??= new PackWriter(_cipher);
+                _current.AddSealed(type, id, compression, sealedBlob.AsSpan(0, length), plaintext.Length);
+                if (_current.IsFull)
+                {
+                    await WriteCurrentPackAsync(cancellationToken);
+                }
             }
+            finally
+            {
+                _packLock.Release();
+            }
+            return length;
         }
         finally
         {
-            _packLock.Release();
+            ArrayPool<byte>.Shared.Return(sealedBlob);
         }
-        return sealedBlob.Length;
     }
 
     /// <summary>
@@ -96,21 +109,18 @@ public sealed partial class Repository
     private async Task WriteCurrentPackAsync(CancellationToken cancellationToken)
     {
         var pack = _current!;
-        _current = null;
-        using (pack)
+        var (name, bytes) = pack.Finish();
+        await Store.WriteAsync(BlobKind.Pack, name, bytes, cancellationToken);
+        lock (_sync)
         {
-            var (name, bytes) = pack.Finish();
-            await Store.WriteAsync(BlobKind.Pack, name, bytes, cancellationToken);
-            lock (_sync)
+            Index.AddPack(name, pack.Entries);
+            foreach (var e in pack.Entries)
             {
-                Index.AddPack(name, pack.Entries);
-                foreach (var e in pack.Entries)
-                {
-                    _pending.Remove(e.Id);
-                }
+                _pending.Remove(e.Id);
             }
-            _unindexed.Add((name, [.. pack.Entries]));
         }
+        _unindexed.Add((name, [.. pack.Entries]));
+        pack.Reset();
     }
 
     /// <summary>
@@ -133,7 +143,7 @@ public sealed partial class Repository
         {
             var sealedBlob = await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, (int)where.Entry.Length, cancellationToken);
             var stored = Open(where.Entry.Type, sealedBlob);
-            plaintext = _codecs.Value!.Decompress(where.Entry.Compression, stored, (int)where.Entry.RawLength);
+            plaintext = WithCodec(codec => codec.Decompress(where.Entry.Compression, stored, (int)where.Entry.RawLength));
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
         {
@@ -226,7 +236,7 @@ public sealed partial class Repository
             throw new InvalidDataException($"blob {entry.Id} lies past the end of its pack");
         }
         var stored = Open(entry.Type, pack.Slice((int)entry.Offset, (int)entry.Length));
-        var plaintext = _codecs.Value!.Decompress(entry.Compression, stored, (int)entry.RawLength);
+        var plaintext = WithCodec(codec => codec.Decompress(entry.Compression, stored, (int)entry.RawLength));
         if (IdOf(plaintext) != entry.Id)
         {
             throw new InvalidDataException($"blob {entry.Id} does not match its id");

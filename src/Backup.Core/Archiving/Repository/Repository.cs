@@ -15,7 +15,8 @@ public sealed partial class Repository : IDisposable
 {
     private readonly BlobCipher _cipher;
     private readonly byte[] _idKey;
-    private readonly ThreadLocal<ZstdCodec> _codecs;
+    // A pool, not one per thread: a zstd context holds megabytes, and the thread pool may run many threads.
+    private readonly System.Collections.Concurrent.ConcurrentBag<ZstdCodec> _codecs = [];
 
     private Repository(IBlobStore store, RepositoryConfig config, byte[] master, RepositoryIndex index)
     {
@@ -26,7 +27,6 @@ public sealed partial class Repository : IDisposable
         var chunkerKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, _idKey, 32, info: "backup chunker v1"u8.ToArray());
         Chunker = new FastCdc(chunkerKey, new ChunkerParameters { MinSize = config.MinSize, AverageSize = config.AverageSize, MaxSize = config.MaxSize });
         Index = index;
-        _codecs = new ThreadLocal<ZstdCodec>(() => new ZstdCodec(config.CompressionLevel), trackAllValues: true);
     }
 
     /// <summary>Where the repository's files are.</summary>
@@ -165,6 +165,20 @@ public sealed partial class Repository : IDisposable
         throw new WrongPasswordException();
     }
 
+    /// <summary>Runs <paramref name="work"/> with a codec from the pool.</summary>
+    private T WithCodec<T>(Func<ZstdCodec, T> work)
+    {
+        var codec = _codecs.TryTake(out var pooled) ? pooled : new ZstdCodec(Config.CompressionLevel);
+        try
+        {
+            return work(codec);
+        }
+        finally
+        {
+            _codecs.Add(codec);
+        }
+    }
+
     /// <summary>Seals <paramref name="plaintext"/> of <paramref name="type"/> with the repository's data key.</summary>
     internal byte[] Seal(BlobType type, ReadOnlySpan<byte> plaintext) => _cipher.Seal(type, plaintext);
 
@@ -179,12 +193,12 @@ public sealed partial class Repository : IDisposable
     {
         _cipher.Dispose();
         CryptographicOperations.ZeroMemory(_idKey);
-        foreach (var codec in _codecs.Values)
+        while (_codecs.TryTake(out var codec))
         {
             codec.Dispose();
         }
-        _codecs.Dispose();
         _packLock.Dispose();
         _current?.Dispose();
+        (Store as IDisposable)?.Dispose();
     }
 }

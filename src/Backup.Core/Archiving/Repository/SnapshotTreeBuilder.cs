@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Buffers;
 using Backup.Core.Encryption;
 using Backup.Core.Posix;
 using Backup.Core.Sources;
@@ -19,6 +19,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
     private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
     private readonly List<Task> _saves = [];
+    private byte[]? _splitBuffer;
     private long _newChunks;
     private long _newBytes;
 
@@ -187,14 +188,16 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
             try
             {
-                foreach (var chunk in _repository.Chunker.Split(stream))
+                foreach (var chunk in _repository.Chunker.Split(stream, _splitBuffer ??= new byte[_repository.Chunker.Parameters.MaxSize * 2]))
                 {
                     var id = _repository.IdOf(chunk.Span);
                     ids.Add(id.ToString());
                     read += chunk.Length;
                     if (_repository.TryClaim(id))
                     {
-                        await StoreAsync(id, chunk.ToArray(), cancellationToken);
+                        var copy = ArrayPool<byte>.Shared.Rent(chunk.Length);
+                        chunk.CopyTo(copy);
+                        await StoreAsync(id, copy, chunk.Length, cancellationToken);
                     }
                 }
             }
@@ -211,7 +214,8 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         }
     }
 
-    private async Task StoreAsync(ChunkId id, byte[] plaintext, CancellationToken cancellationToken)
+    /// <summary>Stores a claimed chunk on the pool; <paramref name="plaintext"/> is rented and returned when stored.</summary>
+    private async Task StoreAsync(ChunkId id, byte[] plaintext, int length, CancellationToken cancellationToken)
     {
         await _inFlight.WaitAsync(cancellationToken);
         if (_saves.Count >= 256)
@@ -227,15 +231,16 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         {
             try
             {
-                var stored = await _repository.StoreClaimedAsync(BlobType.Data, id, plaintext, cancellationToken);
+                var stored = await _repository.StoreClaimedAsync(BlobType.Data, id, plaintext.AsMemory(0, length), cancellationToken);
                 Interlocked.Increment(ref _newChunks);
                 Interlocked.Add(ref _newBytes, stored);
             }
             finally
             {
+                ArrayPool<byte>.Shared.Return(plaintext);
                 _inFlight.Release();
             }
-        }, cancellationToken));
+        }, CancellationToken.None));
     }
 
     public void Dispose() => _inFlight.Dispose();

@@ -20,7 +20,8 @@ public class PackTests
             writer.Add(BlobType.Data, ChunkId.Compute(s_idKey, blob), CompressionId.None, blob, blob.Length);
         }
 
-        var (name, bytes) = writer.Finish();
+        var (name, finished) = writer.Finish();
+        var bytes = finished.ToArray();
         var header = PackReader.ReadHeader(name, bytes, cipher);
 
         Assert.Equal(writer.Entries, header);
@@ -38,7 +39,8 @@ public class PackTests
         using var cipher = new BlobCipher(RandomNumberGenerator.GetBytes(32));
         using var writer = new PackWriter(cipher);
         writer.Add(BlobType.Data, ChunkId.Compute(s_idKey, "x"u8), CompressionId.None, "x"u8, 1);
-        var (name, bytes) = writer.Finish();
+        var (name, finished) = writer.Finish();
+        var bytes = finished.ToArray();
         bytes[3] ^= 1;
 
         var e = Assert.Throws<InvalidDataException>(() => PackReader.ReadHeader(name, bytes, cipher));
