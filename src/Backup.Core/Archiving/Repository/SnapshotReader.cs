@@ -44,12 +44,32 @@ public sealed class SnapshotReader : IRestoreSource
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Loads up to one chunk per core ahead of the one being written, so that a large file is decrypted and decompressed
+    /// on every core while it is written, not one chunk at a time.
+    /// </remarks>
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadContentAsync(RestoreEntry file, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
-        foreach (var id in ((TreeNode)file.Source).Content ?? [])
+        var ids = ((TreeNode)file.Source).Content ?? [];
+        var ahead = new Queue<Task<byte[]>>();
+        var next = 0;
+        try
         {
-            yield return await _repository.LoadBlobAsync(ChunkId.Parse(id), cancellationToken);
+            while (next < ids.Count || ahead.Count > 0)
+            {
+                while (next < ids.Count && ahead.Count < Environment.ProcessorCount)
+                {
+                    var id = ChunkId.Parse(ids[next++]);
+                    ahead.Enqueue(Task.Run(() => _repository.LoadBlobAsync(id, cancellationToken), cancellationToken));
+                }
+                yield return await ahead.Dequeue();
+            }
+        }
+        finally
+        {
+            // Abandoned early (an error elsewhere, cancellation): let the loads still running finish before returning.
+            await Task.WhenAll(ahead).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
