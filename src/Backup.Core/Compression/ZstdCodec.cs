@@ -1,19 +1,18 @@
-using ZstdSharp;
-
 namespace Backup.Core.Compression;
 
 /// <summary>
 /// zstd for repository blobs: compresses, and keeps the raw bytes when compression saves less than 1/32 (photos,
-/// archives, already-compressed data), so reading them back costs nothing. Not thread-safe (the native contexts are
-/// reused): one instance per worker.
+/// archives, already-compressed data), so reading them back costs nothing. Uses the system's libzstd. Not thread-safe
+/// (the native contexts and the output buffer are reused): one instance per worker.
 /// </summary>
-public sealed class ZstdCodec : IDisposable
+public sealed unsafe class ZstdCodec : IDisposable
 {
     /// <summary>zstd level 3, zstd's own default: restic's "auto" and borg's default use the same neighbourhood.</summary>
     public const int DefaultLevel = 3;
 
-    private readonly Compressor _compressor;
-    private readonly Decompressor _decompressor = new();
+    private readonly int _level;
+    private nint _compressor;
+    private nint _decompressor;
     private byte[] _output = [];
 
     /// <summary>Creates a codec at <paramref name="level"/> (1–19).</summary>
@@ -21,7 +20,7 @@ public sealed class ZstdCodec : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(level, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(level, 19);
-        _compressor = new Compressor(level);
+        _level = level;
     }
 
     /// <summary>Compresses <paramref name="data"/>; returns the bytes to store and how they are encoded.</summary>
@@ -37,18 +36,32 @@ public sealed class ZstdCodec : IDisposable
     /// </summary>
     public CompressionId CompressInPlace(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> stored)
     {
-        var bound = Compressor.GetCompressBound(data.Length);
+        ObjectDisposedException.ThrowIf(_output is null, this);
+        var bound = (int)NativeZstd.CompressBound((nuint)data.Length);
         if (_output.Length < bound)
         {
             _output = new byte[bound];
         }
-        var length = _compressor.Wrap(data, _output);
-        if (length > data.Length - (data.Length >> 5))
+        if (_compressor == 0)
+        {
+            _compressor = NativeZstd.CreateCCtx();
+        }
+        nuint length;
+        fixed (byte* source = data)
+        fixed (byte* destination = _output)
+        {
+            length = NativeZstd.CompressCCtx(_compressor, destination, (nuint)_output.Length, source, (nuint)data.Length, _level);
+        }
+        if (NativeZstd.IsError(length) != 0)
+        {
+            throw new InvalidOperationException($"zstd compression failed: {NativeZstd.ErrorName(length)}");
+        }
+        if ((long)length > data.Length - (data.Length >> 5))
         {
             stored = data;
             return CompressionId.None;
         }
-        stored = _output.AsSpan(0, length);
+        stored = _output.AsSpan(0, (int)length);
         return CompressionId.Zstd;
     }
 
@@ -63,17 +76,22 @@ public sealed class ZstdCodec : IDisposable
             case CompressionId.None:
                 return stored.Length == expectedLength ? stored.ToArray() : throw new InvalidDataException("stored blob has the wrong length");
             case CompressionId.Zstd:
+                if (_decompressor == 0)
+                {
+                    _decompressor = NativeZstd.CreateDCtx();
+                }
                 var output = new byte[expectedLength];
-                int written;
-                try
+                nuint written;
+                fixed (byte* source = stored)
+                fixed (byte* destination = output)
                 {
-                    written = _decompressor.Unwrap(stored, output);
+                    written = NativeZstd.DecompressDCtx(_decompressor, destination, (nuint)output.Length, source, (nuint)stored.Length);
                 }
-                catch (ZstdException e)
+                if (NativeZstd.IsError(written) != 0)
                 {
-                    throw new InvalidDataException("zstd data is corrupt", e);
+                    throw new InvalidDataException($"zstd data is corrupt: {NativeZstd.ErrorName(written)}");
                 }
-                return written == expectedLength ? output : throw new InvalidDataException("zstd data has the wrong length");
+                return (int)written == expectedLength ? output : throw new InvalidDataException("zstd data has the wrong length");
             default:
                 throw new InvalidDataException($"unknown compression id {(byte)id}");
         }
@@ -82,7 +100,16 @@ public sealed class ZstdCodec : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _compressor.Dispose();
-        _decompressor.Dispose();
+        if (_compressor != 0)
+        {
+            NativeZstd.FreeCCtx(_compressor);
+            _compressor = 0;
+        }
+        if (_decompressor != 0)
+        {
+            NativeZstd.FreeDCtx(_decompressor);
+            _decompressor = 0;
+        }
+        _output = null!;
     }
 }
