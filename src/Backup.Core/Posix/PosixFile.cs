@@ -225,13 +225,7 @@ public static unsafe class PosixFile
     {
         var bytes = ToCString(path);
         var times = stackalloc Libc.Timespec[2];
-        var sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var nsec);
-        if (nsec < 0)
-        {
-            sec -= 1;
-            nsec += 1_000_000_000L;
-        }
-        times[0] = new Libc.Timespec { Sec = sec, Nsec = nsec };
+        times[0] = ToTimespec(mtimeNs);
         times[1] = times[0];
         fixed (byte* p = bytes)
         {
@@ -247,13 +241,7 @@ public static unsafe class PosixFile
     {
         ArgumentNullException.ThrowIfNull(handle);
         var times = stackalloc Libc.Timespec[2];
-        var sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var nsec);
-        if (nsec < 0)
-        {
-            sec -= 1;
-            nsec += 1_000_000_000L;
-        }
-        times[0] = new Libc.Timespec { Sec = sec, Nsec = nsec };
+        times[0] = ToTimespec(mtimeNs);
         times[1] = times[0];
         if (Libc.FUtimens((int)handle.DangerousGetHandle(), times) != 0)
         {
@@ -297,6 +285,17 @@ public static unsafe class PosixFile
             Libc.EACCES or 1 /* EPERM */ => new UnauthorizedAccessException(message),
             _ => new IOException(message, errno),
         };
+    }
+
+    private static Libc.Timespec ToTimespec(long ns)
+    {
+        var sec = Math.DivRem(ns, 1_000_000_000L, out var nsec);
+        if (nsec < 0)
+        {
+            sec -= 1;
+            nsec += 1_000_000_000L;
+        }
+        return new Libc.Timespec { Sec = sec, Nsec = nsec };
     }
 
     internal static byte[] ToCString(string path)

@@ -77,20 +77,13 @@ public static class TreeWalker
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                onProblem(new TreeProblem(entry.DisplayPath, Reason(e)));
+                onProblem(new TreeProblem(entry.DisplayPath, TreeProblem.ReasonOf(e)));
                 continue;
             }
             stack.Push(new Frame(full, relBytes, rel, children));
         }
     }
 
-    private static string Reason(Exception e)
-    {
-        // PosixFile's messages end with ": <path>"; the problem carries the path already.
-        var message = e.Message;
-        var cut = message.IndexOf(": /", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 
     private static byte[] Join(byte[] prefix, byte[] name)
     {

@@ -174,7 +174,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, default, ShortReason(e));
+            return (null, default, TreeProblem.ReasonOf(e));
         }
         using (handle)
         {
@@ -203,7 +203,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             }
             catch (IOException e)
             {
-                return (null, before, ShortReason(e));
+                return (null, before, TreeProblem.ReasonOf(e));
             }
             var after = PosixFile.Fstat(handle, entry.FullPath!);
             if (read != before.Size || after.DiffersFrom(before))
@@ -274,12 +274,6 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         return cut < 0 ? path : path[(cut + 1)..];
     }
 
-    private static string ShortReason(Exception e)
-    {
-        var message = e.Message;
-        var cut = message.IndexOf(": /", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 
     private sealed class Frame(byte[] path, TreeEntry? entry, Dictionary<string, TreeNode>? parent)
     {

@@ -166,7 +166,7 @@ internal sealed class ZipTreeWriter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            AddProblem(new TreeProblem(entry.DisplayPath, ShortReason(e)));
+            AddProblem(new TreeProblem(entry.DisplayPath, TreeProblem.ReasonOf(e)));
             return null;
         }
         if (before.Type != FileType.File)
@@ -258,7 +258,7 @@ internal sealed class ZipTreeWriter
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return ShortReason(e);
+            return TreeProblem.ReasonOf(e);
         }
         using (handle)
         {
@@ -305,7 +305,7 @@ internal sealed class ZipTreeWriter
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return ShortReason(e);
+                return TreeProblem.ReasonOf(e);
             }
             finally
             {
@@ -404,12 +404,6 @@ internal sealed class ZipTreeWriter
         }
     }
 
-    private static string ShortReason(Exception e)
-    {
-        var message = e.Message;
-        var cut = message.IndexOf(": /", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 
     private sealed record PendingEntry(TreeEntry Entry, SafeFileHandle? Handle, FileStatus Status, BlockJob[] Blocks);
 
