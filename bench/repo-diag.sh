@@ -32,7 +32,7 @@ restic -r "$D/rr" init -q
 /usr/bin/time -f "restic first: $T" restic -r "$D/rr" backup -q "$D/src"
 
 echo "--- per-file cost: small files (code/) vs large files (everything else), separate repositories"
-for part in code media; do
+for part in code media vm; do
   [[ -d $D/src/$part ]] || continue
   n=$(find "$D/src/$part" -type f | wc -l); sz=$(du -sm "$D/src/$part" | cut -f1)
   BACKUP_DB=$D/c-$part.db "$B" init --archive "$D/repo-$part" >/dev/null
