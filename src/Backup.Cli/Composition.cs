@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Backup.Core.Archiving;
 using Backup.Core.Archiving.Repository;
+using Backup.Core;
 using Backup.Core.Archiving.Zip;
+using Backup.Core.Encryption;
 using Backup.Core.Catalog;
 using Backup.Core.Locking;
 using Backup.Core.Posix;
@@ -35,29 +37,18 @@ internal static class Composition
     }
 
     /// <summary>
-    /// Opens what archives into <paramref name="archiveRoot"/>: the repository there (with the password from
-    /// <paramref name="password"/>, taking a shared repository lock) or a zip archiver. Dispose the result when done.
+    /// What archives into <paramref name="archiveRoot"/>: for a repository, one that opens it (with the password from
+    /// <paramref name="password"/>, taking a shared lock) only when a path has changed; else a zip archiver. Dispose it
+    /// when done.
     /// </summary>
-    public static async Task<OpenArchiver> OpenArchiverAsync(
-        CliContext context, Func<string> password, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation, CancellationToken cancellationToken)
+    public static OpenArchiver CreateArchiver(
+        CliContext context, Func<string> password, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation)
     {
         if (!Repository.Exists(archiveRoot))
         {
-            var zip = new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>());
-            return new OpenArchiver(zip, null, null);
+            return new OpenArchiver(new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>()));
         }
-        var repository = await Repository.OpenAsync(archiveRoot, password, cancellationToken);
-        try
-        {
-            var repositoryLock = await RepositoryLock.AcquireAsync(repository, operation, exclusive: false,
-                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
-            return new OpenArchiver(new RepositoryArchiver(repository, excluded, context.Time), repository, repositoryLock);
-        }
-        catch
-        {
-            repository.Dispose();
-            throw;
-        }
+        return new OpenArchiver(new LazyRepositoryArchiver(context, password, archiveRoot, excluded, operation));
     }
 
     /// <summary>Opens the repository at <paramref name="root"/>, asking for its password.</summary>
@@ -86,15 +77,61 @@ internal static class Composition
         ?? Path.Join(PosixFile.RealPath(Path.GetDirectoryName(path)!) ?? Path.GetDirectoryName(path), Path.GetFileName(path));
 
     /// <summary>An archiver and what must be released with it.</summary>
-    public sealed record OpenArchiver(IArchiver Archiver, Repository? Repository, RepositoryLock? Lock) : IAsyncDisposable
+    public sealed record OpenArchiver(IArchiver Archiver) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
-            if (Lock is not null)
+            if (Archiver is IAsyncDisposable disposable)
             {
-                await Lock.DisposeAsync();
+                await disposable.DisposeAsync();
             }
-            Repository?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Opens the repository (key derivation, index, shared lock) only when a watched path has changed: a check that
+    /// finds nothing to do then costs a walk and no more.
+    /// </summary>
+    private sealed class LazyRepositoryArchiver(CliContext context, Func<string> password, string root, IReadOnlySet<string> excluded, string operation)
+        : IArchiver, IAsyncDisposable
+    {
+        private Repository? _repository;
+        private RepositoryLock? _lock;
+        private RepositoryArchiver? _archiver;
+
+        public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken) =>
+            await (await OpenAsync(cancellationToken)).ArchiveAsync(sourceRoot, treeHash, cancellationToken);
+
+        public async Task<Backup.Core.Restore.RestoreResult> RestoreAsync(string archive, string target, Backup.Core.Restore.RestoreOptions options, CancellationToken cancellationToken) =>
+            await (await OpenAsync(cancellationToken)).RestoreAsync(archive, target, options, cancellationToken);
+
+        private async Task<RepositoryArchiver> OpenAsync(CancellationToken cancellationToken)
+        {
+            if (_archiver is not null)
+            {
+                return _archiver;
+            }
+            try
+            {
+                _repository = await Repository.OpenAsync(root, password, cancellationToken);
+                _lock = await RepositoryLock.AcquireAsync(_repository, operation, exclusive: false,
+                    stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            }
+            catch (Exception e) when (e is WrongPasswordException or BackupException)
+            {
+                var code = e switch { WrongPasswordException => ExitCodes.WrongPassword, BackupException b => b.ExitCode, _ => ExitCodes.Failure };
+                throw new DestinationUnavailableException(e.Message, code, e);
+            }
+            return _archiver = new RepositoryArchiver(_repository, excluded, context.Time);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_lock is not null)
+            {
+                await _lock.DisposeAsync();
+            }
+            _repository?.Dispose();
         }
     }
 }

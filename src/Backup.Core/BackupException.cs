@@ -12,6 +12,9 @@ public class BackupException : Exception
     /// <summary>Creates the exception with a user-facing message and its cause.</summary>
     public BackupException(string message, Exception innerException) : base(message, innerException) => ExitCode = 1;
 
+    /// <summary>Creates the exception with a user-facing message, its cause and the exit code it maps to.</summary>
+    public BackupException(string message, Exception innerException, int exitCode) : base(message, innerException) => ExitCode = exitCode;
+
     /// <summary>For serializers and analyzers; prefer a constructor with a message.</summary>
     public BackupException() => ExitCode = 1;
 

@@ -58,7 +58,7 @@ internal static class DaemonCommand
                     using var work = await Composition.AcquireWorkLockAsync(context, db, "daemon check",
                         holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), token);
                     // Opened at each check: a repository's index then includes what other processes stored meanwhile.
-                    await using var archiver = await Composition.OpenArchiverAsync(context, () => password.Value, archiveRoot, excluded, loggers, "daemon", token);
+                    await using var archiver = Composition.CreateArchiver(context, () => password.Value, archiveRoot, excluded, loggers, "daemon");
                     var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
                     return await monitor.CheckAsync(token);
                 },

@@ -75,6 +75,10 @@ public sealed class ChangeMonitor
         {
             throw;
         }
+        catch (DestinationUnavailableException)
+        {
+            throw; // every other path would fail the same way: the check stops and says why once
+        }
         catch (Exception e)
         {
             var message = Describe(e);
