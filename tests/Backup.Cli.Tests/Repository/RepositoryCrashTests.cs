@@ -24,7 +24,7 @@ public sealed class RepositoryCrashTests
         var copies = new Dictionary<string, string>(StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         world.Expect(0, "run");
-        var span = Math.Max(400, (int)clock.ElapsedMilliseconds);
+        var span = Span(clock);
         Record(world, src, copies);
 
         for (var i = 0; i < Iterations; i++)
@@ -66,7 +66,7 @@ public sealed class RepositoryCrashTests
         world.Expect(0, "forget", "--keep-last", "2");
         var clock = Stopwatch.StartNew();
         world.Expect(0, "prune");
-        var span = Math.Max(400, (int)clock.ElapsedMilliseconds);
+        var span = Span(clock);
 
         for (var i = 0; i < Iterations; i++)
         {
@@ -83,8 +83,12 @@ public sealed class RepositoryCrashTests
             }
             var check = world.Run("check");
             Assert.True(check.ExitCode == 0, $"iteration {i}, prune killed after {delay} ms: check\n{check}");
-            var oldest = world.Snapshots()[0].Id;
-            TreeAssert.Identical(copies[oldest], world.Restore(oldest));
+            if (i % 4 == 3)
+            {
+                // The oldest kept snapshot has its data in the oldest packs, the ones prune rewrites.
+                var oldest = world.Snapshots()[0].Id;
+                TreeAssert.Identical(copies[oldest], world.Restore(oldest));
+            }
         }
 
         world.Expect(0, "prune");
@@ -99,7 +103,8 @@ public sealed class RepositoryCrashTests
     /// <summary>Maps every snapshot not seen before to a copy of the source as it is now (it does not change between runs).</summary>
     private static void Record(RepositoryProcess world, string src, Dictionary<string, string> copies)
     {
-        var fresh = world.Snapshots().Select(s => s.Id).Where(id => !copies.ContainsKey(id)).ToList();
+        // Read from the folder rather than with 'snapshots': the ids are the file names, and it saves a command per iteration.
+        var fresh = world.Files("snapshots").Select(Path.GetFileName).Where(n => !n!.StartsWith('.') && !copies.ContainsKey(n)).Select(n => n!).ToList();
         if (fresh.Count == 0)
         {
             return;
@@ -123,6 +128,9 @@ public sealed class RepositoryCrashTests
             File.Delete(olds[0]);
         }
     }
+
+    /// <summary>The range of kill delays: one uninterrupted command's length, at least 400 ms and at most 3 s (a loaded machine must not stretch the loop).</summary>
+    private static int Span(Stopwatch clock) => (int)Math.Clamp(clock.ElapsedMilliseconds, 400, 3000);
 
     private static void Kill(RunningBackup process)
     {
