@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Backup.Testing;
+
+namespace Backup.Cli.Tests.Repository;
+
+/// <summary>
+/// A <see cref="BackupProcess"/> world whose archive folder is a repository: every command gets <c>--archive REPO</c>
+/// and the password through <c>$BACKUP_PASSWORD</c>, with the same isolation (HOME, catalog, archive) as the zip tests.
+/// </summary>
+internal sealed class RepositoryProcess : IDisposable
+{
+    public const string Password = "pw";
+
+    private readonly BackupProcess _backup = new();
+
+    /// <summary>The repository folder (the world's archive folder); not created until <see cref="Init"/>.</summary>
+    public string Repo => _backup.Archive;
+
+    public string Root => _backup.Root;
+
+    public string Catalog => _backup.Catalog;
+
+    /// <summary>The password given to every command; null runs without one.</summary>
+    public string? PasswordValue { get; set; } = Password;
+
+    public string Join(params string[] parts) => _backup.Join(parts);
+
+    public string Dir(params string[] parts) => _backup.Dir(parts);
+
+    public Dictionary<string, string?> Environment
+    {
+        get
+        {
+            var environment = _backup.Environment;
+            environment["BACKUP_PASSWORD"] = PasswordValue;
+            environment["BACKUP_PASSWORD_FILE"] = null;
+            return environment;
+        }
+    }
+
+    /// <summary>Runs <c>backup ARGS</c> as given (no <c>--archive</c> added).</summary>
+    public Shell.Result Raw(params string[] args) =>
+        Shell.Run(BackupProcess.Executable, args, Environment, Root, BackupProcess.DefaultTimeout);
+
+    /// <summary>Runs <c>backup ARGS --archive REPO</c>.</summary>
+    public Shell.Result Run(params string[] args) => Raw([.. args, "--archive", Repo]);
+
+    /// <summary>Runs <c>backup ARGS --archive REPO</c> and fails the test unless it exits with <paramref name="exitCode"/>.</summary>
+    public Shell.Result Expect(int exitCode, params string[] args)
+    {
+        var result = Run(args);
+        Assert.True(result.ExitCode == exitCode, $"backup {string.Join(' ', args)}: expected exit {exitCode}\n{result}");
+        return result;
+    }
+
+    /// <summary>Starts <c>backup ARGS --archive REPO</c> without waiting.</summary>
+    public RunningBackup Start(params string[] args) =>
+        new(Shell.Start(BackupProcess.Executable, [.. args, "--archive", Repo], Environment, Root));
+
+    /// <summary>Makes <see cref="Repo"/> a repository with the password.</summary>
+    public void Init() => Expect(0, "init");
+
+    /// <summary>Watches <paramref name="source"/> in the catalog.</summary>
+    public void Add(string source)
+    {
+        var add = Raw("add", source);
+        Assert.True(add.ExitCode == 0, add.ToString());
+    }
+
+    /// <summary>The repository's snapshots from <c>snapshots --json</c>, oldest first.</summary>
+    public IReadOnlyList<SnapshotRow> Snapshots()
+    {
+        var result = Expect(0, "snapshots", "--json");
+        using var json = JsonDocument.Parse(result.Output);
+        return [.. json.RootElement.EnumerateArray().Select(e => new SnapshotRow(
+            e.GetProperty("id").GetString()!,
+            e.GetProperty("path").GetString()!,
+            e.GetProperty("files").GetInt64(),
+            e.GetProperty("bytes").GetInt64(),
+            e.GetProperty("new_bytes").GetInt64(),
+            e.GetProperty("parent").GetString(),
+            e.GetProperty("complete").GetBoolean()))];
+    }
+
+    /// <summary>Restores <paramref name="id"/> into a fresh folder and returns it.</summary>
+    public string Restore(string id, params string[] extra)
+    {
+        var target = Join("restore-" + Guid.NewGuid().ToString("n")[..8]);
+        Expect(0, ["restore", id, "--target", target, .. extra]);
+        return target;
+    }
+
+    /// <summary>Files below <paramref name="folder"/> of the repository (data, index, snapshots, locks), temporary ones included.</summary>
+    public string[] Files(string folder) => Directory.Exists(Path.Join(Repo, folder))
+        ? [.. Directory.EnumerateFiles(Path.Join(Repo, folder), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)]
+        : [];
+
+    /// <summary>Total bytes of the files below the repository, as <c>du -sb</c> would count their sizes.</summary>
+    public long StoredBytes() => Directory.EnumerateFiles(Repo, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+
+    public void Dispose() => _backup.Dispose();
+
+    /// <summary>One line of <c>snapshots --json</c>.</summary>
+    public sealed record SnapshotRow(string Id, string Path, long Files, long Bytes, long NewBytes, string? Parent, bool Complete);
+}
