@@ -39,6 +39,7 @@ public sealed class RepositoryChecker(Repository repository)
 
         var traversal = new SnapshotTraversal(repository);
         var filesByPack = new Dictionary<string, (int Count, List<string> Examples)>(StringComparer.Ordinal);
+        var lastFileOfPack = new Dictionary<string, string>(StringComparer.Ordinal);
         var snapshots = 0;
         foreach (var id in await repository.ListSnapshotIdsAsync(cancellationToken))
         {
@@ -62,8 +63,13 @@ public sealed class RepositoryChecker(Repository repository)
                         errors.Add($"{path}: chunk {chunk} is missing from the index");
                         continue;
                     }
+                    if (lastFileOfPack.GetValueOrDefault(where.Pack) == path)
+                    {
+                        continue; // one file, many chunks in this pack: count the file once
+                    }
+                    lastFileOfPack[where.Pack] = path;
                     var entry = filesByPack.GetValueOrDefault(where.Pack, (0, []));
-                    if (entry.Examples.Count < ExamplesPerPack && !entry.Examples.Contains(path))
+                    if (entry.Examples.Count < ExamplesPerPack)
                     {
                         entry.Examples.Add(path);
                     }
@@ -88,7 +94,9 @@ public sealed class RepositoryChecker(Repository repository)
                 var affected = filesByPack.TryGetValue(pack, out var files)
                     ? $"; affected files: {string.Join(", ", files.Examples)}{(files.Count > files.Examples.Count ? ", …" : "")}"
                     : "; no snapshot uses it";
-                errors.Add($"pack {pack} is damaged: {problem}{affected}");
+                errors.Add(problem.StartsWith($"pack {pack}", StringComparison.Ordinal)
+                    ? $"{problem}{affected}"
+                    : $"pack {pack} is damaged: {problem}{affected}");
             }
         }
         return new Report(errors, warnings, snapshots, traversal.Trees.Count, stored.Count, packsRead);

@@ -6,7 +6,9 @@ namespace Backup.Core.Archiving.Repository;
 /// Which snapshots <c>forget</c> keeps, by restic's documented rules: within each group (host and path), going from the
 /// newest snapshot to the oldest, <c>--keep-last n</c> keeps the n newest; <c>--keep-hourly n</c> keeps the newest
 /// snapshot of each of the last n hours that have one, and so on for days, ISO weeks, months and years. A snapshot kept by
-/// any rule is kept. Times are bucketed in the offset they were recorded with (UTC for snapshots made here).
+/// any rule is kept. As restic does since 0.17, when a time rule asks for more periods than have snapshots, the oldest
+/// snapshot is kept too ("oldest daily"). Times are bucketed in the offset they were recorded with (UTC for snapshots
+/// made here).
 /// </summary>
 public sealed record RetentionPolicy
 {
@@ -48,7 +50,8 @@ public sealed record RetentionPolicy
         var lastBucket = new string?[rules.Length];
         var keep = new List<(T, IReadOnlyList<string>)>();
         var remove = new List<T>();
-        foreach (var snapshot in snapshots.OrderByDescending(time))
+        var ordered = snapshots.OrderByDescending(time).ToList();
+        foreach (var snapshot in ordered)
         {
             var reasons = new List<string>();
             for (var i = 0; i < rules.Length; i++)
@@ -72,6 +75,21 @@ public sealed record RetentionPolicy
             else
             {
                 remove.Add(snapshot);
+            }
+        }
+        var oldestReasons = Enumerable.Range(1, rules.Length - 1).Where(i => left[i] > 0).Select(i => "oldest " + rules[i].Name).ToList();
+        if (oldestReasons.Count > 0 && ordered.Count > 0)
+        {
+            var oldest = ordered[^1];
+            var kept = keep.FindIndex(k => EqualityComparer<T>.Default.Equals(k.Item1, oldest));
+            if (kept >= 0)
+            {
+                keep[kept] = (oldest, [.. keep[kept].Item2, .. oldestReasons]);
+            }
+            else
+            {
+                remove.Remove(oldest);
+                keep.Add((oldest, oldestReasons));
             }
         }
         return (keep, remove);
