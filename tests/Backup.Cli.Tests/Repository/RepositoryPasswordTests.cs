@@ -9,7 +9,6 @@ public sealed class RepositoryPasswordTests
     [InlineData("snapshots")]
     [InlineData("check")]
     [InlineData("stats")]
-    [InlineData("run")]
     public void Command_WrongPassword_Exits12SayingSo(string command)
     {
         using var world = BackedUp();
@@ -19,6 +18,31 @@ public sealed class RepositoryPasswordTests
 
         Assert.Contains("wrong password", result.Error, StringComparison.Ordinal);
         Assert.Single(world.Files("snapshots"));
+    }
+
+    [Fact]
+    public void Run_WrongPasswordWithAChange_Exits12AndWritesNoSnapshot()
+    {
+        using var world = BackedUp();
+        File.WriteAllText(world.Join("src", "b.txt"), "beta");
+        world.PasswordValue = "not the password";
+
+        var result = world.Expect(12, "run");
+
+        Assert.Contains("wrong password", result.Error, StringComparison.Ordinal);
+        Assert.Single(world.Files("snapshots"));
+    }
+
+    [Fact]
+    public void Run_WrongPasswordNothingChanged_NeverOpensTheRepository()
+    {
+        // The repository is opened only when a watched path changed: an idle check costs a walk, not a key derivation.
+        using var world = BackedUp();
+        world.PasswordValue = "not the password";
+
+        var result = world.Expect(0, "run");
+
+        Assert.Contains("archived 0 of 1 directories", result.Output, StringComparison.Ordinal);
     }
 
     [Fact]
