@@ -52,6 +52,29 @@ public sealed class BlobCipher : IDisposable
     }
 
     /// <summary>
+    /// Checks and decrypts a sealed blob into <paramref name="destination"/> (at least the sealed length less
+    /// <see cref="Overhead"/>); returns the plaintext length. Throws as <see cref="Open(BlobType, ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public int Open(BlobType type, ReadOnlySpan<byte> sealedBlob, Span<byte> destination)
+    {
+        if (sealedBlob.Length < Overhead || sealedBlob[0] != Version)
+        {
+            throw new InvalidDataException("encrypted blob is truncated or of an unknown version");
+        }
+        var length = sealedBlob.Length - Overhead;
+        using var aes = new AesGcm(_key, TagSize);
+        try
+        {
+            aes.Decrypt(sealedBlob.Slice(1, NonceSize), sealedBlob.Slice(1 + NonceSize, length), sealedBlob[(1 + NonceSize + length)..], destination[..length], [(byte)type]);
+        }
+        catch (AuthenticationTagMismatchException e)
+        {
+            throw new InvalidDataException("encrypted blob failed authentication (damaged, swapped or forged)", e);
+        }
+        return length;
+    }
+
+    /// <summary>
     /// Checks and decrypts a sealed blob. Throws <see cref="InvalidDataException"/> when it was changed, is truncated,
     /// is of another type, or was sealed under another key.
     /// </summary>

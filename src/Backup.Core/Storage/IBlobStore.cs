@@ -15,6 +15,9 @@ public interface IBlobStore
     /// <summary>Reads <paramref name="length"/> bytes at <paramref name="offset"/>; throws <see cref="InvalidDataException"/> when the file is shorter.</summary>
     Task<byte[]> ReadRangeAsync(BlobKind kind, string name, long offset, int length, CancellationToken cancellationToken);
 
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; throws <see cref="InvalidDataException"/> when the file is shorter.</summary>
+    Task ReadRangeAsync(BlobKind kind, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken);
+
     /// <summary>Lists the names and sizes of one kind's files (never temporary files).</summary>
     IAsyncEnumerable<(string Name, long Size)> ListAsync(BlobKind kind, CancellationToken cancellationToken);
 

@@ -75,29 +75,35 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     /// <inheritdoc/>
     public async Task<byte[]> ReadRangeAsync(BlobKind kind, string name, long offset, int length, CancellationToken cancellationToken)
     {
-        var path = PathOf(kind, name);
         var buffer = new byte[length];
+        await ReadRangeAsync(kind, name, offset, buffer, cancellationToken);
+        return buffer;
+    }
+
+    /// <inheritdoc/>
+    public async Task ReadRangeAsync(BlobKind kind, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var path = PathOf(kind, name);
         try
         {
-            await ReadAsync(OpenForRange(kind, name, path), kind != BlobKind.Pack, buffer, offset, path, cancellationToken);
+            await ReadAsync(OpenForRange(kind, name, path), kind != BlobKind.Pack, destination, offset, path, cancellationToken);
         }
         catch (ObjectDisposedException)
         {
             // Evicted from the open-pack cache by another thread between lookup and read: read it through a fresh handle.
-            await ReadAsync(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), true, buffer, offset, path, cancellationToken);
+            await ReadAsync(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), true, destination, offset, path, cancellationToken);
         }
-        return buffer;
     }
 
     private static async Task ReadAsync(
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle, bool owned, byte[] buffer, long offset, string path, CancellationToken cancellationToken)
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle, bool owned, Memory<byte> buffer, long offset, string path, CancellationToken cancellationToken)
     {
         try
         {
             var done = 0;
             while (done < buffer.Length)
             {
-                var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(done), offset + done, cancellationToken);
+                var n = await RandomAccess.ReadAsync(handle, buffer[done..], offset + done, cancellationToken);
                 if (n == 0)
                 {
                     throw new InvalidDataException($"file is shorter than expected ({offset + done} bytes): {path}");

@@ -45,7 +45,7 @@ public sealed partial class Repository
     public async Task<long> StoreClaimedAsync(BlobType type, ChunkId id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
         // Pooled: chunks are around 1 MiB, and a fresh array for each would be a large-object allocation.
-        var sealedBlob = ArrayPool<byte>.Shared.Rent(plaintext.Length + BlobCipher.Overhead);
+        var sealedBlob = Buffers.Rent(plaintext.Length + BlobCipher.Overhead);
         try
         {
             var (compression, length) = WithCodec(codec =>
@@ -71,7 +71,7 @@ public sealed partial class Repository
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(sealedBlob);
+            Buffers.Return(sealedBlob);
         }
     }
 
@@ -139,15 +139,24 @@ public sealed partial class Repository
             throw new InvalidDataException($"chunk {id} is not in the index (run 'backup repair index' if packs hold it)");
         }
         byte[] plaintext;
+        // The sealed and decrypted forms are only steps on the way: pooled, so that a restore allocates one array per chunk.
+        var length = (int)where.Entry.Length;
+        var sealedBlob = Buffers.Rent(length);
+        var stored = Buffers.Rent(length);
         try
         {
-            var sealedBlob = await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, (int)where.Entry.Length, cancellationToken);
-            var stored = Open(where.Entry.Type, sealedBlob);
-            plaintext = WithCodec(codec => codec.Decompress(where.Entry.Compression, stored, (int)where.Entry.RawLength));
+            await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, sealedBlob.AsMemory(0, length), cancellationToken);
+            var storedLength = _cipher.Open(where.Entry.Type, sealedBlob.AsSpan(0, length), stored);
+            plaintext = WithCodec(codec => codec.Decompress(where.Entry.Compression, stored.AsSpan(0, storedLength), (int)where.Entry.RawLength));
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
         {
             throw new InvalidDataException($"chunk {id} in pack {where.Pack} cannot be read: {e.Message}", e);
+        }
+        finally
+        {
+            Buffers.Return(sealedBlob);
+            Buffers.Return(stored);
         }
         if (IdOf(plaintext) != id)
         {

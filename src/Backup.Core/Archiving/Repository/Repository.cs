@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Backup.Core.Chunking;
@@ -15,6 +16,12 @@ public sealed partial class Repository : IDisposable
 {
     private readonly BlobCipher _cipher;
     private readonly byte[] _idKey;
+    /// <summary>
+    /// Buffers for chunks on their way in and out (up to 8 MiB plus sealing overhead). A pool of its own, bounded to a
+    /// few arrays per size, rather than the shared one, which keeps arrays per core and thread and so raises peak RSS.
+    /// </summary>
+    internal ArrayPool<byte> Buffers { get; } = ArrayPool<byte>.Create(9 << 20, 8);
+
     // A pool, not one per thread: a zstd context holds megabytes, and the thread pool may run many threads.
     private readonly System.Collections.Concurrent.ConcurrentBag<ZstdCodec> _codecs = [];
 

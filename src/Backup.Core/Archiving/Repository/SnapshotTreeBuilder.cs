@@ -195,7 +195,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
                     read += chunk.Length;
                     if (_repository.TryClaim(id))
                     {
-                        var copy = ArrayPool<byte>.Shared.Rent(chunk.Length);
+                        var copy = _repository.Buffers.Rent(chunk.Length);
                         chunk.CopyTo(copy);
                         await StoreAsync(id, copy, chunk.Length, cancellationToken);
                     }
@@ -237,7 +237,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(plaintext);
+                _repository.Buffers.Return(plaintext);
                 _inFlight.Release();
             }
         }, CancellationToken.None));
