@@ -10,7 +10,7 @@ public sealed class CorpusRoundTripTests
     {
         using var backup = new BackupProcess();
         var src = backup.Join("corpus");
-        var generate = Shell.Run("python3", [FindCorpusGenerator(), src, "--size-mb", "5"], null, null, TimeSpan.FromMinutes(2));
+        var generate = Shell.Run("python3", [SharedScripts.GenCorpus, src, "--size-mb", "5"], null, null, TimeSpan.FromMinutes(2));
         Assert.True(generate.ExitCode == 0, generate.ToString());
         Assert.Equal(0, backup.Run("add", src).ExitCode);
 
@@ -25,20 +25,5 @@ public sealed class CorpusRoundTripTests
         var diff = Shell.Run("diff", "-r", "--no-dereference", src, target);
         Assert.True(diff.ExitCode == 0, diff.ToString());
         TreeAssert.Identical(src, target);
-    }
-
-    /// <summary>shared/bench/gen-corpus.py, beside the repository (or its CI copy), found by walking up from the test assembly.</summary>
-    private static string FindCorpusGenerator()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Join(dir.FullName, "shared", "bench", "gen-corpus.py");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        Assert.Fail($"shared/bench/gen-corpus.py not found in any folder above {AppContext.BaseDirectory}; the shared folder must sit beside the repository");
-        return "";
     }
 }

@@ -1,6 +1,9 @@
-namespace Backup.Cli.Tests.Repository;
+namespace Backup.Cli.Tests;
 
-/// <summary>The scripts of the shared benchmark folder (gen-corpus.py, mutate.py), found by walking up from the test assembly.</summary>
+/// <summary>
+/// The scripts of the shared benchmark folder (gen-corpus.py, mutate.py): found by walking up from the test assembly
+/// (CI lays shared/ beside the clone), else in the workplace's /work/shared.
+/// </summary>
 internal static class SharedScripts
 {
     public static string GenCorpus => Find("gen-corpus.py");
