@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Konscious.Security.Cryptography;
+using NSec.Cryptography;
 
 namespace Backup.Core.Encryption;
 
@@ -110,20 +110,29 @@ public sealed record KeyFile
         }
     }
 
-    private static byte[] Derive(string password, byte[] salt, int memoryKiB, int iterations, int parallelism)
+    internal static byte[] Derive(string password, byte[] salt, int memoryKiB, int iterations, int parallelism)
     {
-        using var argon2 = new Argon2id(Encoding.UTF8.GetBytes(password))
+        // libsodium (through NSec) computes only one lane; it is what every key this version writes asks for.
+        if (parallelism != 1)
         {
-            Salt = salt,
+            throw new InvalidDataException($"key file asks for Argon2id with {parallelism} lanes; this version supports 1");
+        }
+        var algorithm = PasswordBasedKeyDerivationAlgorithm.Argon2id(new Argon2Parameters
+        {
+            DegreeOfParallelism = 1,
             MemorySize = memoryKiB,
-            Iterations = iterations,
-            DegreeOfParallelism = parallelism,
-        };
-        var key = argon2.GetBytes(32);
-        // Argon2's memory (64 MiB by default) is garbage from here on; collected now, it does not stay in the peak RSS of
-        // the whole backup that follows. One forced collection per unlock is cheap next to the KDF itself.
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-        return key;
+            NumberOfPasses = iterations,
+        });
+        // The password's UTF-8 bytes as they are: NSec's string overload would normalise them first.
+        var passwordBytes = Encoding.UTF8.GetBytes(password);
+        try
+        {
+            return algorithm.DeriveBytes(passwordBytes, salt, 32);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(passwordBytes);
+        }
     }
 }
 

@@ -81,29 +81,32 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public async Task ReadRangeAsync(BlobKind kind, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    public Task ReadRangeAsync(BlobKind kind, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var path = PathOf(kind, name);
+        // Positional reads of a local file are done on the calling thread: an asynchronous read would only move the same
+        // blocking call to a pool thread and back, which costs more than the read itself for tree-sized blobs.
         try
         {
-            await ReadAsync(OpenForRange(kind, name, path), kind != BlobKind.Pack, destination, offset, path, cancellationToken);
+            Read(OpenForRange(kind, name, path), kind != BlobKind.Pack, destination.Span, offset, path);
         }
         catch (ObjectDisposedException)
         {
             // Evicted from the open-pack cache by another thread between lookup and read: read it through a fresh handle.
-            await ReadAsync(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), true, destination, offset, path, cancellationToken);
+            Read(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), true, destination.Span, offset, path);
         }
+        return Task.CompletedTask;
     }
 
-    private static async Task ReadAsync(
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle, bool owned, Memory<byte> buffer, long offset, string path, CancellationToken cancellationToken)
+    private static void Read(Microsoft.Win32.SafeHandles.SafeFileHandle handle, bool owned, Span<byte> buffer, long offset, string path)
     {
         try
         {
             var done = 0;
             while (done < buffer.Length)
             {
-                var n = await RandomAccess.ReadAsync(handle, buffer[done..], offset + done, cancellationToken);
+                var n = RandomAccess.Read(handle, buffer[done..], offset + done);
                 if (n == 0)
                 {
                     throw new InvalidDataException($"file is shorter than expected ({offset + done} bytes): {path}");
