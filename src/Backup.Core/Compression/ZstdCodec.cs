@@ -71,27 +71,48 @@ public sealed unsafe class ZstdCodec : IDisposable
     /// </summary>
     public byte[] Decompress(CompressionId id, ReadOnlySpan<byte> stored, int expectedLength)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
+        var output = new byte[expectedLength];
+        DecompressInto(id, stored, output);
+        return output;
+    }
+
+    /// <summary>
+    /// Restores the original bytes into <paramref name="destination"/>, which must be exactly as long as they are.
+    /// Throws <see cref="InvalidDataException"/> when the data is not what <paramref name="id"/> says or does not
+    /// decode to exactly that length.
+    /// </summary>
+    public void DecompressInto(CompressionId id, ReadOnlySpan<byte> stored, Span<byte> destination)
+    {
         switch (id)
         {
             case CompressionId.None:
-                return stored.Length == expectedLength ? stored.ToArray() : throw new InvalidDataException("stored blob has the wrong length");
+                if (stored.Length != destination.Length)
+                {
+                    throw new InvalidDataException("stored blob has the wrong length");
+                }
+                stored.CopyTo(destination);
+                return;
             case CompressionId.Zstd:
                 if (_decompressor == 0)
                 {
                     _decompressor = NativeZstd.CreateDCtx();
                 }
-                var output = new byte[expectedLength];
                 nuint written;
                 fixed (byte* source = stored)
-                fixed (byte* destination = output)
+                fixed (byte* output = destination)
                 {
-                    written = NativeZstd.DecompressDCtx(_decompressor, destination, (nuint)output.Length, source, (nuint)stored.Length);
+                    written = NativeZstd.DecompressDCtx(_decompressor, output, (nuint)destination.Length, source, (nuint)stored.Length);
                 }
                 if (NativeZstd.IsError(written) != 0)
                 {
                     throw new InvalidDataException($"zstd data is corrupt: {NativeZstd.ErrorName(written)}");
                 }
-                return (int)written == expectedLength ? output : throw new InvalidDataException("zstd data has the wrong length");
+                if ((int)written != destination.Length)
+                {
+                    throw new InvalidDataException("zstd data has the wrong length");
+                }
+                return;
             default:
                 throw new InvalidDataException($"unknown compression id {(byte)id}");
         }

@@ -129,6 +129,23 @@ public sealed partial class Repository
     /// </summary>
     public async Task<byte[]> LoadBlobAsync(ChunkId id, CancellationToken cancellationToken)
     {
+        var blob = await LoadPooledBlobAsync(id, cancellationToken);
+        try
+        {
+            return blob.Span.ToArray();
+        }
+        finally
+        {
+            blob.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="LoadBlobAsync"/> into a buffer of the repository's pool: one chunk after another, a restore then reuses
+    /// the same few arrays instead of allocating one per chunk. Dispose the result when its bytes are used.
+    /// </summary>
+    internal async Task<PooledBlob> LoadPooledBlobAsync(ChunkId id, CancellationToken cancellationToken)
+    {
         (string Pack, PackEntry Entry)? found;
         lock (_sync)
         {
@@ -138,31 +155,44 @@ public sealed partial class Repository
         {
             throw new InvalidDataException($"chunk {id} is not in the index (run 'backup repair index' if packs hold it)");
         }
-        byte[] plaintext;
-        // The sealed and decrypted forms are only steps on the way: pooled, so that a restore allocates one array per chunk.
+        // The sealed and decrypted forms are only steps on the way: pooled, like the result.
         var length = (int)where.Entry.Length;
+        var rawLength = (int)where.Entry.RawLength;
         var sealedBlob = Buffers.Rent(length);
         var stored = Buffers.Rent(length);
+        var plaintext = new PooledBlob(Buffers, Buffers.Rent(rawLength), rawLength);
         try
         {
-            await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, sealedBlob.AsMemory(0, length), cancellationToken);
-            var storedLength = _cipher.Open(where.Entry.Type, sealedBlob.AsSpan(0, length), stored);
-            plaintext = WithCodec(codec => codec.Decompress(where.Entry.Compression, stored.AsSpan(0, storedLength), (int)where.Entry.RawLength));
+            try
+            {
+                await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, sealedBlob.AsMemory(0, length), cancellationToken);
+                var storedLength = _cipher.Open(where.Entry.Type, sealedBlob.AsSpan(0, length), stored);
+                WithCodec(codec =>
+                {
+                    codec.DecompressInto(where.Entry.Compression, stored.AsSpan(0, storedLength), plaintext.Writable);
+                    return 0;
+                });
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new InvalidDataException($"chunk {id} in pack {where.Pack} cannot be read: {e.Message}", e);
+            }
+            if (IdOf(plaintext.Span) != id)
+            {
+                throw new InvalidDataException($"chunk {id} in pack {where.Pack} is damaged: its content does not match its id");
+            }
+            return plaintext;
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+        catch
         {
-            throw new InvalidDataException($"chunk {id} in pack {where.Pack} cannot be read: {e.Message}", e);
+            plaintext.Dispose();
+            throw;
         }
         finally
         {
             Buffers.Return(sealedBlob);
             Buffers.Return(stored);
         }
-        if (IdOf(plaintext) != id)
-        {
-            throw new InvalidDataException($"chunk {id} in pack {where.Pack} is damaged: its content does not match its id");
-        }
-        return plaintext;
     }
 
     /// <summary>Stores a tree; returns its id.</summary>
@@ -175,8 +205,8 @@ public sealed partial class Repository
     /// <summary>Loads a tree.</summary>
     public async Task<TreeObject> LoadTreeAsync(ChunkId id, CancellationToken cancellationToken)
     {
-        var json = await LoadBlobAsync(id, cancellationToken);
-        return JsonSerializer.Deserialize(json, RepositoryJson.Default.TreeObject) ?? throw new InvalidDataException($"tree {id} is empty");
+        using var json = await LoadPooledBlobAsync(id, cancellationToken);
+        return JsonSerializer.Deserialize(json.Span, RepositoryJson.Default.TreeObject) ?? throw new InvalidDataException($"tree {id} is empty");
     }
 
     /// <summary>Seals and writes a whole object file named by the SHA-256 of its stored bytes; returns the name.</summary>
@@ -245,7 +275,12 @@ public sealed partial class Repository
             throw new InvalidDataException($"blob {entry.Id} lies past the end of its pack");
         }
         var stored = Open(entry.Type, pack.Slice((int)entry.Offset, (int)entry.Length));
-        var plaintext = WithCodec(codec => codec.Decompress(entry.Compression, stored, (int)entry.RawLength));
+        var plaintext = new byte[entry.RawLength];
+        WithCodec(codec =>
+        {
+            codec.DecompressInto(entry.Compression, stored, plaintext);
+            return 0;
+        });
         if (IdOf(plaintext) != entry.Id)
         {
             throw new InvalidDataException($"blob {entry.Id} does not match its id");

@@ -52,7 +52,7 @@ public sealed class SnapshotReader : IRestoreSource
     {
         ArgumentNullException.ThrowIfNull(file);
         var ids = ((TreeNode)file.Source).Content ?? [];
-        var ahead = new Queue<Task<byte[]>>();
+        var ahead = new Queue<Task<PooledBlob>>();
         var next = 0;
         try
         {
@@ -61,15 +61,28 @@ public sealed class SnapshotReader : IRestoreSource
                 while (next < ids.Count && ahead.Count < Environment.ProcessorCount)
                 {
                     var id = ChunkId.Parse(ids[next++]);
-                    ahead.Enqueue(Task.Run(() => _repository.LoadBlobAsync(id, cancellationToken), cancellationToken));
+                    ahead.Enqueue(Task.Run(() => _repository.LoadPooledBlobAsync(id, cancellationToken), cancellationToken));
                 }
-                yield return await ahead.Dequeue();
+                // The caller is done with a piece when it asks for the next one: then its array goes back to the pool.
+                using var blob = await ahead.Dequeue();
+                yield return blob.Memory;
             }
         }
         finally
         {
-            // Abandoned early (an error elsewhere, cancellation): let the loads still running finish before returning.
-            await Task.WhenAll(ahead).ContinueWith(_ => { }, TaskScheduler.Default);
+            // Abandoned early (an error elsewhere, cancellation): let the loads still running finish, and give their
+            // arrays back, before returning.
+            foreach (var load in ahead)
+            {
+                try
+                {
+                    (await load).Dispose();
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or OperationCanceledException or UnauthorizedAccessException)
+                {
+                    // The error that stopped the restore is the one reported.
+                }
+            }
         }
     }
 
