@@ -28,7 +28,7 @@ public sealed class Pruner(Repository repository)
         foreach (var id in await repository.ListSnapshotIdsAsync(cancellationToken))
         {
             var snapshot = await repository.LoadSnapshotAsync(id, cancellationToken);
-            await traversal.VisitAsync(ChunkId.Parse(snapshot.Tree), id[..8], null, unreadable.Add, cancellationToken);
+            await traversal.VisitAsync(snapshot, id[..8], null, unreadable.Add, cancellationToken);
         }
         if (unreadable.Count > 0)
         {

@@ -41,6 +41,15 @@ public sealed partial class Repository
         }
     }
 
+    /// <summary>True when <paramref name="id"/> is in the index (safe while blobs are being saved on other threads).</summary>
+    public bool IsIndexed(ChunkId id)
+    {
+        lock (_sync)
+        {
+            return Index.Contains(id);
+        }
+    }
+
     /// <summary>Compresses, seals and adds a claimed blob to the pack in progress; returns the sealed bytes it adds.</summary>
     public async Task<long> StoreClaimedAsync(BlobType type, ChunkId id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {

@@ -34,9 +34,15 @@ public sealed class RepositoryArchiver : IArchiver
         var parent = (await _repository.ListSnapshotsAsync(cancellationToken))
             .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
         var problems = new List<TreeProblem>();
-        var walk = TreeWalker.Walk(sourceRoot, problems.Add, cancellationToken, _excluded);
-        using var builder = new SnapshotTreeBuilder(_repository, parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), problems.Add);
+        var parentIndex = parent.Snapshot is null ? null : await SubtreeIndex.LoadAsync(_repository, parent.Snapshot, cancellationToken);
+        using var builder = new SnapshotTreeBuilder(_repository, parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), parentIndex, problems.Add);
+        var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded);
         var root = await builder.BuildAsync(walk, cancellationToken);
+        var subtreeIndex = new List<string>();
+        foreach (var blob in builder.Index.Encode())
+        {
+            subtreeIndex.Add((await _repository.SaveBlobAsync(Encryption.BlobType.Tree, blob, cancellationToken)).Id.ToString());
+        }
         await _repository.FlushAsync(cancellationToken);
         var snapshot = new SnapshotObject
         {
@@ -53,6 +59,7 @@ public sealed class RepositoryArchiver : IArchiver
             NewChunks = builder.NewChunks,
             NewBytes = builder.NewBytes,
             Complete = problems.Count == 0,
+            SubtreeIndex = subtreeIndex,
         };
         var id = await _repository.SaveSnapshotAsync(snapshot, cancellationToken);
         var repositoryRoot = ((Storage.LocalBlobStore)_repository.Store).Root;

@@ -54,7 +54,7 @@ public sealed class RepositoryChecker(Repository repository)
                 continue;
             }
             snapshots++;
-            await traversal.VisitAsync(ChunkId.Parse(snapshot.Tree), $"{id[..8]}:{snapshot.SourcePath}", (path, chunks) =>
+            await traversal.VisitAsync(snapshot, $"{id[..8]}:{snapshot.SourcePath}", (path, chunks) =>
             {
                 foreach (var chunk in chunks)
                 {
@@ -75,7 +75,7 @@ public sealed class RepositoryChecker(Repository repository)
                     }
                     filesByPack[where.Pack] = (entry.Count + 1, entry.Examples);
                 }
-            }, errors.Add, cancellationToken);
+            }, errors.Add, cancellationToken, readSubtreeIndex: true);
         }
 
         var packsRead = 0;

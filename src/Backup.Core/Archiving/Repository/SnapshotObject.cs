@@ -49,4 +49,12 @@ public sealed record SnapshotObject
 
     /// <summary>False when some entries could not be read.</summary>
     [JsonPropertyName("complete")] public bool Complete { get; init; } = true;
+
+    /// <summary>
+    /// The blobs (tree type) of this snapshot's subtree index (docs/repository.md), which lets the next backup reuse
+    /// unchanged directories unread. Absent in snapshots of older builds; a snapshot restores without it.
+    /// </summary>
+    [JsonPropertyName("subtree_index")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? SubtreeIndex { get; init; }
 }

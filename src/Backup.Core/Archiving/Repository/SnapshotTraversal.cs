@@ -13,11 +13,31 @@ internal sealed class SnapshotTraversal(Repository repository)
     public HashSet<ChunkId> Data { get; } = [];
 
     /// <summary>
-    /// Visits the snapshot with root <paramref name="root"/>. <paramref name="onFile"/> gets each file's path and chunk
-    /// ids (only for trees not seen before); <paramref name="onError"/> gets each tree that could not be read.
+    /// Visits <paramref name="snapshot"/>: its trees (<paramref name="onFile"/> gets each file's path and chunk ids, only
+    /// for trees not seen before; <paramref name="onError"/> gets each tree that could not be read) and the blobs of its
+    /// subtree index, which count as trees. With <paramref name="readSubtreeIndex"/> those are read and checked too.
     /// </summary>
-    public async Task VisitAsync(ChunkId root, string label, Action<string, IReadOnlyList<ChunkId>>? onFile, Action<string> onError, CancellationToken cancellationToken)
+    public async Task VisitAsync(
+        SnapshotObject snapshot, string label, Action<string, IReadOnlyList<ChunkId>>? onFile, Action<string> onError,
+        CancellationToken cancellationToken, bool readSubtreeIndex = false)
     {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        foreach (var blob in snapshot.SubtreeIndex ?? [])
+        {
+            var id = ChunkId.Parse(blob);
+            if (Trees.Add(id) && readSubtreeIndex)
+            {
+                try
+                {
+                    new SubtreeIndex().AddEncoded(await repository.LoadBlobAsync(id, cancellationToken));
+                }
+                catch (InvalidDataException e)
+                {
+                    onError($"subtree index {id.ToString()[..16]} of {label}: {e.Message}");
+                }
+            }
+        }
+        var root = ChunkId.Parse(snapshot.Tree);
         var pending = new Stack<(string Path, ChunkId Tree)>();
         pending.Push((label, root));
         while (pending.Count > 0)

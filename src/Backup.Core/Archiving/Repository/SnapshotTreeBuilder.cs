@@ -6,15 +6,18 @@ using Backup.Core.Sources;
 namespace Backup.Core.Archiving.Repository;
 
 /// <summary>
-/// Turns a walk into trees, bottom-up: each directory's nodes are collected in walk order and stored as a tree when the
-/// walk leaves it. A file whose size, mtime, ctime and inode equal its node in the parent snapshot keeps that node's
-/// chunk list unread; other files are chunked, and chunks are hashed, compressed and sealed on every core with a
-/// bounded number in flight. A file that changes while read is read once more, then left out and reported.
+/// Turns a walk into trees, bottom-up. Each directory's entries are collected in walk order, with a digest of their
+/// metadata (<see cref="SubtreeDigest"/>); when the walk leaves the directory, an unchanged digest (the parent
+/// snapshot's <see cref="SubtreeIndex"/>) reuses the stored tree without reading anything. Otherwise the directory's
+/// old tree is loaded, and a file whose size, mtime, ctime and inode equal its old node keeps that node's chunk list
+/// unread; other files are chunked, and chunks are hashed, compressed and sealed on every core with a bounded number
+/// in flight. A file that changes while read is read once more, then left out and reported.
 /// </summary>
 internal sealed class SnapshotTreeBuilder : IDisposable
 {
     private readonly Repository _repository;
     private readonly ChunkId? _parentRoot;
+    private readonly SubtreeIndex? _parentIndex;
     private readonly Action<TreeProblem> _onProblem;
     // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
     private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
@@ -22,11 +25,17 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private byte[]? _splitBuffer;
     private long _newChunks;
     private long _newBytes;
+    private long _problems;
 
-    public SnapshotTreeBuilder(Repository repository, ChunkId? parentRoot, Action<TreeProblem> onProblem)
+    /// <summary>
+    /// Creates a builder. <paramref name="parentRoot"/> and <paramref name="parentIndex"/> describe the parent snapshot
+    /// (either may be null); <paramref name="onProblem"/> gets what is left out.
+    /// </summary>
+    public SnapshotTreeBuilder(Repository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem)
     {
         _repository = repository;
         _parentRoot = parentRoot;
+        _parentIndex = parentIndex;
         _onProblem = onProblem;
     }
 
@@ -35,6 +44,19 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     public long Bytes { get; private set; }
     public long NewChunks => Interlocked.Read(ref _newChunks);
     public long NewBytes => Interlocked.Read(ref _newBytes);
+
+    /// <summary>Subtrees reused unread from the parent snapshot.</summary>
+    public long ReusedSubtrees { get; private set; }
+
+    /// <summary>The new snapshot's subtree index: every directory below which nothing was left out.</summary>
+    public SubtreeIndex Index { get; } = new();
+
+    /// <summary>Reports a problem of the walk (or of this builder): the directories above it are not indexed.</summary>
+    public void Report(TreeProblem problem)
+    {
+        _problems++;
+        _onProblem(problem);
+    }
 
     public async Task<ChunkId> BuildAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
     {
@@ -52,7 +74,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private async Task<ChunkId> BuildTreesAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
     {
         var stack = new Stack<Frame>();
-        stack.Push(new Frame([], null, await LoadParentAsync(_parentRoot, cancellationToken)));
+        stack.Push(new Frame([], null, null, _problems));
         foreach (var entry in walk)
         {
             while (!IsParentOf(stack.Peek().Path, entry.RelativePathBytes))
@@ -61,52 +83,132 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             }
             var frame = stack.Peek();
             var name = NameOf(entry.RelativePathBytes);
-            var previous = frame.Parent?.GetValueOrDefault(Convert.ToBase64String(name));
             if (entry.Type == FileType.Directory && entry.FullPath is not null)
             {
-                var subtree = previous?.Subtree is { } s ? ChunkId.Parse(s) : (ChunkId?)null;
-                stack.Push(new Frame(entry.RelativePathBytes, entry, await LoadParentAsync(subtree, cancellationToken)));
+                stack.Push(new Frame(entry.RelativePathBytes, entry, frame, _problems));
                 continue;
             }
-            var node = await NodeAsync(entry, name, previous, cancellationToken);
-            if (node is not null)
+            if (entry.Type == FileType.Directory || (entry.Type == FileType.File && entry.FullPath is null))
             {
-                frame.Nodes.Add(node);
+                // A name that is not UTF-8 cannot be opened by path.
+                Report(new TreeProblem(entry.DisplayPath, "name is not valid UTF-8; left out"));
+                continue;
+            }
+            frame.Digest.Add(entry, name, null);
+            var node = NodeOf(entry, name);
+            if (entry.Type == FileType.File)
+            {
+                Files++;
+                Bytes += node.Size;
+                frame.Slots.Add(new Slot(node, entry));
+            }
+            else
+            {
+                frame.Slots.Add(new Slot(node, null));
             }
         }
         while (stack.Count > 1)
         {
             await CloseAsync(stack, cancellationToken);
         }
+        var root = await FinishAsync(stack.Pop(), cancellationToken);
         await Task.WhenAll(_saves);
-        return await _repository.SaveTreeAsync(new TreeObject { Nodes = stack.Pop().Nodes }, cancellationToken);
+        return root;
     }
 
+    /// <summary>Closes the innermost directory and adds its node to its parent.</summary>
     private async Task CloseAsync(Stack<Frame> stack, CancellationToken cancellationToken)
     {
         var frame = stack.Pop();
-        var id = await _repository.SaveTreeAsync(new TreeObject { Nodes = frame.Nodes }, cancellationToken);
-        var s = frame.Entry!.Status;
-        stack.Peek().Nodes.Add(new TreeNode
+        var parent = stack.Peek();
+        var name = NameOf(frame.Path);
+        var id = await FinishAsync(frame, cancellationToken);
+        parent.Digest.Add(frame.Entry!, name, frame.Clean ? frame.DigestValue : null);
+        if (!frame.Clean)
         {
-            Name = NameOf(frame.Path),
-            Type = "dir",
-            Mode = s.Mode,
-            Uid = s.Uid,
-            Gid = s.Gid,
-            MtimeNs = s.MtimeNs,
-            CtimeNs = s.CtimeNs,
-            Inode = s.Inode,
-            Device = s.Device,
-            Subtree = id.ToString(),
-        });
+            parent.Clean = false;
+        }
+        parent.Slots.Add(new Slot(NodeOf(frame.Entry!, name) with { Subtree = id.ToString() }, null));
         Directories++;
     }
 
-    private async Task<TreeNode?> NodeAsync(TreeEntry entry, byte[] name, TreeNode? previous, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores (or reuses) the tree of a directory whose walk is over: reused unread when its digest equals the parent
+    /// snapshot's, otherwise built from its slots with the old tree's chunk lists for unchanged files.
+    /// </summary>
+    private async Task<ChunkId> FinishAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        frame.DigestValue = frame.Digest.Finish();
+        frame.Digest.Dispose();
+        if (_problems != frame.ProblemsAtStart)
+        {
+            frame.Clean = false;
+        }
+        var key = SubtreeIndex.KeyOf(frame.Path);
+        if (frame.Clean && _parentIndex?.Find(key, frame.DigestValue) is { } stored && _repository.IsIndexed(stored))
+        {
+            ReusedSubtrees++;
+            Index.Add(key, frame.DigestValue, stored);
+            return stored;
+        }
+        var old = await OldNodesAsync(frame, cancellationToken);
+        var nodes = new List<TreeNode>(frame.Slots.Count);
+        foreach (var slot in frame.Slots)
+        {
+            if (slot.File is null)
+            {
+                nodes.Add(slot.Node);
+            }
+            else if (await FileNodeAsync(slot.File, slot.Node, old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name)), cancellationToken) is { } node)
+            {
+                nodes.Add(node);
+            }
+        }
+        var id = await _repository.SaveTreeAsync(new TreeObject { Nodes = nodes }, cancellationToken);
+        if (_problems != frame.ProblemsAtStart)
+        {
+            frame.Clean = false; // a file of this directory was left out just now
+        }
+        if (frame.Clean)
+        {
+            Index.Add(key, frame.DigestValue, id);
+        }
+        return id;
+    }
+
+    /// <summary>
+    /// The nodes of <paramref name="frame"/>'s directory in the parent snapshot, by base64 name, or null when it had
+    /// none. Found through the parent snapshot's subtree index, or else through the old tree of the directory above.
+    /// </summary>
+    private async Task<Dictionary<string, TreeNode>?> OldNodesAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        if (frame.OldLoaded)
+        {
+            return frame.Old;
+        }
+        frame.OldLoaded = true;
+        ChunkId? tree;
+        if (frame.Parent is null)
+        {
+            tree = _parentRoot;
+        }
+        else if (_parentIndex?.TreeOf(SubtreeIndex.KeyOf(frame.Path)) is { } indexed)
+        {
+            tree = indexed;
+        }
+        else
+        {
+            var above = await OldNodesAsync(frame.Parent, cancellationToken);
+            tree = above?.GetValueOrDefault(Convert.ToBase64String(NameOf(frame.Path)))?.Subtree is { } s ? ChunkId.Parse(s) : null;
+        }
+        frame.Old = await LoadParentAsync(tree, cancellationToken);
+        return frame.Old;
+    }
+
+    private static TreeNode NodeOf(TreeEntry entry, byte[] name)
     {
         var s = entry.Status;
-        var node = new TreeNode
+        return new TreeNode
         {
             Name = name,
             Type = entry.Type switch { FileType.File => "file", FileType.Directory => "dir", FileType.Symlink => "symlink", _ => "other" },
@@ -120,25 +222,17 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             Device = s.Device,
             Target = entry.LinkTarget,
         };
-        if (entry.Type == FileType.Directory)
-        {
-            // Directories with a decodable name were pushed as frames by the caller; this one cannot be opened.
-            _onProblem(new TreeProblem(entry.DisplayPath, "name is not valid UTF-8; left out"));
-            return null;
-        }
-        if (entry.Type != FileType.File)
-        {
-            return node;
-        }
-        if (entry.FullPath is null)
-        {
-            _onProblem(new TreeProblem(entry.DisplayPath, "name is not valid UTF-8; left out"));
-            return null;
-        }
+    }
+
+    /// <summary>
+    /// The node of a file: the old node's chunk list when size, mtime, ctime and inode are unchanged, else the file
+    /// read now. Null when it cannot be read consistently (reported and left out).
+    /// </summary>
+    private async Task<TreeNode?> FileNodeAsync(TreeEntry entry, TreeNode node, TreeNode? previous, CancellationToken cancellationToken)
+    {
+        var s = entry.Status;
         if (previous is { Type: "file", Content: not null } p && p.Size == s.Size && p.MtimeNs == s.MtimeNs && p.CtimeNs == s.CtimeNs && p.Inode == s.Inode)
         {
-            Files++;
-            Bytes += s.Size;
             return node with { Content = p.Content };
         }
         for (var attempt = 0; attempt < 2; attempt++)
@@ -146,13 +240,14 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             var (content, status, why) = await ChunkFileAsync(entry, cancellationToken);
             if (content is not null)
             {
-                Files++;
-                Bytes += status.Size;
+                Bytes += status.Size - s.Size;
                 return node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode };
             }
             if (attempt == 1 || why != "changed while being read")
             {
-                _onProblem(new TreeProblem(entry.DisplayPath, why + "; left out"));
+                Files--;
+                Bytes -= s.Size;
+                Report(new TreeProblem(entry.DisplayPath, why + "; left out"));
             }
         }
         return null;
@@ -275,11 +370,24 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     }
 
 
-    private sealed class Frame(byte[] path, TreeEntry? entry, Dictionary<string, TreeNode>? parent)
+    /// <summary>A directory the walk is in: its entries so far and the digest of their metadata.</summary>
+    private sealed class Frame(byte[] path, TreeEntry? entry, Frame? parent, long problemsAtStart)
     {
         public byte[] Path { get; } = path;
         public TreeEntry? Entry { get; } = entry;
-        public Dictionary<string, TreeNode>? Parent { get; } = parent;
-        public List<TreeNode> Nodes { get; } = [];
+        public Frame? Parent { get; } = parent;
+        public long ProblemsAtStart { get; } = problemsAtStart;
+        public List<Slot> Slots { get; } = [];
+        public SubtreeDigest Digest { get; } = new();
+        public UInt128 DigestValue { get; set; }
+
+        /// <summary>False once something below was left out: then the directory is not indexed, nor any above it.</summary>
+        public bool Clean { get; set; } = true;
+
+        public bool OldLoaded { get; set; }
+        public Dictionary<string, TreeNode>? Old { get; set; }
     }
+
+    /// <summary>A node in walk order; <see cref="File"/> is set for a file whose content is still to be found.</summary>
+    private readonly record struct Slot(TreeNode Node, TreeEntry? File);
 }
