@@ -9,6 +9,19 @@ public interface IBlobStore
     /// <summary>Writes <paramref name="data"/> as <paramref name="name"/>, atomically and durably. Writing an existing name replaces it whole.</summary>
     Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts a file of <paramref name="kind"/> that is written piece by piece and named only at the end (a pack is
+    /// named by the hash of its bytes). Nothing is visible under any name until <see cref="IBlobUpload.CommitAsync"/>;
+    /// disposing an upload that was not committed removes what it wrote.
+    /// </summary>
+    IBlobUpload BeginUpload(BlobKind kind);
+
+    /// <summary>
+    /// Removes what interrupted writes left of <paramref name="kind"/> (temporary files). Call only under an exclusive
+    /// repository lock, when no other process writes that kind. Returns how many were removed.
+    /// </summary>
+    Task<int> RemoveLeftoversAsync(BlobKind kind, CancellationToken cancellationToken);
+
     /// <summary>Reads a whole file. Throws <see cref="FileNotFoundException"/> when it does not exist.</summary>
     Task<byte[]> ReadAsync(BlobKind kind, string name, CancellationToken cancellationToken);
 

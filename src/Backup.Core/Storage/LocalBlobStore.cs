@@ -39,7 +39,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         var folder = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(Root, PrivateDirectory);
         Directory.CreateDirectory(folder, PrivateDirectory);
-        var temp = Path.Join(folder, "." + Path.GetFileName(path) + TempMarker + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("n")[..8]);
+        var temp = TempPath(folder, Path.GetFileName(path));
         try
         {
             await using (var file = new FileStream(temp, new FileStreamOptions
@@ -65,6 +65,94 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         {
             File.Delete(temp);
             throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IBlobUpload BeginUpload(BlobKind kind)
+    {
+        var folder = FolderOf(kind);
+        Directory.CreateDirectory(Root, PrivateDirectory);
+        Directory.CreateDirectory(folder, PrivateDirectory);
+        return new Upload(this, kind, TempPath(folder, "upload"));
+    }
+
+    /// <inheritdoc/>
+    public Task<int> RemoveLeftoversAsync(BlobKind kind, CancellationToken cancellationToken)
+    {
+        var folder = FolderOf(kind);
+        if (!Directory.Exists(folder))
+        {
+            return Task.FromResult(0);
+        }
+        var removed = 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = kind == BlobKind.Pack, AttributesToSkip = FileAttributes.ReparsePoint };
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("." + "*" + TempMarker + "*", options))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            file.Delete();
+            removed++;
+        }
+        return Task.FromResult(removed);
+    }
+
+    private static string TempPath(string folder, string name) =>
+        Path.Join(folder, "." + name + TempMarker + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("n")[..8]);
+
+    /// <summary>
+    /// A file written to a hidden temporary name in its kind's folder, then flushed, renamed into place (a pack into
+    /// its two-digit subfolder, on the same file system) and the folder flushed.
+    /// </summary>
+    private sealed class Upload : IBlobUpload
+    {
+        private readonly LocalBlobStore _store;
+        private readonly BlobKind _kind;
+        private readonly string _temp;
+        private Microsoft.Win32.SafeHandles.SafeFileHandle? _handle;
+        private bool _committed;
+
+        public Upload(LocalBlobStore store, BlobKind kind, string temp)
+        {
+            _store = store;
+            _kind = kind;
+            _temp = temp;
+            _handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: 0);
+            File.SetUnixFileMode(_handle, PrivateFile);
+        }
+
+        public long Length { get; private set; }
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            ObjectDisposedException.ThrowIf(_handle is null || _committed, this);
+            RandomAccess.Write(_handle, data, Length);
+            Length += data.Length;
+        }
+
+        public Task CommitAsync(string name, CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_handle is null || _committed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            var path = _store.PathOf(_kind, name);
+            var folder = Path.GetDirectoryName(path)!;
+            PosixFile.Flush(_handle, _temp);
+            _handle.Dispose();
+            _handle = null;
+            Directory.CreateDirectory(folder, PrivateDirectory);
+            File.Move(_temp, path, overwrite: true);
+            _committed = true;
+            PosixFile.FlushDirectory(folder);
+            return Task.CompletedTask;
+        }
+
+        public void Dispose()
+        {
+            _handle?.Dispose();
+            _handle = null;
+            if (!_committed)
+            {
+                File.Delete(_temp);
+            }
         }
     }
 

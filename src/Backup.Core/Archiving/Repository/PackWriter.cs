@@ -2,38 +2,46 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
+using Backup.Core.Storage;
 
 namespace Backup.Core.Archiving.Repository;
 
 /// <summary>
-/// Builds one pack in memory (docs/repository.md, "Packs"): sealed blobs one after another, then the sealed header that
-/// lists them, then the header's length as uint32 LE. The pack's name is the SHA-256 of its bytes. Not thread-safe.
-/// Memory: the pack itself, bounded by <see cref="TargetSize"/> plus one blob.
+/// Writes one pack (docs/repository.md, "Packs") straight to the store as blobs are added: sealed blobs one after
+/// another, then the sealed header that lists them, then the header's length as uint32 LE. The pack's name is the
+/// SHA-256 of its bytes, computed as they are written; it becomes visible under that name only when
+/// <see cref="FinishAsync"/> commits it. Not thread-safe. Memory: the header entries, not the pack.
 /// </summary>
 public sealed class PackWriter : IDisposable
 {
     /// <summary>
     /// Packs are closed once they reach 16 MiB: few enough files for a large repository, small enough that prune
-    /// rewrites little and that a pack fits in memory.
+    /// rewrites little.
     /// </summary>
     public const int TargetSize = 16 << 20;
 
     private readonly BlobCipher _cipher;
-    // Sized once for a full pack plus one largest blob, so it never grows by doubling and copying.
-    private readonly MemoryStream _body = new(TargetSize + (9 << 20));
+    private readonly IBlobStore _store;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<PackEntry> _entries = [];
+    private IBlobUpload? _upload;
+    private long _size;
 
-    /// <summary>Creates an empty pack sealed with <paramref name="cipher"/>.</summary>
-    public PackWriter(BlobCipher cipher) => _cipher = cipher;
+    /// <summary>Creates an empty pack sealed with <paramref name="cipher"/>, to be written to <paramref name="store"/>.</summary>
+    public PackWriter(BlobCipher cipher, IBlobStore store)
+    {
+        _cipher = cipher;
+        _store = store;
+    }
 
     /// <summary>Blobs added so far.</summary>
     public IReadOnlyList<PackEntry> Entries => _entries;
 
     /// <summary>Bytes added so far.</summary>
-    public long Size => _body.Length;
+    public long Size => _size;
 
     /// <summary>True once the pack should be written.</summary>
-    public bool IsFull => _body.Length >= TargetSize;
+    public bool IsFull => _size >= TargetSize;
 
     /// <summary>Seals and adds a blob; returns its record (offset within this pack).</summary>
     public PackEntry Add(BlobType type, ChunkId id, CompressionId compression, ReadOnlySpan<byte> stored, int rawLength) =>
@@ -42,14 +50,14 @@ public sealed class PackWriter : IDisposable
     /// <summary>Adds a blob already sealed with this pack's cipher (sealing can then happen on another thread).</summary>
     public PackEntry AddSealed(BlobType type, ChunkId id, CompressionId compression, ReadOnlySpan<byte> sealedBlob, int rawLength)
     {
-        var entry = new PackEntry(type, id, checked((uint)_body.Length), (uint)sealedBlob.Length, (uint)rawLength, compression);
-        _body.Write(sealedBlob);
+        var entry = new PackEntry(type, id, checked((uint)_size), (uint)sealedBlob.Length, (uint)rawLength, compression);
+        Append(sealedBlob);
         _entries.Add(entry);
         return entry;
     }
 
-    /// <summary>Finishes the pack: its name (hex SHA-256) and its bytes (valid until this writer is disposed).</summary>
-    public (string Name, ReadOnlyMemory<byte> Bytes) Finish()
+    /// <summary>Writes the header, then commits the pack durably under its name, which it returns.</summary>
+    public async Task<string> FinishAsync(CancellationToken cancellationToken)
     {
         var header = new byte[_entries.Count * PackEntry.EncodedSize];
         for (var i = 0; i < _entries.Count; i++)
@@ -57,23 +65,29 @@ public sealed class PackWriter : IDisposable
             Encode(_entries[i], header.AsSpan(i * PackEntry.EncodedSize, PackEntry.EncodedSize));
         }
         var sealedHeader = _cipher.Seal(BlobType.PackHeader, header);
-        _body.Write(sealedHeader);
-        Span<byte> length = stackalloc byte[4];
+        Append(sealedHeader);
+        var length = new byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)sealedHeader.Length);
-        _body.Write(length);
-        var bytes = _body.GetBuffer().AsMemory(0, (int)_body.Length);
-        return (Convert.ToHexStringLower(SHA256.HashData(bytes.Span)), bytes);
-    }
-
-    /// <summary>Empties the writer for the next pack, keeping its buffer (16 MiB and more: worth reusing).</summary>
-    public void Reset()
-    {
-        _body.SetLength(0);
-        _entries.Clear();
+        Append(length);
+        var name = Convert.ToHexStringLower(_hash.GetHashAndReset());
+        await _upload!.CommitAsync(name, cancellationToken);
+        return name;
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _body.Dispose();
+    public void Dispose()
+    {
+        _upload?.Dispose();
+        _hash.Dispose();
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        _upload ??= _store.BeginUpload(BlobKind.Pack);
+        _upload.Append(bytes);
+        _hash.AppendData(bytes);
+        _size += bytes.Length;
+    }
 
     internal static void Encode(PackEntry entry, Span<byte> destination)
     {

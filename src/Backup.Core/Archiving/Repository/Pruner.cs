@@ -23,6 +23,16 @@ public sealed class Pruner(Repository repository)
     public async Task<Report> PruneAsync(Action<string> onProgress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onProgress);
+        // Under the exclusive lock no other process writes these kinds: every temporary file is a crash's leftover.
+        var leftovers = 0;
+        foreach (var kind in new[] { BlobKind.Pack, BlobKind.Index, BlobKind.Snapshot })
+        {
+            leftovers += await repository.Store.RemoveLeftoversAsync(kind, cancellationToken);
+        }
+        if (leftovers > 0)
+        {
+            onProgress($"removed {leftovers} temporary files left by interrupted runs");
+        }
         var traversal = new SnapshotTraversal(repository);
         var unreadable = new List<string>();
         foreach (var id in await repository.ListSnapshotIdsAsync(cancellationToken))
@@ -125,10 +135,10 @@ public sealed class Pruner(Repository repository)
         return (index.Packs.Count, index.Count);
     }
 
-    private async Task FinishAsync(PackWriter pack, RepositoryIndex next, CancellationToken cancellationToken)
+    private static async Task FinishAsync(PackWriter pack, RepositoryIndex next, CancellationToken cancellationToken)
     {
         var entries = pack.Entries.ToList();
-        var name = await repository.WritePackAsync(pack, cancellationToken);
+        var name = await pack.FinishAsync(cancellationToken);
         next.AddPack(name, entries);
         pack.Dispose();
     }

@@ -62,19 +62,25 @@ public sealed partial class Repository
                 var id = codec.CompressInPlace(plaintext.Span, out var stored);
                 return (id, _cipher.Seal(type, stored, sealedBlob));
             });
+            PackWriter? full = null;
             await _packLock.WaitAsync(cancellationToken);
             try
             {
-                _current ??= new PackWriter(_cipher);
+                _current ??= new PackWriter(_cipher, Store);
                 _current.AddSealed(type, id, compression, sealedBlob.AsSpan(0, length), plaintext.Length);
                 if (_current.IsFull)
                 {
-                    await WriteCurrentPackAsync(cancellationToken);
+                    (full, _current) = (_current, null);
                 }
             }
             finally
             {
                 _packLock.Release();
+            }
+            if (full is not null)
+            {
+                // Committed outside the lock: other threads go on filling the next pack while this one is flushed.
+                await CommitPackAsync(full, cancellationToken);
             }
             return length;
         }
@@ -95,19 +101,29 @@ public sealed partial class Repository
         {
             if (_current is { Entries.Count: > 0 })
             {
-                await WriteCurrentPackAsync(cancellationToken);
+                var last = _current;
+                _current = null;
+                await CommitPackAsync(last, cancellationToken);
             }
-            if (_unindexed.Count == 0)
+            List<(string Name, IReadOnlyList<PackEntry> Entries)> unindexed;
+            lock (_sync)
+            {
+                unindexed = [.. _unindexed];
+            }
+            if (unindexed.Count == 0)
             {
                 return;
             }
             var index = new RepositoryIndex();
-            foreach (var (name, entries) in _unindexed)
+            foreach (var (name, entries) in unindexed)
             {
                 index.AddPack(name, entries);
             }
             await WriteObjectAsync(BlobKind.Index, BlobType.Index, index.ToJson(), cancellationToken);
-            _unindexed.Clear();
+            lock (_sync)
+            {
+                _unindexed.RemoveRange(0, unindexed.Count);
+            }
         }
         finally
         {
@@ -115,21 +131,29 @@ public sealed partial class Repository
         }
     }
 
-    private async Task WriteCurrentPackAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Commits a full pack and makes its blobs findable. Every save that fills a pack waits for this before it returns,
+    /// so once the last save has returned, every pack but the one in progress is committed.
+    /// </summary>
+    private async Task CommitPackAsync(PackWriter pack, CancellationToken cancellationToken)
     {
-        var pack = _current!;
-        var (name, bytes) = pack.Finish();
-        await Store.WriteAsync(BlobKind.Pack, name, bytes, cancellationToken);
-        lock (_sync)
+        try
         {
-            Index.AddPack(name, pack.Entries);
-            foreach (var e in pack.Entries)
+            var name = await pack.FinishAsync(cancellationToken);
+            lock (_sync)
             {
-                _pending.Remove(e.Id);
+                Index.AddPack(name, pack.Entries);
+                foreach (var e in pack.Entries)
+                {
+                    _pending.Remove(e.Id);
+                }
+                _unindexed.Add((name, [.. pack.Entries]));
             }
         }
-        _unindexed.Add((name, [.. pack.Entries]));
-        pack.Reset();
+        finally
+        {
+            pack.Dispose();
+        }
     }
 
     /// <summary>
@@ -297,16 +321,8 @@ public sealed partial class Repository
         return plaintext;
     }
 
-    /// <summary>Writes a pack built elsewhere (prune's repacking) and returns its name.</summary>
-    internal async Task<string> WritePackAsync(PackWriter pack, CancellationToken cancellationToken)
-    {
-        var (name, bytes) = pack.Finish();
-        await Store.WriteAsync(BlobKind.Pack, name, bytes, cancellationToken);
-        return name;
-    }
-
     /// <summary>A new empty pack sealed with this repository's key.</summary>
-    internal PackWriter NewPack() => new(_cipher);
+    internal PackWriter NewPack() => new(_cipher, Store);
 
     private async Task LoadIndexAsync(CancellationToken cancellationToken)
     {

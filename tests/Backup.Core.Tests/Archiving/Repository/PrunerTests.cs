@@ -37,6 +37,35 @@ public class PrunerTests
     }
 
     [Fact]
+    public async Task Prune_TemporaryFilesOfCrashedRuns_AreRemovedAndNothingElse()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Join("src")).File("a.txt", TestTree.Text(300_000, 1));
+        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var archive = (await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None)).Archive;
+        string[] leftovers = [temp.Join("repo", "data", ".upload.tmp-999999-0badf00d"), temp.Join("repo", "index", ".abc.tmp-999999-12345678")];
+        foreach (var leftover in leftovers)
+        {
+            File.WriteAllText(leftover, "torn");
+        }
+        // Prune always writes a new index file; everything else stays as it was.
+        List<string> FilesButIndex() => [.. Directory.GetFiles(temp.Join("repo"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.StartsWith(temp.Join("repo", "index"), StringComparison.Ordinal)).Except(leftovers).Order()];
+        var files = FilesButIndex();
+        var messages = new List<string>();
+
+        await new Pruner(repository).PruneAsync(messages.Add, CancellationToken.None);
+
+        Assert.Equal(files, FilesButIndex());
+        Assert.All(leftovers, f => Assert.False(File.Exists(f), f));
+        Assert.DoesNotContain(Directory.GetFiles(temp.Join("repo", "index")), f => Path.GetFileName(f).StartsWith('.'));
+        Assert.Contains(messages, m => m.Contains("removed 2 temporary files", StringComparison.Ordinal));
+        await new RepositoryArchiver(repository).RestoreAsync(archive, temp.Join("out"), new RestoreOptions(), CancellationToken.None);
+        TreeAssert.Identical(temp.Join("src"), temp.Join("out"));
+    }
+
+    [Fact]
     public async Task RepairIndex_IndexDeleted_RebuildsFromPacks()
     {
         using var temp = new TempDirectory();
