@@ -227,20 +227,20 @@ public sealed class RepositoryKeyTests
         int pid;
         using (var run = world.Start("run"))
         {
-            Poll.Until(() => Locks(world).Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
+            Poll.Until(() => world.Locks().Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
             Assert.False(run.HasExited, run.ToString());
             pid = run.Pid;
             run.Signal("KILL");
             run.WaitForExit(BackupProcess.DefaultTimeout);
         }
-        var left = Path.GetFileName(Assert.Single(Locks(world)));
+        var left = Path.GetFileName(Assert.Single(world.Locks()));
 
         var unlock = world.Expect(0, "unlock");
 
         Assert.Contains($"removing stale lock {left[..8]}: pid {pid.ToString(CultureInfo.InvariantCulture)} on {Environment.MachineName} (run)", unlock.Output, StringComparison.Ordinal);
         Assert.Contains(" ago", unlock.Output, StringComparison.Ordinal);
         Assert.Contains("removed 1 lock, kept 0", unlock.Output, StringComparison.Ordinal);
-        Assert.Empty(Locks(world));
+        Assert.Empty(world.Locks());
     }
 
     [Fact]
@@ -252,7 +252,7 @@ public sealed class RepositoryKeyTests
         world.Init();
         world.Add(src);
         using var run = world.Start("run");
-        Poll.Until(() => Locks(world).Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
+        Poll.Until(() => world.Locks().Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
         Assert.False(run.HasExited, run.ToString());
         // Stopped, not killed: its pid is alive, so its lock is not stale.
         run.Signal("STOP");
@@ -265,14 +265,14 @@ public sealed class RepositoryKeyTests
             Assert.Contains("kept lock", unlock.Output, StringComparison.Ordinal);
             Assert.Contains(pid, unlock.Output, StringComparison.Ordinal);
             Assert.Contains("removed 0 locks, kept 1", unlock.Output, StringComparison.Ordinal);
-            Assert.Single(Locks(world));
+            Assert.Single(world.Locks());
 
             var all = world.Expect(0, "unlock", "--remove-all");
 
             Assert.Contains("removing lock", all.Output, StringComparison.Ordinal);
             Assert.Contains(pid, all.Output, StringComparison.Ordinal);
             Assert.Contains("removed 1 lock, kept 0", all.Output, StringComparison.Ordinal);
-            Assert.Empty(Locks(world));
+            Assert.Empty(world.Locks());
         }
         finally
         {
@@ -318,13 +318,6 @@ public sealed class RepositoryKeyTests
         world.Expect(0, "run");
         return world;
     }
-
-    /// <summary>
-    /// The lock files in place, without a temporary one being written: a process killed as soon as a file appears in
-    /// <c>locks/</c> may have been killed before renaming it into place.
-    /// </summary>
-    private static string[] Locks(RepositoryProcess world) =>
-        [.. world.Files("locks").Where(f => !Path.GetFileName(f).StartsWith('.'))];
 
     /// <summary>A file readable by its owner only, holding <paramref name="password"/>.</summary>
     private static string PasswordFile(RepositoryProcess world, string password)
