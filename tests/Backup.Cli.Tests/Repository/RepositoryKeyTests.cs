@@ -175,6 +175,34 @@ public sealed class RepositoryKeyTests
     }
 
     [Fact]
+    public void KeyAdd_OnATerminal_AsksForTheNewPasswordTwice()
+    {
+        using var world = BackedUp();
+
+        var (exitCode, output) = OnTerminal(world, "key add", $"{PasswordB}\r{PasswordB}\r");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("enter the new password: ", output, StringComparison.Ordinal);
+        Assert.Contains("enter it again: ", output, StringComparison.Ordinal);
+        Assert.Contains("added key", output, StringComparison.Ordinal);
+        world.PasswordValue = PasswordB;
+        Assert.Single(world.Snapshots());
+    }
+
+    [Fact]
+    public void KeyPasswd_OnATerminalAnswersDiffer_Exit1AndChangesNothing()
+    {
+        using var world = BackedUp();
+
+        var (exitCode, output) = OnTerminal(world, "key passwd", $"{PasswordB}\rsomething else\r");
+
+        Assert.True(exitCode == 1, output);
+        Assert.Contains("the passwords do not match", output, StringComparison.Ordinal);
+        Assert.Single(world.Files("keys"));
+        Assert.Single(world.Snapshots());
+    }
+
+    [Fact]
     public void KeyAdd_NewPasswordFileMissing_Exit1NamingThePath()
     {
         using var world = BackedUp();
@@ -317,6 +345,29 @@ public sealed class RepositoryKeyTests
         world.Add(world.Join("src"));
         world.Expect(0, "run");
         return world;
+    }
+
+    /// <summary>
+    /// Runs <c>backup COMMAND --archive REPO</c> on a pseudo-terminal (script(1)), typing <paramref name="typed"/>; the
+    /// current password still comes from the environment. Returns the exit code and what the terminal showed.
+    /// </summary>
+    private static (int ExitCode, string Output) OnTerminal(RepositoryProcess world, string command, string typed)
+    {
+        Assert.True(Shell.Exists("script"), "script (util-linux) is required to give the backup a terminal");
+        var line = $"'{BackupProcess.Executable}' {command} --archive '{world.Repo}'";
+        using var process = Shell.Start("script", ["-qec", line, "/dev/null"], world.Environment, world.Root);
+        var output = process.StandardOutput.ReadToEndAsync();
+        // Typed ahead: the terminal holds it until backup reads. Standard input stays open until backup is done, since
+        // script ends the session when it sees the end of its input.
+        process.StandardInput.Write(typed);
+        process.StandardInput.Flush();
+        if (!process.WaitForExit(BackupProcess.DefaultTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"backup {command} on a terminal did not finish\n{output.Result}");
+        }
+        process.WaitForExit();
+        return (process.ExitCode, output.Result);
     }
 
     /// <summary>A file readable by its owner only, holding <paramref name="password"/>.</summary>
