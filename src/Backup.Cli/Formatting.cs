@@ -34,6 +34,16 @@ internal static class Formatting
     public static string Time(DateTimeOffset time) =>
         time.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
+    /// <summary>How long ago, roughly: "40 s", "12 min", "5 h 3 min", "3 days". A negative span (clock skew) is "0 s".</summary>
+    public static string Age(TimeSpan age) => age switch
+    {
+        { Ticks: < 0 } => "0 s",
+        { TotalMinutes: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalSeconds} s"),
+        { TotalHours: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes} min"),
+        { TotalDays: < 2 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalHours} h {age.Minutes} min"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalDays} days"),
+    };
+
     /// <summary>Control characters (a newline in a file name) escaped, so that one path stays on one line.</summary>
     public static string Path(string path) => Backup.Core.Posix.EntryName.Escape(path);
 }

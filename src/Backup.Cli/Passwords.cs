@@ -44,25 +44,48 @@ internal static class Passwords
         }
         if (!Console.IsInputRedirected)
         {
-            return Prompt(context, confirm);
+            return Prompt(context, "enter repository password: ", confirm);
         }
         throw new BackupException("a repository password is needed: give --password-file, $BACKUP_PASSWORD_FILE, $BACKUP_PASSWORD or --password-command", ExitCodes.Usage);
     }
 
-    private static string FromFile(CliContext context, string path)
+    /// <summary>
+    /// Where a new password (<c>key add</c>, <c>key passwd</c>) comes from: <paramref name="file"/> (read now, so that a
+    /// bad one fails before the repository is opened), else a prompt on a terminal, asked twice when the returned
+    /// function is called. Never from an argument or from the variables that give the current password.
+    /// </summary>
+    public static Func<string> New(CliContext context, string? file)
     {
+        if (file is not null)
+        {
+            var fromFile = FromFile(context, context.FullPath(file), "new password file");
+            return () => fromFile;
+        }
+        if (Console.IsInputRedirected)
+        {
+            throw new BackupException("a new password is needed: give --new-password-file FILE, or run on a terminal to be asked for it", ExitCodes.Usage);
+        }
+        return () => Prompt(context, "enter the new password: ", confirm: true);
+    }
+
+    private static string FromFile(CliContext context, string path, string what = "password file")
+    {
+        if (Directory.Exists(path))
+        {
+            throw new BackupException($"{what} is a folder, not a file: {path}");
+        }
         if (!System.IO.File.Exists(path))
         {
-            throw new BackupException($"password file does not exist: {path}");
+            throw new BackupException($"{what} does not exist: {path}");
         }
         var mode = System.IO.File.GetUnixFileMode(path);
         if ((mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
         {
-            context.Error.WriteLine($"backup: warning: password file {path} can be read by other users (chmod 600 it)");
+            context.Error.WriteLine($"backup: warning: {what} {path} can be read by other users (chmod 600 it)");
         }
         var text = System.IO.File.ReadAllText(path);
         var line = text.Split('\n')[0].TrimEnd('\r');
-        return line.Length > 0 ? line : throw new BackupException($"password file is empty: {path}");
+        return line.Length > 0 ? line : throw new BackupException($"{what} is empty: {path}");
     }
 
     private static string FromCommand(string command)
@@ -81,9 +104,9 @@ internal static class Passwords
         return line.Length > 0 ? line : throw new BackupException("the password command printed nothing");
     }
 
-    private static string Prompt(CliContext context, bool confirm)
+    private static string Prompt(CliContext context, string prompt, bool confirm)
     {
-        var first = ReadHidden(context, "enter repository password: ");
+        var first = ReadHidden(context, prompt);
         if (confirm && ReadHidden(context, "enter it again: ") != first)
         {
             throw new BackupException("the passwords do not match");

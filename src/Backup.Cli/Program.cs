@@ -29,6 +29,8 @@ foreach (var command in RepositoryCommands.Create(context))
 {
     root.Subcommands.Add(command);
 }
+root.Subcommands.Add(KeyCommand.Create(context));
+root.Subcommands.Add(UnlockCommand.Create(context));
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

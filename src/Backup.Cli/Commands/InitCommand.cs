@@ -18,7 +18,7 @@ internal static class InitCommand
         {
             var root = context.ArchivePath(parse.GetValue(archive), context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
             var password = parse.GetValue(noEncryption) ? null : Passwords.Read(context, parse, confirm: true);
-            await Repository.InitAsync(root, password, kdf: null, cancellationToken);
+            await Repository.InitAsync(root, password, kdf: null, context.Time, cancellationToken);
             context.Output.WriteLine($"created repository {Formatting.Path(root)}{(password is null ? " without encryption" : "")}");
             context.Output.WriteLine("from now on run, daemon, snapshots and restore with this --archive use it; keep the password safe: without it the data cannot be read");
             return ExitCodes.Ok;

@@ -243,7 +243,7 @@ internal static class RepositoryCommands
     private static void PrintPrune(CliContext context, Pruner.Report report) =>
         context.Output.WriteLine($"pruned: {Formatting.Count(report.PacksDeleted, "pack")} deleted, {report.PacksRepacked} rewritten, {report.PacksKept} kept, {Formatting.Bytes(report.BytesFreed)} freed");
 
-    private static async Task<Repository> Open(CliContext context, ParseResult parse, Option<string?> archive, CancellationToken cancellationToken, bool loadIndex = true)
+    internal static async Task<Repository> Open(CliContext context, ParseResult parse, Option<string?> archive, CancellationToken cancellationToken, bool loadIndex = true)
     {
         var root = context.ArchivePath(parse.GetValue(archive), context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
         if (!Repository.Exists(root))

@@ -48,17 +48,36 @@ public sealed record KeyFile
     /// <summary>The sealed master key material.</summary>
     [JsonPropertyName("wrapped")] public required byte[] Wrapped { get; init; }
 
+    /// <summary>When the key was added; optional (null in key files written before it was recorded), for display only.</summary>
+    [JsonPropertyName("created")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? Created { get; init; }
+
     /// <summary>Makes new master key material and a key file that wraps it under <paramref name="password"/>.</summary>
     public static (KeyFile File, byte[] MasterKey) Create(string password, KdfParameters? kdf = null)
     {
         ArgumentNullException.ThrowIfNull(password);
-        kdf ??= new KdfParameters();
         var master = RandomNumberGenerator.GetBytes(64);
+        return (Wrap(master, password, kdf), master);
+    }
+
+    /// <summary>
+    /// A new key file that wraps existing <paramref name="master"/> key material (64 bytes) under
+    /// <paramref name="password"/>, with a fresh salt: another password for the same repository.
+    /// </summary>
+    public static KeyFile Wrap(ReadOnlySpan<byte> master, string password, KdfParameters? kdf = null)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        if (master.Length != 64)
+        {
+            throw new ArgumentException("the master key material must be 64 bytes", nameof(master));
+        }
+        kdf ??= new KdfParameters();
         var salt = RandomNumberGenerator.GetBytes(16);
         var wrappingKey = Derive(password, salt, kdf.MemoryKiB, kdf.Iterations, kdf.Parallelism);
         using var cipher = new BlobCipher(wrappingKey);
         CryptographicOperations.ZeroMemory(wrappingKey);
-        var file = new KeyFile
+        return new KeyFile
         {
             MemoryKiB = kdf.MemoryKiB,
             Iterations = kdf.Iterations,
@@ -66,7 +85,6 @@ public sealed record KeyFile
             Salt = salt,
             Wrapped = cipher.Seal(BlobType.Config, master),
         };
-        return (file, master);
     }
 
     /// <summary>The master key material; throws <see cref="WrongPasswordException"/> when the password does not open it.</summary>

@@ -15,7 +15,7 @@ public sealed class RepositoryLockTests
         world.Init();
         world.Add(src);
         using var run = world.Start("run");
-        Poll.Until(() => world.Files("locks").Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
+        Poll.Until(() => world.Locks().Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
         Assert.False(run.HasExited, $"run ended before it could be stopped\n{run}");
         // Stopped, not killed: its pid is alive, so its lock is not stale, and it cannot finish in the meantime.
         run.Signal("STOP");
@@ -44,7 +44,7 @@ public sealed class RepositoryLockTests
         world.Init();
         world.Add(src);
         using var first = world.Start("run");
-        Poll.Until(() => world.Files("locks").Length > 0 || first.HasExited, "run to take its repository lock", describe: first.ToString);
+        Poll.Until(() => world.Locks().Length > 0 || first.HasExited, "run to take its repository lock", describe: first.ToString);
         Assert.False(first.HasExited, first.ToString());
         first.Signal("STOP");
         try
@@ -71,13 +71,13 @@ public sealed class RepositoryLockTests
         int pid;
         using (var run = world.Start("run"))
         {
-            Poll.Until(() => world.Files("locks").Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
+            Poll.Until(() => world.Locks().Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
             Assert.False(run.HasExited, run.ToString());
             pid = run.Pid;
             run.Signal("KILL");
             run.WaitForExit(BackupProcess.DefaultTimeout);
         }
-        var left = Assert.Single(world.Files("locks"));
+        var left = Assert.Single(world.Locks());
 
         var prune = world.Expect(0, "prune");
 
@@ -99,12 +99,12 @@ public sealed class RepositoryLockTests
         world.Add(src);
         using (var run = world.Start("run"))
         {
-            Poll.Until(() => world.Files("locks").Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
+            Poll.Until(() => world.Locks().Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
             Assert.False(run.HasExited, run.ToString());
             run.Signal("KILL");
             run.WaitForExit(BackupProcess.DefaultTimeout);
         }
-        Assert.Single(world.Files("locks"));
+        Assert.Single(world.Locks());
 
         var next = world.Expect(0, "run");
 

@@ -95,6 +95,12 @@ internal sealed class RepositoryProcess : IDisposable
         ? [.. Directory.EnumerateFiles(Path.Join(Repo, folder), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)]
         : [];
 
+    /// <summary>
+    /// The lock files in place, not a temporary one still being written: a process stopped or killed as soon as any file
+    /// appears in <c>locks/</c> may not have renamed its lock into place yet.
+    /// </summary>
+    public string[] Locks() => [.. Files("locks").Where(f => !Path.GetFileName(f).StartsWith('.'))];
+
     /// <summary>Total bytes of the files below the repository, as <c>du -sb</c> would count their sizes.</summary>
     public long StoredBytes() => Directory.EnumerateFiles(Repo, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 

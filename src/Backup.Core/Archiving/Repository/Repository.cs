@@ -16,6 +16,9 @@ public sealed partial class Repository : IDisposable
 {
     private readonly BlobCipher _cipher;
     private readonly byte[] _idKey;
+    // Kept to wrap it under another password (key add, key passwd); its two halves are in memory anyway, as the data
+    // key in _cipher and as _idKey.
+    private readonly byte[] _master;
     /// <summary>
     /// Buffers for chunks on their way in and out (up to 8 MiB plus sealing overhead). A pool of its own, bounded to a
     /// few arrays per size, rather than the shared one, which keeps arrays per core and thread and so raises peak RSS.
@@ -25,10 +28,12 @@ public sealed partial class Repository : IDisposable
     // A pool, not one per thread: a zstd context holds megabytes, and the thread pool may run many threads.
     private readonly System.Collections.Concurrent.ConcurrentBag<ZstdCodec> _codecs = [];
 
-    private Repository(IBlobStore store, RepositoryConfig config, byte[] master, RepositoryIndex index)
+    private Repository(IBlobStore store, RepositoryConfig config, byte[] master, string keyId, RepositoryIndex index)
     {
         Store = store;
         Config = config;
+        KeyId = keyId;
+        _master = [.. master];
         _cipher = new BlobCipher(master.AsSpan(0, 32));
         _idKey = master.AsSpan(32, 32).ToArray();
         var chunkerKey = HKDF.DeriveKey(HashAlgorithmName.SHA256, _idKey, 32, info: "backup chunker v1"u8.ToArray());
@@ -57,8 +62,13 @@ public sealed partial class Repository : IDisposable
     /// (<c>--no-encryption</c>: see <see cref="KeyFile.None"/>). Refuses a folder that is not empty (a repository already
     /// there included).
     /// </summary>
-    public static async Task InitAsync(string path, string? password, KdfParameters? kdf, CancellationToken cancellationToken)
+    public static Task InitAsync(string path, string? password, KdfParameters? kdf, CancellationToken cancellationToken) =>
+        InitAsync(path, password, kdf, TimeProvider.System, cancellationToken);
+
+    /// <summary>As <see cref="InitAsync(string, string?, KdfParameters?, CancellationToken)"/>; the key records <paramref name="time"/>'s now as its creation time.</summary>
+    public static async Task InitAsync(string path, string? password, KdfParameters? kdf, TimeProvider time, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(path);
         if (Exists(path))
         {
@@ -73,7 +83,7 @@ public sealed partial class Repository : IDisposable
             ? (KeyFile.CreateUnprotected(RandomNumberGenerator.GetBytes(64)), (byte[]?)null)
             : KeyFile.Create(password, kdf);
         master ??= keyFile.Unlock(null!);
-        var keyBytes = keyFile.ToJson();
+        var keyBytes = (keyFile with { Created = time.GetUtcNow() }).ToJson();
         await store.WriteAsync(BlobKind.Key, Convert.ToHexStringLower(SHA256.HashData(keyBytes)), keyBytes, cancellationToken);
         var parameters = new ChunkerParameters();
         var config = new RepositoryConfig
@@ -113,7 +123,7 @@ public sealed partial class Repository : IDisposable
             throw new NoRepositoryException(path);
         }
         var store = new LocalBlobStore(path);
-        var master = await UnlockAsync(store, password, cancellationToken);
+        var (keyId, master) = await UnlockAsync(store, password, cancellationToken);
         RepositoryConfig config;
         using (var cipher = new BlobCipher(master.AsSpan(0, 32)))
         {
@@ -125,7 +135,7 @@ public sealed partial class Repository : IDisposable
         {
             throw new BackupException($"repository at {path} has format {config.Version}, chunker {config.Chunker}; this build knows 1 and {FastCdc.Version}");
         }
-        var repository = new Repository(store, config, master, new RepositoryIndex());
+        var repository = new Repository(store, config, master, keyId, new RepositoryIndex());
         CryptographicOperations.ZeroMemory(master);
         try
         {
@@ -142,23 +152,24 @@ public sealed partial class Repository : IDisposable
         }
     }
 
-    private static async Task<byte[]> UnlockAsync(LocalBlobStore store, Func<string> password, CancellationToken cancellationToken)
+    /// <summary>The name of the key file that opens the repository, and the master key material it wraps.</summary>
+    private static async Task<(string KeyId, byte[] Master)> UnlockAsync(LocalBlobStore store, Func<string> password, CancellationToken cancellationToken)
     {
-        var keys = new List<KeyFile>();
+        var keys = new List<(string Name, KeyFile File)>();
         await foreach (var (name, _) in store.ListAsync(BlobKind.Key, cancellationToken))
         {
-            keys.Add(KeyFile.Parse(await store.ReadAsync(BlobKind.Key, name, cancellationToken)));
+            keys.Add((name, KeyFile.Parse(await store.ReadAsync(BlobKind.Key, name, cancellationToken))));
         }
-        if (keys.FirstOrDefault(k => !k.NeedsPassword) is { } open)
+        if (keys.FirstOrDefault(k => !k.File.NeedsPassword) is { File: not null } open)
         {
-            return open.Unlock(null!);
+            return (open.Name, open.File.Unlock(null!));
         }
         var given = keys.Count > 0 ? password() : "";
-        foreach (var keyFile in keys)
+        foreach (var (name, keyFile) in keys)
         {
             try
             {
-                return keyFile.Unlock(given);
+                return (name, keyFile.Unlock(given));
             }
             catch (WrongPasswordException)
             {
@@ -200,6 +211,7 @@ public sealed partial class Repository : IDisposable
     {
         _cipher.Dispose();
         CryptographicOperations.ZeroMemory(_idKey);
+        CryptographicOperations.ZeroMemory(_master);
         while (_codecs.TryTake(out var codec))
         {
             codec.Dispose();

@@ -78,6 +78,43 @@ public sealed class RepositoryLock : IAsyncDisposable
         return list;
     }
 
+    /// <summary>
+    /// Every lock file in <c>locks/</c>, each marked stale or not by the rule that <see cref="AcquireAsync"/> applies. A
+    /// lock that cannot be read (damaged, or sealed under another key) is listed with a null <see cref="StoredLock.Lock"/>
+    /// and not called stale: nothing says its holder is gone.
+    /// </summary>
+    public static async Task<IReadOnlyList<StoredLock>> ListAsync(Repository repository, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(time);
+        var list = new List<StoredLock>();
+        foreach (var name in await ListNamesAsync(repository, cancellationToken))
+        {
+            try
+            {
+                if (await ReadAsync(repository, name, cancellationToken) is { } found)
+                {
+                    list.Add(new StoredLock(name, found, IsStale(found, time)));
+                }
+            }
+            catch (InvalidDataException)
+            {
+                list.Add(new StoredLock(name, null, false));
+            }
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Deletes the lock file <paramref name="name"/> whoever holds it (<c>backup unlock</c>); nothing happens when it is
+    /// already gone. A live holder is not told: only remove a lock that is stale or known to be abandoned.
+    /// </summary>
+    public static Task RemoveAsync(Repository repository, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return repository.Store.DeleteAsync(BlobKind.Lock, name, cancellationToken);
+    }
+
     private static async Task CheckConflictsAsync(
         Repository repository, bool exclusive, string? mine, Action<string> onStale, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -106,27 +143,36 @@ public sealed class RepositoryLock : IAsyncDisposable
     private static async IAsyncEnumerable<(string Name, LockObject Lock)> ReadAllAsync(
         Repository repository, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        foreach (var name in await ListNamesAsync(repository, cancellationToken))
+        {
+            if (await ReadAsync(repository, name, cancellationToken) is { } other)
+            {
+                yield return (name, other);
+            }
+        }
+    }
+
+    private static async Task<List<string>> ListNamesAsync(Repository repository, CancellationToken cancellationToken)
+    {
         var names = new List<string>();
         await foreach (var (name, _) in repository.Store.ListAsync(BlobKind.Lock, cancellationToken))
         {
             names.Add(name);
         }
-        foreach (var name in names)
+        return names;
+    }
+
+    /// <summary>One lock, or null when it was released while we looked; <see cref="InvalidDataException"/> when damaged.</summary>
+    private static async Task<LockObject?> ReadAsync(Repository repository, string name, CancellationToken cancellationToken)
+    {
+        try
         {
-            LockObject? other;
-            try
-            {
-                var sealedLock = await repository.Store.ReadAsync(BlobKind.Lock, name, cancellationToken);
-                other = JsonSerializer.Deserialize(repository.Open(BlobType.Lock, sealedLock), RepositoryJson.Default.LockObject);
-            }
-            catch (FileNotFoundException)
-            {
-                continue; // released while we looked
-            }
-            if (other is not null)
-            {
-                yield return (name, other);
-            }
+            var sealedLock = await repository.Store.ReadAsync(BlobKind.Lock, name, cancellationToken);
+            return JsonSerializer.Deserialize(repository.Open(BlobType.Lock, sealedLock), RepositoryJson.Default.LockObject);
+        }
+        catch (FileNotFoundException)
+        {
+            return null; // released while we looked
         }
     }
 
