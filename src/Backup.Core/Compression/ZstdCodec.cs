@@ -3,7 +3,7 @@ namespace Backup.Core.Compression;
 /// <summary>
 /// zstd for repository blobs: compresses, and keeps the raw bytes when compression saves less than 1/32 (photos,
 /// archives, already-compressed data), so reading them back costs nothing. Uses the system's libzstd. Not thread-safe
-/// (the native contexts and the output buffer are reused): one instance per worker.
+/// (the native contexts are reused): one instance per worker.
 /// </summary>
 public sealed unsafe class ZstdCodec : IDisposable
 {
@@ -13,7 +13,7 @@ public sealed unsafe class ZstdCodec : IDisposable
     private readonly int _level;
     private nint _compressor;
     private nint _decompressor;
-    private byte[] _output = [];
+    private bool _disposed;
 
     /// <summary>Creates a codec at <paramref name="level"/> (1–19).</summary>
     public ZstdCodec(int level = DefaultLevel)
@@ -26,42 +26,47 @@ public sealed unsafe class ZstdCodec : IDisposable
     /// <summary>Compresses <paramref name="data"/>; returns the bytes to store and how they are encoded.</summary>
     public (CompressionId Id, byte[] Bytes) Compress(ReadOnlySpan<byte> data)
     {
-        var id = CompressInPlace(data, out var stored);
-        return (id, stored.ToArray());
+        var output = new byte[MaxStoredLength(data.Length)];
+        var id = CompressInto(data, output, out var length);
+        return (id, output[..length]);
     }
 
+    /// <summary>The most bytes <see cref="CompressInto"/> can write for <paramref name="length"/> bytes of input.</summary>
+    public static int MaxStoredLength(int length) => checked((int)NativeZstd.CompressBound((nuint)length));
+
     /// <summary>
-    /// Compresses <paramref name="data"/> into this codec's own buffer, which the next call reuses: consume the result
-    /// first. For incompressible data the result is <paramref name="data"/> itself. Saves a large allocation per chunk.
+    /// Compresses <paramref name="data"/> into <paramref name="destination"/> (at least
+    /// <see cref="MaxStoredLength"/> bytes); returns how the <paramref name="length"/> bytes written are encoded. Data that
+    /// compression would not shrink by at least 1/32 is copied as it is.
     /// </summary>
-    public CompressionId CompressInPlace(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> stored)
+    public CompressionId CompressInto(ReadOnlySpan<byte> data, Span<byte> destination, out int length)
     {
-        ObjectDisposedException.ThrowIf(_output is null, this);
-        var bound = (int)NativeZstd.CompressBound((nuint)data.Length);
-        if (_output.Length < bound)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (destination.Length < MaxStoredLength(data.Length))
         {
-            _output = new byte[bound];
+            throw new ArgumentException("destination is shorter than the compression bound", nameof(destination));
         }
         if (_compressor == 0)
         {
             _compressor = NativeZstd.CreateCCtx();
         }
-        nuint length;
+        nuint written;
         fixed (byte* source = data)
-        fixed (byte* destination = _output)
+        fixed (byte* output = destination)
         {
-            length = NativeZstd.CompressCCtx(_compressor, destination, (nuint)_output.Length, source, (nuint)data.Length, _level);
+            written = NativeZstd.CompressCCtx(_compressor, output, (nuint)destination.Length, source, (nuint)data.Length, _level);
         }
-        if (NativeZstd.IsError(length) != 0)
+        if (NativeZstd.IsError(written) != 0)
         {
-            throw new InvalidOperationException($"zstd compression failed: {NativeZstd.ErrorName(length)}");
+            throw new InvalidOperationException($"zstd compression failed: {NativeZstd.ErrorName(written)}");
         }
-        if ((long)length > data.Length - (data.Length >> 5))
+        if ((long)written > data.Length - (data.Length >> 5))
         {
-            stored = data;
+            data.CopyTo(destination);
+            length = data.Length;
             return CompressionId.None;
         }
-        stored = _output.AsSpan(0, (int)length);
+        length = (int)written;
         return CompressionId.Zstd;
     }
 
@@ -131,6 +136,6 @@ public sealed unsafe class ZstdCodec : IDisposable
             NativeZstd.FreeDCtx(_decompressor);
             _decompressor = 0;
         }
-        _output = null!;
+        _disposed = true;
     }
 }

@@ -51,6 +51,27 @@ public sealed class BlobCipher : IDisposable
         return length;
     }
 
+    /// <summary>Where <see cref="SealInPlace"/> expects the plaintext in its buffer.</summary>
+    public const int PlaintextOffset = 1 + NonceSize;
+
+    /// <summary>
+    /// Seals the <paramref name="plaintextLength"/> bytes at <see cref="PlaintextOffset"/> of <paramref name="buffer"/>
+    /// where they lie (the buffer holds <see cref="Overhead"/> more bytes than the plaintext); returns the sealed length.
+    /// Saves a second buffer per blob.
+    /// </summary>
+    public int SealInPlace(BlobType type, Span<byte> buffer, int plaintextLength)
+    {
+        var length = Overhead + plaintextLength;
+        var sealedBlob = buffer[..length];
+        sealedBlob[0] = Version;
+        var nonce = sealedBlob.Slice(1, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        var text = sealedBlob.Slice(PlaintextOffset, plaintextLength);
+        using var aes = new AesGcm(_key, TagSize);
+        aes.Encrypt(nonce, text, text, sealedBlob[(PlaintextOffset + plaintextLength)..], [(byte)type]);
+        return length;
+    }
+
     /// <summary>
     /// Checks and decrypts a sealed blob into <paramref name="destination"/> (at least the sealed length less
     /// <see cref="Overhead"/>); returns the plaintext length. Throws as <see cref="Open(BlobType, ReadOnlySpan{byte})"/>.

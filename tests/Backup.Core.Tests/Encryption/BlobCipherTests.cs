@@ -19,6 +19,22 @@ public class BlobCipherTests
     }
 
     [Fact]
+    public void SealInPlace_OpensLikeSeal()
+    {
+        using var cipher = new BlobCipher(s_key);
+        var plaintext = "in place"u8.ToArray();
+        var buffer = new byte[BlobCipher.Overhead + plaintext.Length + 5];
+        plaintext.CopyTo(buffer, BlobCipher.PlaintextOffset);
+
+        var length = cipher.SealInPlace(BlobType.Data, buffer, plaintext.Length);
+
+        Assert.Equal(BlobCipher.Overhead + plaintext.Length, length);
+        Assert.False(buffer.AsSpan(BlobCipher.PlaintextOffset, plaintext.Length).SequenceEqual(plaintext));
+        Assert.Equal(plaintext, cipher.Open(BlobType.Data, buffer.AsSpan(0, length)));
+        Assert.Throws<InvalidDataException>(() => cipher.Open(BlobType.Tree, buffer.AsSpan(0, length)));
+    }
+
+    [Fact]
     public void Seal_SamePlaintextTwice_GivesDifferentBytes()
     {
         using var cipher = new BlobCipher(s_key);

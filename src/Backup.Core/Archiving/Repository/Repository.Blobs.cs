@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Storage;
 
@@ -53,14 +54,16 @@ public sealed partial class Repository
     /// <summary>Compresses, seals and adds a claimed blob to the pack in progress; returns the sealed bytes it adds.</summary>
     public async Task<long> StoreClaimedAsync(BlobType type, ChunkId id, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
-        // Pooled: chunks are around 1 MiB, and a fresh array for each would be a large-object allocation.
-        var sealedBlob = Buffers.Rent(plaintext.Length + BlobCipher.Overhead);
+        // Pooled: chunks are around 1 MiB, and a fresh array for each would be a large-object allocation. Compressed
+        // straight into place and sealed there: one buffer per chunk on its way to the pack.
+        var bound = ZstdCodec.MaxStoredLength(plaintext.Length);
+        var sealedBlob = Buffers.Rent(bound + BlobCipher.Overhead);
         try
         {
             var (compression, length) = WithCodec(codec =>
             {
-                var id = codec.CompressInPlace(plaintext.Span, out var stored);
-                return (id, _cipher.Seal(type, stored, sealedBlob));
+                var id = codec.CompressInto(plaintext.Span, sealedBlob.AsSpan(BlobCipher.PlaintextOffset, bound), out var storedLength);
+                return (id, _cipher.SealInPlace(type, sealedBlob, storedLength));
             });
             PackWriter? full = null;
             await _packLock.WaitAsync(cancellationToken);

@@ -283,7 +283,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
             try
             {
-                foreach (var chunk in _repository.Chunker.Split(stream, _splitBuffer ??= new byte[_repository.Chunker.Parameters.MaxSize * 2]))
+                foreach (var chunk in _repository.Chunker.Split(stream, _splitBuffer ??= GC.AllocateUninitializedArray<byte>(_repository.Chunker.Parameters.MaxSize * 2)))
                 {
                     var id = _repository.IdOf(chunk.Span);
                     ids.Add(id.ToString());
