@@ -34,7 +34,8 @@ public sealed class RepositoryArchiver : IArchiver
         var parent = (await _repository.ListSnapshotsAsync(cancellationToken))
             .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
         var problems = new List<TreeProblem>();
-        var walk = TreeWalker.Walk(sourceRoot, problems.Add, cancellationToken, _excluded);
+        // Names that are not UTF-8 are stored as raw bytes, so the walk goes below such directories too.
+        var walk = TreeWalker.Walk(sourceRoot, problems.Add, cancellationToken, _excluded, undecodableDirectories: true);
         using var builder = new SnapshotTreeBuilder(_repository, parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), problems.Add);
         var root = await builder.BuildAsync(walk, cancellationToken);
         await _repository.FlushAsync(cancellationToken);

@@ -16,6 +16,8 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly Repository _repository;
     private readonly ChunkId? _parentRoot;
     private readonly Action<TreeProblem> _onProblem;
+    private readonly NodeMetadata _metadata;
+    private readonly HardLinkMemo _hardLinks = new();
     // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
     private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
     private readonly List<Task> _saves = [];
@@ -28,6 +30,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         _repository = repository;
         _parentRoot = parentRoot;
         _onProblem = onProblem;
+        _metadata = new NodeMetadata(onProblem);
     }
 
     public long Files { get; private set; }
@@ -62,7 +65,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             var frame = stack.Peek();
             var name = NameOf(entry.RelativePathBytes);
             var previous = frame.Parent?.GetValueOrDefault(Convert.ToBase64String(name));
-            if (entry.Type == FileType.Directory && entry.FullPath is not null)
+            if (entry.Type == FileType.Directory)
             {
                 var subtree = previous?.Subtree is { } s ? ChunkId.Parse(s) : (ChunkId?)null;
                 stack.Push(new Frame(entry.RelativePathBytes, entry, await LoadParentAsync(subtree, cancellationToken)));
@@ -87,7 +90,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         var frame = stack.Pop();
         var id = await _repository.SaveTreeAsync(new TreeObject { Nodes = frame.Nodes }, cancellationToken);
         var s = frame.Entry!.Status;
-        stack.Peek().Nodes.Add(new TreeNode
+        stack.Peek().Nodes.Add(_metadata.Describe(new TreeNode
         {
             Name = NameOf(frame.Path),
             Type = "dir",
@@ -99,14 +102,14 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             Inode = s.Inode,
             Device = s.Device,
             Subtree = id.ToString(),
-        });
+        }, frame.Entry));
         Directories++;
     }
 
     private async Task<TreeNode?> NodeAsync(TreeEntry entry, byte[] name, TreeNode? previous, CancellationToken cancellationToken)
     {
         var s = entry.Status;
-        var node = new TreeNode
+        var node = _metadata.Describe(new TreeNode
         {
             Name = name,
             Type = entry.Type switch { FileType.File => "file", FileType.Directory => "dir", FileType.Symlink => "symlink", _ => "other" },
@@ -119,36 +122,33 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             Inode = s.Inode,
             Device = s.Device,
             Target = entry.LinkTarget,
-        };
-        if (entry.Type == FileType.Directory)
-        {
-            // Directories with a decodable name were pushed as frames by the caller; this one cannot be opened.
-            _onProblem(new TreeProblem(entry.DisplayPath, "name is not valid UTF-8; left out"));
-            return null;
-        }
+        }, entry);
         if (entry.Type != FileType.File)
         {
             return node;
         }
-        if (entry.FullPath is null)
+        if (_hardLinks.Find(s) is { } link)
         {
-            _onProblem(new TreeProblem(entry.DisplayPath, "name is not valid UTF-8; left out"));
-            return null;
+            Files++;
+            Bytes += s.Size;
+            return node with { Content = link.Content, Xattrs = link.Xattrs };
         }
         if (previous is { Type: "file", Content: not null } p && p.Size == s.Size && p.MtimeNs == s.MtimeNs && p.CtimeNs == s.CtimeNs && p.Inode == s.Inode)
         {
             Files++;
             Bytes += s.Size;
-            return node with { Content = p.Content };
+            return _hardLinks.Remember(node with { Content = p.Content, Xattrs = _metadata.XattrsOf(entry) }, s);
         }
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var (content, status, why) = await ChunkFileAsync(entry, cancellationToken);
+            var (content, status, why, xattrs) = await ChunkFileAsync(entry, cancellationToken);
             if (content is not null)
             {
                 Files++;
                 Bytes += status.Size;
-                return node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode };
+                return _hardLinks.Remember(
+                    node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode, Xattrs = xattrs },
+                    status);
             }
             if (attempt == 1 || why != "changed while being read")
             {
@@ -161,9 +161,9 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// <summary>
     /// Reads one file into chunks. Chunking and chunk ids happen here, in walk order; compressing, sealing and packing
     /// new chunks run on the thread pool, at most <c>2 × cores</c> at once, and are awaited when the snapshot ends.
-    /// Returns the chunk ids, or null and why when the file could not be read consistently.
+    /// Returns the chunk ids and extended attributes, or null and why when the file could not be read consistently.
     /// </summary>
-    private async Task<(List<string>? Content, FileStatus Status, string Why)> ChunkFileAsync(TreeEntry entry, CancellationToken cancellationToken)
+    private async Task<(List<string>? Content, FileStatus Status, string Why, List<byte[][]>? Xattrs)> ChunkFileAsync(TreeEntry entry, CancellationToken cancellationToken)
     {
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         FileStatus before;
@@ -174,13 +174,13 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, default, TreeProblem.ReasonOf(e));
+            return (null, default, TreeProblem.ReasonOf(e), null);
         }
         using (handle)
         {
             if (before.Type != FileType.File)
             {
-                return (null, before, "replaced while being backed up");
+                return (null, before, "replaced while being backed up", null);
             }
             var ids = new List<string>();
             long read = 0;
@@ -203,14 +203,16 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             }
             catch (IOException e)
             {
-                return (null, before, TreeProblem.ReasonOf(e));
+                return (null, before, TreeProblem.ReasonOf(e), null);
             }
+            // Read before the second fstat: an attribute changed meanwhile changes the ctime, so the file is read again.
+            var xattrs = _metadata.XattrsOf(handle, entry);
             var after = PosixFile.Fstat(handle, entry.FullPath!);
             if (read != before.Size || after.DiffersFrom(before))
             {
-                return (null, before, "changed while being read");
+                return (null, before, "changed while being read", null);
             }
-            return (ids, before, "");
+            return (ids, before, "", xattrs);
         }
     }
 
