@@ -82,10 +82,16 @@ public static unsafe partial class PosixFile
     /// <summary>
     /// Removes <paramref name="path"/> and everything below it without following symlinks, reading names as raw bytes
     /// (so entries that .NET cannot name are removed too). Directories are made writable (0700) before they are emptied.
-    /// With <paramref name="keepRoot"/>, a directory at <paramref name="path"/> is emptied but kept. Nothing there is not an error.
+    /// Nothing there is not an error. With <paramref name="keepRoot"/>, <paramref name="path"/> must be a directory
+    /// (not a symlink): it is emptied, and neither removed nor changed.
     /// </summary>
     public static void DeleteTree(string path, bool keepRoot = false)
     {
+        if (keepRoot)
+        {
+            Empty(path);
+            return;
+        }
         var status = TryLstat(path);
         if (status is null)
         {
@@ -97,13 +103,15 @@ public static unsafe partial class PosixFile
             return;
         }
         SetPermissions(path, Convert.ToUInt32("700", 8));
-        foreach (var entry in DirectoryReader.Read(path))
+        Empty(path);
+        DeleteDirectory(path);
+    }
+
+    private static void Empty(string directory)
+    {
+        foreach (var entry in DirectoryReader.Read(directory))
         {
-            DeleteTree(Path.Join(path, EntryName.Decode(entry.Name)));
-        }
-        if (!keepRoot)
-        {
-            DeleteDirectory(path);
+            DeleteTree(Path.Join(directory, EntryName.Decode(entry.Name)));
         }
     }
 }
