@@ -115,6 +115,28 @@ public sealed class RepositoryMetadataTests
     }
 
     [Fact]
+    public void Diff_OnlyAnAttributeChanged_ShowsTheFileModified()
+    {
+        using var world = new RepositoryProcess();
+        var src = world.Join("src");
+        new TestTree(src).File("tagged", "same content").File("untouched", "u");
+        Python("import os, sys; os.setxattr(os.fsencode(sys.argv[1]) + b'/tagged', 'user.v', b'1')", src);
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        Python("import os, sys; os.setxattr(os.fsencode(sys.argv[1]) + b'/tagged', 'user.v', b'2')", src);
+        new TestTree(src).File("added", "so that the tree's hash changes"); // an attribute alone does not change it
+
+        world.Expect(0, "run");
+        var snapshots = world.Snapshots();
+        var diff = world.Expect(0, "diff", snapshots[0].Id, snapshots[1].Id).Output;
+
+        var tagged = diff.Split('\n').Where(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, "tagged", ..]).ToList();
+        Assert.True(tagged is [['M', ..]], diff);
+        Assert.DoesNotContain("untouched", diff, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Restore_XattrNotPermitted_WarnsAndRestoresEverythingElse()
     {
         using var world = new RepositoryProcess();
