@@ -85,7 +85,8 @@ internal sealed class BackupProcess : IDisposable
         return new RunningBackup(Shell.Start(program, argv, Environment, Root));
     }
 
-    private (string Program, string[] Args) CommandLine(string[] args) => AsNobody
+    /// <summary>The program and arguments that run <c>backup ARGS</c>: through setpriv after <see cref="RunAsNobody"/>.</summary>
+    public (string Program, string[] Args) CommandLine(string[] args) => AsNobody
         ? ("setpriv", [$"--reuid={Nobody}", $"--regid={Nobody}", "--clear-groups", "--", Executable, .. args])
         : (Executable, args);
 

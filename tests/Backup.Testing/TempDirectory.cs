@@ -19,7 +19,8 @@ public sealed class TempDirectory : IDisposable
         try
         {
             Shell.Run("chmod", "-R", "u+rwx", Path);
-            Directory.Delete(Path, recursive: true);
+            // rm, not Directory.Delete: .NET cannot name (so cannot delete) an entry whose name is not UTF-8.
+            Shell.Run("rm", "-rf", "--", Path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

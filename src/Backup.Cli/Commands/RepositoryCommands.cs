@@ -255,7 +255,18 @@ internal static class RepositoryCommands
 
     private static bool Changed(TreeNode a, TreeNode b) =>
         a.Type != b.Type || a.Size != b.Size || a.Mode != b.Mode || a.MtimeNs != b.MtimeNs
-        || !(a.Content ?? []).SequenceEqual(b.Content ?? []) || !(a.Target ?? []).AsSpan().SequenceEqual(b.Target ?? []);
+        || !(a.Content ?? []).SequenceEqual(b.Content ?? []) || !(a.Target ?? []).AsSpan().SequenceEqual(b.Target ?? [])
+        || !a.DecodeXattrs().SequenceEqual(b.DecodeXattrs(), XattrComparer.Instance);
+
+    private sealed class XattrComparer : IEqualityComparer<Backup.Core.Posix.Xattr>
+    {
+        public static readonly XattrComparer Instance = new();
+
+        public bool Equals(Backup.Core.Posix.Xattr? x, Backup.Core.Posix.Xattr? y) =>
+            x is not null && y is not null && x.Name.AsSpan().SequenceEqual(y.Name) && x.Value.AsSpan().SequenceEqual(y.Value);
+
+        public int GetHashCode(Backup.Core.Posix.Xattr obj) => obj.Name.Length;
+    }
 
     private static double ParsePercent(string? text)
     {

@@ -41,6 +41,10 @@ internal static class RestoreCommand
             {
                 result = await new ZipArchiver(Path.GetDirectoryName(name)!).RestoreAsync(name, destination, options, cancellationToken);
             }
+            foreach (var warning in result.Warnings)
+            {
+                context.Error.WriteLine($"backup: warning: {warning}");
+            }
             context.Output.WriteLine(
                 $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
             return ExitCodes.Ok;

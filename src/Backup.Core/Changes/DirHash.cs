@@ -25,7 +25,8 @@ public static class DirHash
         var volatileDirectories = (excluded ?? new HashSet<string>())
             .Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var hasher = new Accumulator(volatileDirectories);
-        foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded))
+        // Below a directory whose name is not UTF-8 too: the repository format stores what is there, so a change there is a change.
+        foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded, undecodableDirectories: true))
         {
             hasher.Add(entry);
         }
@@ -53,7 +54,7 @@ public static class DirHash
             _fields[0] = (byte)entry.Type;
             // A directory's size is whatever the file system says about its blocks; it adds nothing that the entries do not.
             BinaryPrimitives.WriteInt64LittleEndian(_fields.AsSpan(1), entry.Type == Posix.FileType.Directory ? 0 : s.Size);
-            var mtimeIsVolatile = entry.Type == Posix.FileType.Directory && entry.FullPath is not null && _volatileDirectories.Contains(entry.FullPath);
+            var mtimeIsVolatile = entry.Type == Posix.FileType.Directory && _volatileDirectories.Contains(entry.FullPath);
             BinaryPrimitives.WriteInt64LittleEndian(_fields.AsSpan(9), mtimeIsVolatile ? 0 : s.MtimeNs);
             BinaryPrimitives.WriteUInt32LittleEndian(_fields.AsSpan(17), s.Mode);
             _hash.Append(_fields);

@@ -18,6 +18,9 @@ public readonly record struct FileStatus(
         _ => FileType.Other,
     };
 
+    /// <summary>The number of hard links (<c>st_nlink</c>).</summary>
+    public uint Links { get; init; }
+
     /// <summary>The permission bits (including setuid, setgid and sticky): <c>Mode &amp; 07777</c>.</summary>
     public uint Permissions => Mode & 0xFFF;
 

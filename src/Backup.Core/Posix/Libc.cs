@@ -5,7 +5,8 @@ namespace Backup.Core.Posix;
 /// <summary>
 /// The few libc calls that .NET does not expose: <c>statx</c> (nanosecond times, inode, ctime, no link following),
 /// <c>opendir</c>/<c>readdir</c> (raw name bytes, so names that are not valid UTF-8 are seen as they are),
-/// <c>open</c> with <c>O_NOFOLLOW</c>, <c>utimensat</c> and <c>flock</c>. Linux only; the layouts used are the
+/// <c>open</c> with <c>O_NOFOLLOW</c>, <c>utimensat</c>, <c>flock</c>, the extended-attribute calls, <c>link</c>, and
+/// the reentrant user and group lookups. Linux only; the layouts used are the
 /// architecture-independent ones (<c>struct statx</c>, 64-bit <c>struct dirent</c>).
 /// </summary>
 internal static unsafe partial class Libc
@@ -38,6 +39,16 @@ internal static unsafe partial class Libc
     public const int EWOULDBLOCK = 11;
     public const int ELOOP = 40;
     public const int EINTR = 4;
+    public const int EPERM = 1;
+    public const int E2BIG = 7;
+    public const int EINVAL = 22;
+    public const int ENOSPC = 28;
+    public const int EMLINK = 31;
+    public const int ERANGE = 34;
+    public const int ENODATA = 61;
+    public const int EXDEV = 18;
+    public const int ENOTSUP = 95;
+    public const int EDQUOT = 122;
 
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
     public static partial int Statx(int dirFd, byte* path, int flags, uint mask, StatxBuffer* buffer);
@@ -86,6 +97,47 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
     public static partial int FSync(int fd);
+
+    [LibraryImport(Library, EntryPoint = "mkdir", SetLastError = true)]
+    public static partial int MkDir(byte* path, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "unlink", SetLastError = true)]
+    public static partial int Unlink(byte* path);
+
+    [LibraryImport(Library, EntryPoint = "rmdir", SetLastError = true)]
+    public static partial int RmDir(byte* path);
+
+    [LibraryImport(Library, EntryPoint = "fchmodat", SetLastError = true)]
+    public static partial int FChmodAt(int dirFd, byte* path, uint mode, int flags);
+
+    [LibraryImport(Library, EntryPoint = "linkat", SetLastError = true)]
+    public static partial int LinkAt(int oldDirFd, byte* oldPath, int newDirFd, byte* newPath, int flags);
+
+    [LibraryImport(Library, EntryPoint = "llistxattr", SetLastError = true)]
+    public static partial nint LListXattr(byte* path, byte* list, nint size);
+
+    [LibraryImport(Library, EntryPoint = "flistxattr", SetLastError = true)]
+    public static partial nint FListXattr(int fd, byte* list, nint size);
+
+    [LibraryImport(Library, EntryPoint = "lgetxattr", SetLastError = true)]
+    public static partial nint LGetXattr(byte* path, byte* name, byte* value, nint size);
+
+    [LibraryImport(Library, EntryPoint = "fgetxattr", SetLastError = true)]
+    public static partial nint FGetXattr(int fd, byte* name, byte* value, nint size);
+
+    [LibraryImport(Library, EntryPoint = "lsetxattr", SetLastError = true)]
+    public static partial int LSetXattr(byte* path, byte* name, byte* value, nint size, int flags);
+
+    [LibraryImport(Library, EntryPoint = "fsetxattr", SetLastError = true)]
+    public static partial int FSetXattr(int fd, byte* name, byte* value, nint size, int flags);
+
+    /// <summary><c>getpwuid_r</c>: <paramref name="passwd"/> is a <c>struct passwd</c> (48 bytes on 64-bit Linux) whose first field is <c>pw_name</c>.</summary>
+    [LibraryImport(Library, EntryPoint = "getpwuid_r")]
+    public static partial int GetPwUidR(uint uid, byte* passwd, byte* buffer, nint size, byte** result);
+
+    /// <summary><c>getgrgid_r</c>: <paramref name="group"/> is a <c>struct group</c> (32 bytes on 64-bit Linux) whose first field is <c>gr_name</c>.</summary>
+    [LibraryImport(Library, EntryPoint = "getgrgid_r")]
+    public static partial int GetGrGidR(uint gid, byte* group, byte* buffer, nint size, byte** result);
 
     /// <summary><c>struct statx</c> from linux/stat.h: 256 bytes, the same on every architecture.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]

@@ -1,15 +1,15 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Posix;
 
 /// <summary>
-/// Safe wrappers over <see cref="Libc"/>: every call takes a path or a handle, never follows a final symlink
+/// Safe wrappers over <see cref="Libc"/>: every call takes a path (raw bytes escaped as <see cref="EntryName.Decode"/>
+/// makes them) or a handle, never follows a final symlink
 /// unless it says so, and turns <c>errno</c> into an <see cref="IOException"/> (or <see cref="UnauthorizedAccessException"/>,
 /// <see cref="FileNotFoundException"/>) whose message names the path. Thread-safe: no state.
 /// </summary>
-public static unsafe class PosixFile
+public static unsafe partial class PosixFile
 {
     /// <summary><c>lstat</c> with nanosecond times. Throws when the entry cannot be examined.</summary>
     public static FileStatus Lstat(string path)
@@ -190,7 +190,7 @@ public static unsafe class PosixFile
                 return errno is Libc.ENOENT or Libc.ENOTDIR ? null : throw ErrorFor(errno, path);
             }
         }
-        return Encoding.UTF8.GetString(resolved, 0, Array.IndexOf(resolved, (byte)0));
+        return EntryName.Decode(resolved.AsSpan(0, Array.IndexOf(resolved, (byte)0)));
     }
 
     /// <summary>The target of a symlink, as the raw bytes the kernel stores.</summary>
@@ -278,7 +278,10 @@ public static unsafe class PosixFile
     /// <summary>The exception for <paramref name="errno"/>, with the system's message and the path.</summary>
     public static Exception ErrorFor(int errno, string path)
     {
-        var message = $"{Marshal.GetPInvokeErrorMessage(errno)}: {path}";
+        ArgumentNullException.ThrowIfNull(path);
+        // A path that carries raw bytes (EntryName.Decode) is shown with them escaped, as the walk shows names.
+        var shown = path.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF') ? EntryName.Escape(path) : path;
+        var message = $"{Marshal.GetPInvokeErrorMessage(errno)}: {shown}";
         return errno switch
         {
             Libc.ENOENT => new FileNotFoundException(message, path),
@@ -298,10 +301,12 @@ public static unsafe class PosixFile
         return new Libc.Timespec { Sec = sec, Nsec = nsec };
     }
 
+    /// <summary>The NUL-terminated bytes of <paramref name="path"/>: UTF-8, with escaped raw bytes given back (<see cref="EntryName.Encode"/>).</summary>
     internal static byte[] ToCString(string path)
     {
-        var bytes = new byte[Encoding.UTF8.GetByteCount(path) + 1];
-        Encoding.UTF8.GetBytes(path, bytes);
+        var encoded = EntryName.Encode(path);
+        var bytes = new byte[encoded.Length + 1];
+        encoded.CopyTo(bytes, 0);
         return bytes;
     }
 
@@ -313,5 +318,8 @@ public static unsafe class PosixFile
         b.Ino,
         ((ulong)b.DevMajor << 32) | b.DevMinor,
         b.Uid,
-        b.Gid);
+        b.Gid)
+    {
+        Links = b.Nlink,
+    };
 }

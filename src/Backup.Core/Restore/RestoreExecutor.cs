@@ -2,10 +2,10 @@ namespace Backup.Core.Restore;
 
 /// <summary>
 /// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files in parallel (bounded, zero
-/// blocks written as holes), then symlinks, then directory modes and times deepest first. On failure or cancellation
-/// it removes what it created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
+/// blocks written as holes), then hard links, then symlinks, then directory attributes, modes and times deepest first.
+/// On failure or cancellation it removes what it created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
 /// </summary>
-public sealed class RestoreExecutor
+public sealed partial class RestoreExecutor
 {
     // Zero runs are skipped in units of a file-system block, so a hole is made only where a whole block is zero.
     private const int HoleUnit = 4096;
@@ -54,17 +54,23 @@ public sealed class RestoreExecutor
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(plan.Files, parallel, async (file, token) =>
             Interlocked.Add(ref bytes, await WriteFileAsync(source, file, destination, token)));
+        bytes += await CreateHardLinksAsync(plan, source, destination, cancellationToken);
         foreach (var link in plan.Symlinks)
         {
             cancellationToken.ThrowIfCancellationRequested();
             destination.CreateSymlink(link.Path, await source.ReadLinkTargetAsync(link, cancellationToken));
+            destination.SetXattrs(link);
             RestoreTarget.SetMetadata(destination.FullPath(link.Path), Posix.FileType.Symlink, 0, link.MtimeNs);
         }
         foreach (var dir in plan.Directories.Reverse())
         {
+            destination.SetXattrs(dir); // last, so that a default ACL is not inherited by what the restore created inside
             RestoreTarget.SetMetadata(destination.FullPath(dir.Path), Posix.FileType.Directory, Permissions(dir), dir.MtimeNs);
         }
-        return new RestoreResult(plan.Files.Count, plan.Directories.Count, plan.Symlinks.Count, bytes);
+        return new RestoreResult(plan.Files.Count + plan.HardLinks.Count, plan.Directories.Count, plan.Symlinks.Count, bytes)
+        {
+            Warnings = destination.Warnings,
+        };
     }
 
     private async Task<long> WriteFileAsync(IRestoreSource source, RestoreEntry file, RestoreTarget destination, CancellationToken cancellationToken)
@@ -94,6 +100,7 @@ public sealed class RestoreExecutor
         {
             RandomAccess.SetLength(output, offset); // the file ends in a hole, which no write extended it to
         }
+        destination.SetXattrs(output, file); // after the data: a write drops security.capability
         RestoreTarget.SetMetadata(output, fullPath, Permissions(file), file.MtimeNs);
         return offset;
     }

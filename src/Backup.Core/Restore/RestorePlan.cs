@@ -4,16 +4,17 @@ namespace Backup.Core.Restore;
 
 /// <summary>
 /// Checks every entry name of an archive before anything is written, and orders the work: directories (parents first),
-/// then files (largest first, to balance parallel extraction), then symlinks, created last so that nothing is ever
-/// written through a link. Refuses, naming the entry: an absolute path, a '..' component, an empty name, a path that
+/// then files (largest first, to balance parallel extraction), then the other names of hard-linked files, then symlinks,
+/// created last so that nothing is ever written through a link. Refuses, naming the entry: an absolute path, a '..' component, an empty name, a path that
 /// appears twice, and a path below a symlink or a file of the same archive.
 /// </summary>
 public sealed class RestorePlan
 {
-    private RestorePlan(List<RestoreEntry> directories, List<RestoreEntry> files, List<RestoreEntry> symlinks)
+    private RestorePlan(List<RestoreEntry> directories, List<RestoreEntry> files, List<HardLink> hardLinks, List<RestoreEntry> symlinks)
     {
         Directories = directories;
         Files = files;
+        HardLinks = hardLinks;
         Symlinks = symlinks;
     }
 
@@ -23,8 +24,11 @@ public sealed class RestorePlan
     /// <summary>Directories, parents before children.</summary>
     public IReadOnlyList<RestoreEntry> Directories { get; }
 
-    /// <summary>Regular files, largest first.</summary>
+    /// <summary>Regular files to write, largest first: for each hard-link group, only its first path.</summary>
     public IReadOnlyList<RestoreEntry> Files { get; }
+
+    /// <summary>The other paths of hard-link groups, each to be linked to a file of <see cref="Files"/> once it is written.</summary>
+    public IReadOnlyList<HardLink> HardLinks { get; }
 
     /// <summary>Symlinks, to be created after every file.</summary>
     public IReadOnlyList<RestoreEntry> Symlinks { get; }
@@ -60,7 +64,8 @@ public sealed class RestorePlan
     /// <summary>
     /// Checks and orders <paramref name="entries"/>, whose paths must already be <see cref="Normalize"/>d. With
     /// <paramref name="include"/> patterns, keeps only matching entries, what lies below a matching directory, and the
-    /// parent directories of both. Every entry is checked, kept or not.
+    /// parent directories of both. Every entry is checked, kept or not. Hard-link groups are formed among the entries
+    /// kept, so a group restored in part is written at its first included path and linked at the others.
     /// </summary>
     public static RestorePlan Create(IEnumerable<RestoreEntry> entries, IReadOnlyList<string>? include = null)
     {
@@ -100,8 +105,9 @@ public sealed class RestorePlan
         }
         var directories = byPath.Values.Where(e => e.Type == FileType.Directory).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
         var files = byPath.Values.Where(e => e.Type == FileType.File).OrderByDescending(e => e.Size).ToList();
+        var hardLinks = HardLink.Split(files);
         var symlinks = byPath.Values.Where(e => e.Type == FileType.Symlink).ToList();
-        return new RestorePlan(directories, files, symlinks);
+        return new RestorePlan(directories, files, hardLinks, symlinks);
     }
 
     private static void Select(Dictionary<string, RestoreEntry> byPath, IReadOnlyList<string> include)

@@ -1,4 +1,8 @@
 namespace Backup.Core.Restore;
 
-/// <summary>What a restore wrote.</summary>
-public sealed record RestoreResult(long Files, long Directories, long Symlinks, long Bytes);
+/// <summary>What a restore wrote: <see cref="Files"/> counts every name of a hard-linked file, <see cref="Bytes"/> the data written once.</summary>
+public sealed record RestoreResult(long Files, long Directories, long Symlinks, long Bytes)
+{
+    /// <summary>What could not be given back but did not fail the restore (an extended attribute not permitted, for example).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

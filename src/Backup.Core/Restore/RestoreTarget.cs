@@ -7,12 +7,15 @@ namespace Backup.Core.Restore;
 /// <summary>
 /// The folder a restore writes into, and the only code that writes there. Every directory component below the root is
 /// checked with lstat (never created or entered through a symlink), files are created with
-/// <c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, and on failure what the restore created is removed. Thread-safe for
-/// <see cref="CreateFile"/> once the directories exist.
+/// <c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, hard links only to files this restore wrote, and on failure what the restore
+/// created is removed. Paths below the root go through <see cref="PosixFile"/> only, so names that are not UTF-8
+/// (escaped as <see cref="EntryName.Decode"/> makes them) are written with their exact bytes. Thread-safe for
+/// <see cref="CreateFile"/>, <see cref="SetXattrs(SafeFileHandle, RestoreEntry)"/> and <see cref="Warnings"/> once the
+/// directories exist.
 /// </summary>
-public sealed class RestoreTarget
+public sealed partial class RestoreTarget
 {
-    private const UnixFileMode WorkingDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const uint WorkingDirectoryMode = 0x1C0; // 0700
 
     private readonly bool _overwrite;
     private readonly bool _createdRoot;
@@ -77,7 +80,7 @@ public sealed class RestoreTarget
         var status = PosixFile.TryLstat(full);
         if (status is null)
         {
-            Directory.CreateDirectory(full, WorkingDirectoryMode);
+            CreateDirectory(full);
         }
         else if (status.Value.Type != FileType.Directory)
         {
@@ -117,7 +120,7 @@ public sealed class RestoreTarget
     {
         if (type != FileType.Symlink)
         {
-            File.SetUnixFileMode(fullPath, (UnixFileMode)permissions);
+            PosixFile.SetPermissions(fullPath, permissions);
         }
         PosixFile.SetModificationTime(fullPath, mtimeNs);
     }
@@ -131,26 +134,14 @@ public sealed class RestoreTarget
         }
         try
         {
+            // By raw names (what .NET cannot name it cannot delete), making directories writable first: a failure may
+            // come after some got their final, read-only mode.
             if (_createdRoot)
             {
-                MakeWritable(Root);
-                Directory.Delete(Root, recursive: true);
+                PosixFile.DeleteTree(Root);
                 return;
             }
-            MakeWritable(Root);
-            foreach (var dir in Directory.EnumerateDirectories(Root))
-            {
-                if (PosixFile.Lstat(dir).Type == FileType.Directory)
-                {
-                    Directory.Delete(dir, recursive: true);
-                    continue;
-                }
-                File.Delete(dir);
-            }
-            foreach (var file in Directory.EnumerateFiles(Root))
-            {
-                File.Delete(file);
-            }
+            PosixFile.DeleteTree(PosixFile.RealPath(Root) ?? Root, keepRoot: true); // the root may be the user's symlink to a directory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -174,16 +165,19 @@ public sealed class RestoreTarget
         {
             throw new IOException($"cannot restore {full}: it already exists");
         }
-        File.Delete(full); // unlinks a symlink itself, never its target
+        PosixFile.Delete(full); // unlinks a symlink itself, never its target
         return full;
     }
 
-    private static void MakeWritable(string root)
+    private static void CreateDirectory(string full)
     {
-        // Directories are created 0700 and given their real mode only at the end, but a failure may come after that.
-        foreach (var dir in Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+        try
         {
-            File.SetUnixFileMode(dir, WorkingDirectoryMode);
+            PosixFile.CreateDirectory(full, WorkingDirectoryMode);
+        }
+        catch (IOException) when (PosixFile.TryLstat(full) is { Type: FileType.Directory })
+        {
+            // Made meanwhile by someone else: it is a real directory, which is all that is asked.
         }
     }
 }

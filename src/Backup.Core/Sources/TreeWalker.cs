@@ -5,8 +5,9 @@ namespace Backup.Core.Sources;
 /// <summary>
 /// Walks a directory tree depth-first, in a fixed order (each directory's entries sorted by their name bytes), never
 /// following symlinks. The root itself is not yielded. A subdirectory that cannot be read is reported through the
-/// problem callback and the walk goes on; an entry whose name is not valid UTF-8 is yielded (so that change
-/// detection sees it) but not descended into.
+/// problem callback and the walk goes on. An entry whose name is not valid UTF-8 is yielded with a null
+/// <see cref="TreeEntry.RelativePath"/>; a directory with such a name is descended into only when asked
+/// (<c>undecodableDirectories</c>), since the zip format cannot store what lies below it.
 /// </summary>
 public static class TreeWalker
 {
@@ -18,8 +19,10 @@ public static class TreeWalker
     /// <param name="onProblem">Called, on the enumerating thread, for each part of the tree that could not be read.</param>
     /// <param name="cancellationToken">Checked between directories and entries.</param>
     /// <param name="excluded">Absolute paths left out of the walk with everything below them (the archive folder and catalog, when they lie inside the tree).</param>
+    /// <param name="undecodableDirectories">Also walk below directories whose name (or a parent's) is not valid UTF-8.</param>
     public static IEnumerable<TreeEntry> Walk(
-        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null)
+        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null,
+        bool undecodableDirectories = false)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(onProblem);
@@ -32,13 +35,14 @@ public static class TreeWalker
         {
             throw new DirectoryNotFoundException($"not a directory: {root}");
         }
-        return WalkFrom(root, DirectoryReader.Read(root), onProblem, excluded ?? s_none, cancellationToken);
+        return WalkFrom(root, DirectoryReader.Read(root), onProblem, excluded ?? s_none, undecodableDirectories, cancellationToken);
     }
 
     private static readonly HashSet<string> s_none = [];
 
     private static IEnumerable<TreeEntry> WalkFrom(
-        string root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, IReadOnlySet<string> excluded, CancellationToken cancellationToken)
+        string root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, IReadOnlySet<string> excluded,
+        bool undecodableDirectories, CancellationToken cancellationToken)
     {
         var stack = new Stack<Frame>();
         stack.Push(new Frame(root, [], "", rootEntries));
@@ -54,19 +58,19 @@ public static class TreeWalker
             var raw = frame.Entries[frame.Index++];
             var relBytes = Join(frame.RelativeBytes, raw.Name);
             string? rel = null;
-            string? full = null;
-            if (frame.RelativePath is not null && EntryName.TryDecode(raw.Name, out var name))
+            var decoded = EntryName.TryDecode(raw.Name, out var name);
+            if (frame.RelativePath is not null && decoded)
             {
                 rel = frame.RelativePath.Length == 0 ? name : frame.RelativePath + "/" + name;
-                full = Path.Join(frame.FullPath, name);
             }
-            if (full is not null && excluded.Count > 0 && excluded.Contains(full))
+            var full = Path.Join(frame.FullPath, decoded ? name : EntryName.Decode(raw.Name));
+            if (excluded.Count > 0 && excluded.Contains(full))
             {
                 continue;
             }
             var entry = new TreeEntry(relBytes, rel, full, raw.Status, raw.LinkTarget);
             yield return entry;
-            if (entry.Type != FileType.Directory || full is null)
+            if (entry.Type != FileType.Directory || (rel is null && !undecodableDirectories))
             {
                 continue;
             }

@@ -38,9 +38,15 @@ internal sealed class RepositoryProcess : IDisposable
         }
     }
 
+    /// <summary>Runs every later command as user nobody, giving it the whole private folder (see <see cref="BackupProcess.RunAsNobody"/>).</summary>
+    public void RunAsNobody() => _backup.RunAsNobody();
+
     /// <summary>Runs <c>backup ARGS</c> as given (no <c>--archive</c> added).</summary>
-    public Shell.Result Raw(params string[] args) =>
-        Shell.Run(BackupProcess.Executable, args, Environment, Root, BackupProcess.DefaultTimeout);
+    public Shell.Result Raw(params string[] args)
+    {
+        var (program, argv) = _backup.CommandLine(args);
+        return Shell.Run(program, argv, Environment, Root, BackupProcess.DefaultTimeout);
+    }
 
     /// <summary>Runs <c>backup ARGS --archive REPO</c>.</summary>
     public Shell.Result Run(params string[] args) => Raw([.. args, "--archive", Repo]);
@@ -54,8 +60,11 @@ internal sealed class RepositoryProcess : IDisposable
     }
 
     /// <summary>Starts <c>backup ARGS --archive REPO</c> without waiting.</summary>
-    public RunningBackup Start(params string[] args) =>
-        new(Shell.Start(BackupProcess.Executable, [.. args, "--archive", Repo], Environment, Root));
+    public RunningBackup Start(params string[] args)
+    {
+        var (program, argv) = _backup.CommandLine([.. args, "--archive", Repo]);
+        return new(Shell.Start(program, argv, Environment, Root));
+    }
 
     /// <summary>Makes <see cref="Repo"/> a repository with the password.</summary>
     public void Init() => Expect(0, "init");

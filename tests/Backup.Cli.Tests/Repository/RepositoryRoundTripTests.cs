@@ -26,28 +26,6 @@ public sealed class RepositoryRoundTripTests
     }
 
     [Fact]
-    public void Run_NameNotUtf8_LeavesItOutReportsItAndExits3()
-    {
-        using var world = new RepositoryProcess();
-        var src = world.Join("src");
-        new TestTree(src).File("good.txt", "kept").File("sub/also.txt", "kept too");
-        // A Latin-1 name: bytes that are not UTF-8, which .NET strings cannot carry.
-        ArchiveFolder.Python("import os, sys\nopen(os.path.join(os.fsencode(sys.argv[1]), b'caf\\xe9.txt'), 'wb').write(b'x')", src);
-        world.Init();
-        world.Add(src);
-
-        var run = world.Expect(3, "run");
-
-        Assert.Contains("not valid UTF-8", run.Error, StringComparison.Ordinal);
-        var snapshot = Assert.Single(world.Snapshots());
-        Assert.False(snapshot.Complete);
-        var target = world.Restore(snapshot.Id);
-        Assert.Equal("kept", File.ReadAllText(Path.Join(target, "good.txt")));
-        Assert.Equal("kept too", File.ReadAllText(Path.Join(target, "sub", "also.txt")));
-        Assert.Equal(2, Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Count());
-    }
-
-    [Fact]
     public void Init_NonEmptyFolder_RefusesAndLeavesItAlone()
     {
         using var world = new RepositoryProcess();

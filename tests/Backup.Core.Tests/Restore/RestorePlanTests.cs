@@ -132,5 +132,41 @@ public class RestorePlanTests
         Assert.True(File.GetUnixFileMode(temp.Join("kept", "tool")).HasFlag(UnixFileMode.SetUser));
     }
 
+    [Fact]
+    public void Create_HardLinkGroups_WritesTheFirstPathAndLinksTheOthers()
+    {
+        RestoreEntry[] entries =
+        [
+            Entry("b/two", FileType.File, 5) with { HardLinkGroup = "g1" },
+            Entry("a/one", FileType.File, 5) with { HardLinkGroup = "g1" },
+            Entry("c", FileType.File, 5) with { HardLinkGroup = "g1" },
+            Entry("lonely", FileType.File, 9) with { HardLinkGroup = "g2" },
+            Entry("plain", FileType.File, 1),
+            Entry("a", FileType.Directory), Entry("b", FileType.Directory),
+        ];
+
+        var plan = RestorePlan.Create(entries);
+
+        Assert.Equal(["lonely", "a/one", "plain"], plan.Files.Select(f => f.Path));
+        Assert.Equal([("b/two", "a/one"), ("c", "a/one")], plan.HardLinks.Select(l => (l.Entry.Path, l.TargetPath)));
+    }
+
+    [Fact]
+    public void Create_IncludeOnlyPartOfAGroup_FirstIncludedPathIsWritten()
+    {
+        RestoreEntry[] entries =
+        [
+            Entry("a/one", FileType.File, 5) with { HardLinkGroup = "g" },
+            Entry("b/two", FileType.File, 5) with { HardLinkGroup = "g" },
+            Entry("b/three", FileType.File, 5) with { HardLinkGroup = "g" },
+            Entry("a", FileType.Directory), Entry("b", FileType.Directory),
+        ];
+
+        var plan = RestorePlan.Create(entries, ["b/*"]);
+
+        Assert.Equal(["b/three"], plan.Files.Select(f => f.Path));
+        Assert.Equal([("b/two", "b/three")], plan.HardLinks.Select(l => (l.Entry.Path, l.TargetPath)));
+    }
+
     private static RestoreEntry Entry(string path, FileType type, long size = 0) => new(path, type, 0x1A4, 0, size, path);
 }

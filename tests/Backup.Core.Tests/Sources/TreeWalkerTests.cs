@@ -48,6 +48,23 @@ public class TreeWalkerTests
         Assert.NotNull(bad);
     }
 
+    [Fact]
+    public void Walk_DirectoryNameNotUtf8_DescendsOnlyWhenAsked()
+    {
+        using var temp = new TempDirectory();
+        Shell.Run("python3", "-c", "import sys,os; d = os.fsencode(sys.argv[1]) + b'/dir\\xff'; os.mkdir(d); open(d + b'/inner', 'wb').close()", temp.Path);
+
+        var shallow = TreeWalker.Walk(temp.Path, _ => { }, CancellationToken.None).ToList();
+        var deep = TreeWalker.Walk(temp.Path, _ => { }, CancellationToken.None, undecodableDirectories: true).ToList();
+
+        Assert.Equal([@"dir\xff"], shallow.Select(e => e.DisplayPath));
+        Assert.Equal([@"dir\xff", @"dir\xff/inner"], deep.Select(e => e.DisplayPath));
+        var inner = deep[1];
+        Assert.Null(inner.RelativePath);
+        Assert.Equal(FileType.File, inner.Type);
+        Assert.Equal(inner.Status.Inode, PosixFile.Lstat(inner.FullPath).Inode);
+    }
+
     [Theory]
     [InlineData("missing")]
     [InlineData("file")]

@@ -36,7 +36,8 @@ public sealed class RepositoryArchiver : IArchiver
         var problems = new List<TreeProblem>();
         var parentIndex = parent.Snapshot is null ? null : await SubtreeIndex.LoadAsync(_repository, parent.Snapshot, cancellationToken);
         using var builder = new SnapshotTreeBuilder(_repository, parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), parentIndex, problems.Add);
-        var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded);
+        // Names that are not UTF-8 are stored as raw bytes, so the walk goes below such directories too.
+        var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true);
         var root = await builder.BuildAsync(walk, cancellationToken);
         var subtreeIndex = new List<string>();
         foreach (var blob in builder.Index.Encode())

@@ -5,8 +5,9 @@ using Backup.Core.Restore;
 namespace Backup.Core.Archiving.Repository;
 
 /// <summary>
-/// Reads a snapshot's trees into restore entries (checking every name: one component, not '.', '..' or empty) and
-/// serves file content chunk by chunk, each chunk authenticated and checked against its id. Thread-safe.
+/// Reads a snapshot's trees into restore entries (checking every name: one component, not '.', '..' or empty; a name
+/// that is not UTF-8 is carried as <see cref="EntryName.Decode"/> escapes it) with their hard-link groups and extended
+/// attributes, and serves file content chunk by chunk, each chunk authenticated and checked against its id. Thread-safe.
 /// </summary>
 public sealed class SnapshotReader : IRestoreSource
 {
@@ -33,7 +34,11 @@ public sealed class SnapshotReader : IRestoreSource
                 {
                     continue;
                 }
-                entries.Add(new RestoreEntry(path, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, node));
+                entries.Add(new RestoreEntry(path, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, node)
+                {
+                    HardLinkGroup = HardLinkGroupOf(node),
+                    Xattrs = node.DecodeXattrs(),
+                });
                 if (type == FileType.Directory && node.Subtree is not null)
                 {
                     pending.Push((path + "/", ChunkId.Parse(node.Subtree)));
@@ -101,10 +106,14 @@ public sealed class SnapshotReader : IRestoreSource
         {
             throw new UnsafeArchiveException(shown, "is not a single file name");
         }
-        if (!EntryName.TryDecode(raw, out var name))
-        {
-            throw new UnsafeArchiveException(shown, "is not valid UTF-8");
-        }
-        return name;
+        return EntryName.Decode(raw);
     }
+
+    /// <summary>
+    /// Files with links are one file when device, inode and ctime agree (docs/repository.md): the ctime keeps apart
+    /// nodes of one inode read at different times (a file changed between two of its links, or a reused old tree). The
+    /// size is there only as a last guard.
+    /// </summary>
+    private static string? HardLinkGroupOf(TreeNode node) =>
+        node is { Type: "file", Links: > 1 } ? $"{node.Device}:{node.Inode}:{node.CtimeNs}:{node.Size}" : null;
 }

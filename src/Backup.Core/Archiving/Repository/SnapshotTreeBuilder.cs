@@ -19,6 +19,8 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly ChunkId? _parentRoot;
     private readonly SubtreeIndex? _parentIndex;
     private readonly Action<TreeProblem> _onProblem;
+    private readonly NodeMetadata _metadata;
+    private readonly HardLinkMemo _hardLinks = new();
     // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
     private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
     private readonly List<Task> _saves = [];
@@ -37,6 +39,8 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         _parentRoot = parentRoot;
         _parentIndex = parentIndex;
         _onProblem = onProblem;
+        // Through Report, so that a directory with an unreadable attribute below it is not indexed as complete.
+        _metadata = new NodeMetadata(Report);
     }
 
     public long Files { get; private set; }
@@ -83,15 +87,9 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             }
             var frame = stack.Peek();
             var name = NameOf(entry.RelativePathBytes);
-            if (entry.Type == FileType.Directory && entry.FullPath is not null)
+            if (entry.Type == FileType.Directory)
             {
                 stack.Push(new Frame(entry.RelativePathBytes, entry, frame, _problems));
-                continue;
-            }
-            if (entry.Type == FileType.Directory || (entry.Type == FileType.File && entry.FullPath is null))
-            {
-                // A name that is not UTF-8 cannot be opened by path.
-                Report(new TreeProblem(entry.DisplayPath, "name is not valid UTF-8; left out"));
                 continue;
             }
             frame.Digest.Add(entry, name, null);
@@ -100,12 +98,8 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             {
                 Files++;
                 Bytes += node.Size;
-                frame.Slots.Add(new Slot(node, entry));
             }
-            else
-            {
-                frame.Slots.Add(new Slot(node, null));
-            }
+            frame.Slots.Add(new Slot(node, entry));
         }
         while (stack.Count > 1)
         {
@@ -128,7 +122,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         {
             parent.Clean = false;
         }
-        parent.Slots.Add(new Slot(NodeOf(frame.Entry!, name) with { Subtree = id.ToString() }, null));
+        parent.Slots.Add(new Slot(NodeOf(frame.Entry!, name) with { Subtree = id.ToString() }, frame.Entry!));
         Directories++;
     }
 
@@ -155,11 +149,14 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         var nodes = new List<TreeNode>(frame.Slots.Count);
         foreach (var slot in frame.Slots)
         {
-            if (slot.File is null)
+            // Owner names, link count and (but for files, read with their content) extended attributes: looked up only
+            // for directories whose tree is written again.
+            var described = _metadata.Describe(slot.Node, slot.Entry);
+            if (slot.Entry.Type != FileType.File)
             {
-                nodes.Add(slot.Node);
+                nodes.Add(described);
             }
-            else if (await FileNodeAsync(slot.File, slot.Node, old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name)), cancellationToken) is { } node)
+            else if (await FileNodeAsync(slot.Entry, described, old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name)), cancellationToken) is { } node)
             {
                 nodes.Add(node);
             }
@@ -231,17 +228,23 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private async Task<TreeNode?> FileNodeAsync(TreeEntry entry, TreeNode node, TreeNode? previous, CancellationToken cancellationToken)
     {
         var s = entry.Status;
+        if (_hardLinks.Find(s) is { } link)
+        {
+            return node with { Content = link.Content, Xattrs = link.Xattrs };
+        }
         if (previous is { Type: "file", Content: not null } p && p.Size == s.Size && p.MtimeNs == s.MtimeNs && p.CtimeNs == s.CtimeNs && p.Inode == s.Inode)
         {
-            return node with { Content = p.Content };
+            return _hardLinks.Remember(node with { Content = p.Content, Xattrs = _metadata.XattrsOf(entry) }, s);
         }
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var (content, status, why) = await ChunkFileAsync(entry, cancellationToken);
+            var (content, status, why, xattrs) = await ChunkFileAsync(entry, cancellationToken);
             if (content is not null)
             {
                 Bytes += status.Size - s.Size;
-                return node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode };
+                return _hardLinks.Remember(
+                    node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode, Xattrs = xattrs },
+                    status);
             }
             if (attempt == 1 || why != "changed while being read")
             {
@@ -256,9 +259,9 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// <summary>
     /// Reads one file into chunks. Chunking and chunk ids happen here, in walk order; compressing, sealing and packing
     /// new chunks run on the thread pool, at most <c>2 × cores</c> at once, and are awaited when the snapshot ends.
-    /// Returns the chunk ids, or null and why when the file could not be read consistently.
+    /// Returns the chunk ids and extended attributes, or null and why when the file could not be read consistently.
     /// </summary>
-    private async Task<(List<string>? Content, FileStatus Status, string Why)> ChunkFileAsync(TreeEntry entry, CancellationToken cancellationToken)
+    private async Task<(List<string>? Content, FileStatus Status, string Why, List<byte[][]>? Xattrs)> ChunkFileAsync(TreeEntry entry, CancellationToken cancellationToken)
     {
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         FileStatus before;
@@ -269,13 +272,13 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, default, TreeProblem.ReasonOf(e));
+            return (null, default, TreeProblem.ReasonOf(e), null);
         }
         using (handle)
         {
             if (before.Type != FileType.File)
             {
-                return (null, before, "replaced while being backed up");
+                return (null, before, "replaced while being backed up", null);
             }
             var ids = new List<string>();
             long read = 0;
@@ -298,14 +301,16 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             }
             catch (IOException e)
             {
-                return (null, before, TreeProblem.ReasonOf(e));
+                return (null, before, TreeProblem.ReasonOf(e), null);
             }
+            // Read before the second fstat: an attribute changed meanwhile changes the ctime, so the file is read again.
+            var xattrs = _metadata.XattrsOf(handle, entry);
             var after = PosixFile.Fstat(handle, entry.FullPath!);
             if (read != before.Size || after.DiffersFrom(before))
             {
-                return (null, before, "changed while being read");
+                return (null, before, "changed while being read", null);
             }
-            return (ids, before, "");
+            return (ids, before, "", xattrs);
         }
     }
 
@@ -388,6 +393,6 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         public Dictionary<string, TreeNode>? Old { get; set; }
     }
 
-    /// <summary>A node in walk order; <see cref="File"/> is set for a file whose content is still to be found.</summary>
-    private readonly record struct Slot(TreeNode Node, TreeEntry? File);
+    /// <summary>A node in walk order, from the walk's <see cref="Entry"/>; a file's content is found when its directory is finished.</summary>
+    private readonly record struct Slot(TreeNode Node, TreeEntry Entry);
 }

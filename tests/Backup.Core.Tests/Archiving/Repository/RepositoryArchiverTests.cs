@@ -57,6 +57,40 @@ public class RepositoryArchiverTests
     }
 
     [Fact]
+    public async Task Archive_LinksXattrsRawNames_NodesCarryThemAndAnUnchangedTreeKeepsItsId()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        new TestTree(source).File("plain", "p").File("one", TestTree.RandomBytes(100_000, 3));
+        var setup = Shell.Run("python3", "-c", """
+            import os, sys
+            src = os.fsencode(sys.argv[1])
+            os.link(src + b'/one', src + b'/two\xff')
+            os.setxattr(src + b'/one', 'user.k', b'v')
+            """, source);
+        Assert.True(setup.ExitCode == 0, setup.ToString());
+        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var archiver = new RepositoryArchiver(repository);
+
+        var first = await archiver.ArchiveAsync(source, "h", CancellationToken.None);
+        await archiver.ArchiveAsync(source, "h", CancellationToken.None);
+
+        Assert.True(first.Complete, string.Join("; ", first.Problems));
+        var snapshots = await repository.ListSnapshotsAsync(CancellationToken.None);
+        Assert.Equal(snapshots[0].Snapshot.Tree, snapshots[1].Snapshot.Tree);
+        var nodes = (await repository.LoadTreeAsync(ChunkId.Parse(snapshots[0].Snapshot.Tree), CancellationToken.None)).Nodes;
+        var one = Assert.Single(nodes, n => n.Name.AsSpan().SequenceEqual("one"u8));
+        var two = Assert.Single(nodes, n => n.Name.AsSpan().SequenceEqual(new byte[] { (byte)'t', (byte)'w', (byte)'o', 0xFF }));
+        var plain = Assert.Single(nodes, n => n.Name.AsSpan().SequenceEqual("plain"u8));
+        Assert.Equal((2u, 2u), (one.Links, two.Links));
+        Assert.Equal((one.Inode, one.Device, one.CtimeNs), (two.Inode, two.Device, two.CtimeNs));
+        Assert.Equal(one.Content, two.Content);
+        Assert.Equal("user.k", Assert.Single(one.DecodeXattrs()).DisplayName);
+        Assert.Equal((0u, (List<byte[][]>?)null), (plain.Links, plain.Xattrs));
+    }
+
+    [Fact]
     public async Task Open_WrongPassword_ThrowsWrongPassword()
     {
         using var temp = new TempDirectory();

@@ -69,8 +69,8 @@ public class ZipReaderTests
         using var reader = ZipReader.Open(temp.Join("z.zip"));
         var entries = reader.ReadEntries().ToDictionary(e => e.Name);
 
-        Assert.Equal(Posix.FileType.Symlink, entries["l"].Type);
-        Assert.Equal(Posix.FileType.Directory, entries["d/"].Type);
+        Assert.Equal(Core.Posix.FileType.Symlink, entries["l"].Type);
+        Assert.Equal(Core.Posix.FileType.Directory, entries["d/"].Type);
         Assert.Equal(0x1C0u, entries["run.sh"].Permissions);
     }
 

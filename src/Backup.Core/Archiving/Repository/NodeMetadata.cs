@@ -1,0 +1,62 @@
+using Backup.Core.Posix;
+using Backup.Core.Sources;
+using Microsoft.Win32.SafeHandles;
+
+namespace Backup.Core.Archiving.Repository;
+
+/// <summary>
+/// The metadata of a tree node beyond what the walk's <c>lstat</c> gives: owner names, the link count and extended
+/// attributes. An entry whose attributes cannot be read keeps its node without them and is reported (the snapshot is
+/// then incomplete). Not thread-safe: used on the walk's thread.
+/// </summary>
+internal sealed class NodeMetadata(Action<TreeProblem> onProblem)
+{
+    private readonly OwnerNames _owners = new();
+
+    /// <summary>
+    /// <paramref name="node"/> with <c>user</c>, <c>group</c>, <c>links</c> and, for every type but regular files (whose
+    /// attributes are read from the open file, <see cref="XattrsOf(SafeFileHandle, TreeEntry)"/>), <c>xattrs</c>.
+    /// </summary>
+    public TreeNode Describe(TreeNode node, TreeEntry entry)
+    {
+        var s = entry.Status;
+        return node with
+        {
+            User = _owners.User(s.Uid),
+            Group = _owners.Group(s.Gid),
+            Links = entry.Type != FileType.Directory && s.Links > 1 ? s.Links : 0,
+            Xattrs = entry.Type == FileType.File ? null : XattrsOf(entry),
+        };
+    }
+
+    /// <summary>The attributes of the entry's path itself (never through a symlink), or null when there are none or they cannot be read.</summary>
+    public List<byte[][]>? XattrsOf(TreeEntry entry)
+    {
+        try
+        {
+            return TreeNode.EncodeXattrs(Xattrs.Read(entry.FullPath));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Report(entry, e);
+            return null;
+        }
+    }
+
+    /// <summary>The attributes of an open file, or null when there are none or they cannot be read.</summary>
+    public List<byte[][]>? XattrsOf(SafeFileHandle file, TreeEntry entry)
+    {
+        try
+        {
+            return TreeNode.EncodeXattrs(Xattrs.Read(file, entry.FullPath));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Report(entry, e);
+            return null;
+        }
+    }
+
+    private void Report(TreeEntry entry, Exception e) =>
+        onProblem(new TreeProblem(entry.DisplayPath, $"extended attributes could not be read ({TreeProblem.ReasonOf(e)}); stored without them"));
+}

@@ -1,0 +1,39 @@
+using Backup.Core.Posix;
+
+namespace Backup.Core.Restore;
+
+/// <summary>The second and later names of hard-linked files.</summary>
+public sealed partial class RestoreExecutor
+{
+    /// <summary>
+    /// Links every <see cref="RestorePlan.HardLinks"/> path to its group's file, which this restore has written. Where
+    /// the target's file system refuses hard links (EPERM, EMLINK, EXDEV, ENOTSUP), the path is written as a copy
+    /// instead. Returns the bytes of such copies.
+    /// </summary>
+    private async Task<long> CreateHardLinksAsync(RestorePlan plan, IRestoreSource source, RestoreTarget destination, CancellationToken cancellationToken)
+    {
+        long copied = 0;
+        var copies = new List<string>();
+        string? why = null;
+        foreach (var link in plan.HardLinks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                destination.CreateHardLink(link.Entry.Path, link.TargetPath);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException || e is IOException { HResult: Libc.EMLINK or Libc.EXDEV or Libc.ENOTSUP })
+            {
+                copied += await WriteFileAsync(source, link.Entry, destination, cancellationToken);
+                copies.Add(link.Entry.Path);
+                why ??= e.Message;
+            }
+        }
+        if (copies.Count > 0)
+        {
+            var what = copies.Count == 1 ? EntryName.Escape(copies[0]) : $"{EntryName.Escape(copies[0])} and {copies.Count - 1} others";
+            destination.Warn($"restored {what} as separate copies, not hard links ({why})");
+        }
+        return copied;
+    }
+}
