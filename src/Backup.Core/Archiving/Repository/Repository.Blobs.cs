@@ -122,7 +122,7 @@ public sealed partial class Repository
             {
                 index.AddPack(name, entries);
             }
-            await WriteObjectAsync(BlobKind.Index, BlobType.Index, index.ToJson(), cancellationToken);
+            await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
             lock (_sync)
             {
                 _unindexed.RemoveRange(0, unindexed.Count);
@@ -245,6 +245,44 @@ public sealed partial class Repository
         return JsonSerializer.Deserialize(json.Span, RepositoryJson.Default.TreeObject) ?? throw new InvalidDataException($"tree {id} is empty");
     }
 
+    /// <summary>Marks an index file's plaintext as zstd-compressed JSON (docs/repository.md, "Index"); plain JSON starts with <c>{</c>.</summary>
+    private const byte CompressedIndex = 1;
+
+    /// <summary>An index file's plaintext: <c>1 || raw length (uint32 LE) || zstd frame</c>, or the JSON itself when it does not compress.</summary>
+    private byte[] CompressIndex(byte[] json) => WithCodec(codec =>
+    {
+        var compressed = new byte[5 + ZstdCodec.MaxStoredLength(json.Length)];
+        if (codec.CompressInto(json, compressed.AsSpan(5), out var length) != CompressionId.Zstd)
+        {
+            return json;
+        }
+        compressed[0] = CompressedIndex;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(compressed.AsSpan(1), (uint)json.Length);
+        return compressed[..(5 + length)];
+    });
+
+    /// <summary>The JSON of an index file's plaintext (see <see cref="CompressIndex"/>).</summary>
+    private byte[] DecompressIndex(byte[] plaintext, string name)
+    {
+        if (plaintext.Length == 0 || plaintext[0] != CompressedIndex)
+        {
+            return plaintext;
+        }
+        if (plaintext.Length < 5)
+        {
+            throw new InvalidDataException($"index file {name} is truncated");
+        }
+        var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(plaintext.AsSpan(1));
+        try
+        {
+            return WithCodec(codec => codec.Decompress(CompressionId.Zstd, plaintext.AsSpan(5), length));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"index file {name}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Seals and writes a whole object file named by the SHA-256 of its stored bytes; returns the name.</summary>
     private async Task<string> WriteObjectAsync(BlobKind kind, BlobType type, byte[] plaintext, CancellationToken cancellationToken)
     {
@@ -284,7 +322,7 @@ public sealed partial class Repository
         {
             old.Add(name);
         }
-        var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, index.ToJson(), cancellationToken);
+        var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
         foreach (var name in old.Where(n => n != written))
         {
             await Store.DeleteAsync(BlobKind.Index, name, cancellationToken);
@@ -331,7 +369,7 @@ public sealed partial class Repository
     {
         await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))
         {
-            Index.AddJson(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken));
+            Index.AddJson(DecompressIndex(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken), name));
         }
     }
 }

@@ -83,26 +83,159 @@ public sealed class RepositoryIndex
         return JsonSerializer.SerializeToUtf8Bytes(new IndexFile { Version = 1, Packs = [.. byPack] }, RepositoryIndexJson.Default.IndexFile);
     }
 
-    /// <summary>Adds what one index file lists. Throws <see cref="InvalidDataException"/> when it is not an index file.</summary>
+    /// <summary>
+    /// Adds what one index file lists. Throws <see cref="InvalidDataException"/> when it is not an index file. Read as a
+    /// stream of tokens straight into the map: an index of many chunks is megabytes of JSON, and objects for each of its
+    /// entries would multiply that for the moment of loading.
+    /// </summary>
     public void AddJson(ReadOnlySpan<byte> json)
     {
-        IndexFile? file;
+        List<(string Pack, List<PackEntry> Entries)> packs;
+        int version;
         try
         {
-            file = JsonSerializer.Deserialize(json, RepositoryIndexJson.Default.IndexFile);
+            (version, packs) = Parse(json);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
             throw new InvalidDataException("index file is not valid JSON", e);
         }
-        if (file is not { Version: 1 })
+        if (version != 1)
         {
             throw new InvalidDataException("index file has an unknown version");
         }
-        foreach (var pack in file.Packs)
+        foreach (var (pack, entries) in packs)
         {
-            AddPack(pack.Id, pack.Blobs.Select(b =>
-                new PackEntry((BlobType)b.Type, ChunkId.Parse(b.Id), b.Offset, b.Length, b.RawLength, (CompressionId)b.Compression)));
+            AddPack(pack, entries);
+        }
+    }
+
+    private static (int Version, List<(string Pack, List<PackEntry> Entries)> Packs) Parse(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        var version = 0;
+        var packs = new List<(string, List<PackEntry>)>();
+        Read(ref reader, JsonTokenType.StartObject);
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("version"u8))
+            {
+                Read(ref reader, JsonTokenType.Number);
+                version = reader.GetInt32();
+            }
+            else if (reader.ValueTextEquals("packs"u8))
+            {
+                Read(ref reader, JsonTokenType.StartArray);
+                while (Next(ref reader) == JsonTokenType.StartObject)
+                {
+                    packs.Add(ParsePack(ref reader));
+                }
+                Expect(reader, JsonTokenType.EndArray);
+            }
+            else
+            {
+                reader.Skip(); // a field this version does not know
+            }
+        }
+        Expect(reader, JsonTokenType.EndObject);
+        return (version, packs);
+    }
+
+    private static (string Pack, List<PackEntry> Entries) ParsePack(ref Utf8JsonReader reader)
+    {
+        string? id = null;
+        var entries = new List<PackEntry>();
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                Read(ref reader, JsonTokenType.String);
+                id = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("blobs"u8))
+            {
+                Read(ref reader, JsonTokenType.StartArray);
+                while (Next(ref reader) == JsonTokenType.StartObject)
+                {
+                    entries.Add(ParseBlob(ref reader));
+                }
+                Expect(reader, JsonTokenType.EndArray);
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        Expect(reader, JsonTokenType.EndObject);
+        return (id ?? throw new FormatException("pack without an id"), entries);
+    }
+
+    private static PackEntry ParseBlob(ref Utf8JsonReader reader)
+    {
+        byte type = 0, compression = 0;
+        uint offset = 0, length = 0, raw = 0;
+        ChunkId? id = null;
+        Span<char> hex = stackalloc char[64];
+        Span<byte> bytes = stackalloc byte[32];
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                Read(ref reader, JsonTokenType.String);
+                if (reader.CopyString(hex) != 64 || Convert.FromHexString(hex, bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
+                {
+                    throw new FormatException("blob id is not 64 hex digits");
+                }
+                id = ChunkId.FromBytes(bytes);
+            }
+            else if (reader.ValueTextEquals("type"u8))
+            {
+                Read(ref reader, JsonTokenType.Number);
+                type = reader.GetByte();
+            }
+            else if (reader.ValueTextEquals("offset"u8))
+            {
+                Read(ref reader, JsonTokenType.Number);
+                offset = reader.GetUInt32();
+            }
+            else if (reader.ValueTextEquals("length"u8))
+            {
+                Read(ref reader, JsonTokenType.Number);
+                length = reader.GetUInt32();
+            }
+            else if (reader.ValueTextEquals("raw"u8))
+            {
+                Read(ref reader, JsonTokenType.Number);
+                raw = reader.GetUInt32();
+            }
+            else if (reader.ValueTextEquals("compression"u8))
+            {
+                Read(ref reader, JsonTokenType.Number);
+                compression = reader.GetByte();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        Expect(reader, JsonTokenType.EndObject);
+        return new PackEntry((BlobType)type, id ?? throw new FormatException("blob without an id"), offset, length, raw, (CompressionId)compression);
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw new FormatException("index file ends early");
+
+    private static void Read(ref Utf8JsonReader reader, JsonTokenType expected)
+    {
+        Next(ref reader);
+        Expect(reader, expected);
+    }
+
+    private static void Expect(in Utf8JsonReader reader, JsonTokenType expected)
+    {
+        if (reader.TokenType != expected)
+        {
+            throw new FormatException($"expected {expected}, found {reader.TokenType} at byte {reader.TokenStartIndex}");
         }
     }
 

@@ -42,5 +42,33 @@ public class RepositoryIndexTests
         Assert.Throws<InvalidDataException>(() => new RepositoryIndex().AddJson("{not json"u8));
     }
 
+    [Theory]
+    [InlineData("{\"version\":2,\"packs\":[]}")]
+    [InlineData("{\"version\":1,\"packs\":[{\"blobs\":[]}]}")]
+    [InlineData("{\"version\":1,\"packs\":[{\"id\":\"p\",\"blobs\":[{\"id\":\"abc\"}]}]}")]
+    [InlineData("{\"version\":1,\"packs\":[{\"id\":\"p\",\"blobs\":[{\"type\":1}]}]}")]
+    [InlineData("{\"version\":1,\"packs\":[{\"id\":\"p\",\"blobs\":[{\"offset\":-1}]}]}")]
+    [InlineData("{\"version\":1,\"packs\":[")]
+    [InlineData("[]")]
+    public void AddJson_NotAnIndex_ThrowsInvalidDataAndAddsNothing(string json)
+    {
+        var index = new RepositoryIndex();
+
+        Assert.Throws<InvalidDataException>(() => index.AddJson(System.Text.Encoding.UTF8.GetBytes(json)));
+        Assert.Equal(0, index.Count);
+    }
+
+    [Fact]
+    public void AddJson_UnknownFieldsAndAnyOrder_AreRead()
+    {
+        var id = Id("x");
+        var json = $"{{\"packs\":[{{\"blobs\":[{{\"raw\":9,\"future\":[1,{{}}],\"compression\":1,\"length\":7,\"offset\":3,\"type\":2,\"id\":\"{id}\"}}],\"id\":\"pk\"}}],\"note\":\"x\",\"version\":1}}";
+        var index = new RepositoryIndex();
+
+        index.AddJson(System.Text.Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal(("pk", new PackEntry(BlobType.Tree, id, 3, 7, 9, Backup.Core.Compression.CompressionId.Zstd)), index.Find(id));
+    }
+
     private static ChunkId Id(string s) => ChunkId.FromBytes(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(s)));
 }
