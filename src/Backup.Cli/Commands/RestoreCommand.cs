@@ -29,7 +29,12 @@ internal static class RestoreCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var destination = context.FullPath(parse.GetValue(target)!);
-            var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Include = parse.GetValue(include) ?? [] };
+            var options = new RestoreOptions
+            {
+                Overwrite = parse.GetValue(overwrite),
+                Include = parse.GetValue(include) ?? [],
+                RestoreOwners = Environment.IsPrivilegedProcess,
+            };
             var (root, name) = Locate(context, parse.GetValue(GlobalOptions.Db), parse.GetValue(archive), parse.GetValue(snapshot)!);
             RestoreResult result;
             if (root is not null)

@@ -77,6 +77,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "readlinkat", SetLastError = true)]
     public static partial nint ReadLinkAt(int dirFd, byte* path, byte* buffer, nint size);
 
+    [LibraryImport(Library, EntryPoint = "fchown", SetLastError = true)]
+    public static partial int FChown(int fd, uint owner, uint group);
+
+    [LibraryImport(Library, EntryPoint = "fchownat", SetLastError = true)]
+    public static partial int FChownAt(int dirFd, byte* path, uint owner, uint group, int flags);
+
     [LibraryImport(Library, EntryPoint = "utimensat", SetLastError = true)]
     public static partial int UtimensAt(int dirFd, byte* path, Timespec* times, int flags);
 

@@ -217,10 +217,30 @@ public static unsafe partial class PosixFile
         }
     }
 
-    /// <summary>
-    /// Sets the modification time (nanoseconds since the epoch) of <paramref name="path"/> itself: a symlink's own time,
-    /// never its target's. The access time is set to the same value.
-    /// </summary>
+    /// <summary>Sets the owner and group of <paramref name="path"/> itself (a symlink is not followed).</summary>
+    public static void SetOwner(string path, uint uid, uint gid)
+    {
+        var bytes = ToCString(path);
+        fixed (byte* p = bytes)
+        {
+            if (Libc.FChownAt(Libc.AtFdCwd, p, uid, gid, Libc.AtSymlinkNoFollow) != 0)
+            {
+                throw ErrorFor(Marshal.GetLastPInvokeError(), path);
+            }
+        }
+    }
+
+    /// <summary>Sets the owner and group of an open file.</summary>
+    public static void SetOwner(SafeFileHandle handle, uint uid, uint gid, string pathForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (Libc.FChown((int)handle.DangerousGetHandle(), uid, gid) != 0)
+        {
+            throw ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+        }
+    }
+
+    /// <summary>Sets the modification (and access) time of <paramref name="path"/> itself (a symlink is not followed), in nanoseconds since the epoch.</summary>
     public static void SetModificationTime(string path, long mtimeNs)
     {
         var bytes = ToCString(path);

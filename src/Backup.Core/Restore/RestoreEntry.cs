@@ -26,4 +26,7 @@ public sealed record RestoreEntry(string Path, FileType Type, uint Permissions, 
 
     /// <summary>Extended attributes to set, sorted by name; null or empty for none.</summary>
     public IReadOnlyList<Xattr>? Xattrs { get; init; }
+
+    /// <summary>The numeric owner and group to give the entry when restore runs as root; null when the format has none.</summary>
+    public (uint Uid, uint Gid)? Owner { get; init; }
 }

@@ -59,11 +59,13 @@ public sealed partial class RestoreExecutor
         {
             cancellationToken.ThrowIfCancellationRequested();
             destination.CreateSymlink(link.Path, await source.ReadLinkTargetAsync(link, cancellationToken));
+            SetOwner(destination.FullPath(link.Path), link);
             destination.SetXattrs(link);
             RestoreTarget.SetMetadata(destination.FullPath(link.Path), Posix.FileType.Symlink, 0, link.MtimeNs);
         }
         foreach (var dir in plan.Directories.Reverse())
         {
+            SetOwner(destination.FullPath(dir.Path), dir);
             destination.SetXattrs(dir); // last, so that a default ACL is not inherited by what the restore created inside
             RestoreTarget.SetMetadata(destination.FullPath(dir.Path), Posix.FileType.Directory, Permissions(dir), dir.MtimeNs);
         }
@@ -99,6 +101,11 @@ public sealed partial class RestoreExecutor
         if (dataEnd < offset)
         {
             RandomAccess.SetLength(output, offset); // the file ends in a hole, which no write extended it to
+        }
+        if (OwnerOf(file) is { } owner)
+        {
+            // Before the attributes and the mode: a change of owner drops security.capability and the setuid bits.
+            Posix.PosixFile.SetOwner(output, owner.Uid, owner.Gid, fullPath);
         }
         destination.SetXattrs(output, file); // after the data: a write drops security.capability
         RestoreTarget.SetMetadata(output, fullPath, Permissions(file), file.MtimeNs);
@@ -138,6 +145,21 @@ public sealed partial class RestoreExecutor
         return written;
     }
 
+    /// <summary>
+    /// The mode bits to set: setuid, setgid and sticky only when asked, or when the entry gets back its own owner (a
+    /// set-user-ID file must never end up owned by whoever restores it).
+    /// </summary>
     private uint Permissions(RestoreEntry entry) =>
-        _options.KeepSpecialBits ? entry.Permissions : entry.Permissions & 0x1FF;
+        _options.KeepSpecialBits || OwnerOf(entry) is not null ? entry.Permissions : entry.Permissions & 0x1FF;
+
+    private (uint Uid, uint Gid)? OwnerOf(RestoreEntry entry) => _options.RestoreOwners ? entry.Owner : null;
+
+    /// <summary>Gives <paramref name="entry"/> its owner (when restored at all), before its attributes and mode.</summary>
+    private void SetOwner(string fullPath, RestoreEntry entry)
+    {
+        if (OwnerOf(entry) is { } owner)
+        {
+            Posix.PosixFile.SetOwner(fullPath, owner.Uid, owner.Gid);
+        }
+    }
 }

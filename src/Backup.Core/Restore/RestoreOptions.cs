@@ -15,6 +15,13 @@ public sealed record RestoreOptions
     /// </summary>
     public IReadOnlyList<string> Include { get; init; } = [];
 
+    /// <summary>
+    /// Give entries their stored numeric owner and group (formats that store them: the repository). Only root may;
+    /// the CLI turns it on when it runs as root, as restic and tar do. Entries then keep their setuid, setgid and sticky
+    /// bits too.
+    /// </summary>
+    public bool RestoreOwners { get; init; }
+
     /// <summary>Keep setuid, setgid and sticky bits. Default false, as restic and tar do for a non-root restore.</summary>
     public bool KeepSpecialBits { get; init; }
 }

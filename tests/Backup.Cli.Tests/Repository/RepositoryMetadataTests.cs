@@ -219,6 +219,40 @@ public sealed class RepositoryMetadataTests
         Assert.Equal([@"b'd\xe9'", @"b'd\xe9/f'"], Manifest(target).Keys.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void Restore_AsRoot_GivesBackNumericOwnersAndTheSetuidBitOnlyWithIt()
+    {
+        Assert.True(Environment.IsPrivilegedProcess, "the end-to-end tests run as root (CI does)");
+        using var world = new RepositoryProcess();
+        var src = world.Join("src");
+        new TestTree(src).File("bin/tool", "#!/bin/sh\n").File("data/plain", "x").Link("data/link", "plain");
+        Python("""
+            import os, sys
+            src = sys.argv[1]
+            os.chown(src + '/bin/tool', 1234, 5678)
+            os.chmod(src + '/bin/tool', 0o4755)
+            os.chown(src + '/data', 2222, 3333)
+            os.lchown(src + '/data/link', 4444, 5555)
+            """, src);
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        var snapshot = Assert.Single(world.Snapshots());
+
+        var target = world.Restore(snapshot.Id);
+
+        const string Listing = """
+            import os, sys
+            for rel in ['bin/tool', 'data', 'data/link', 'data/plain']:
+                st = os.lstat(os.path.join(sys.argv[1], rel))
+                print(rel, st.st_uid, st.st_gid, oct(st.st_mode & 0o7777))
+            """;
+        var expected = Python(Listing, src);
+        Assert.StartsWith("bin/tool 1234 5678 0o4755\ndata 2222 3333 ", expected, StringComparison.Ordinal);
+        Assert.Contains("data/link 4444 5555 ", expected, StringComparison.Ordinal);
+        Assert.Equal(expected, Python(Listing, target));
+    }
+
     /// <summary>What Python's os module sees of every entry below <paramref name="root"/>, keyed by relative path (repr of the bytes when not UTF-8).</summary>
     private static Dictionary<string, Entry> Manifest(string root)
     {

@@ -38,6 +38,7 @@ public sealed class SnapshotReader : IRestoreSource
                 {
                     HardLinkGroup = HardLinkGroupOf(node),
                     Xattrs = node.DecodeXattrs(),
+                    Owner = (node.Uid, node.Gid),
                 });
                 if (type == FileType.Directory && node.Subtree is not null)
                 {
