@@ -37,28 +37,48 @@ internal static class Composition
     }
 
     /// <summary>
-    /// What archives into <paramref name="archiveRoot"/>: for a repository, one that opens it (with the password from
-    /// <paramref name="password"/>, taking a shared lock) only when a path has changed; else a zip archiver. Dispose it
-    /// when done.
+    /// What archives into <paramref name="archiveRoot"/>, as the catalog remembers it: for a repository, an archiver
+    /// that opens it (with <paramref name="credentials"/>, checked against the identity recorded at its first use,
+    /// taking a shared lock) only when a path has changed; else a zip archiver. A destination never changes kind: a
+    /// repository that is gone (config moved away, disk not mounted) is an error (exit 10), never a reason to write
+    /// zips. Dispose it when done.
     /// </summary>
     public static OpenArchiver CreateArchiver(
-        CliContext context, Func<string> password, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation)
+        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation)
     {
-        if (!Repository.Exists(archiveRoot))
+        var recorded = catalog.FindDestination(archiveRoot);
+        if (Repository.Exists(archiveRoot))
         {
-            return new OpenArchiver(new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>()));
+            if (recorded is { Kind: DestinationKind.Zip })
+            {
+                throw new DestinationUnavailableException(
+                    $"{archiveRoot} held zip snapshots when this catalog last wrote there, and now holds a repository: refusing to write to it (give another --archive)",
+                    ExitCodes.Failure, new IOException(archiveRoot));
+            }
+            return new OpenArchiver(new LazyRepositoryArchiver(context, catalog, credentials, archiveRoot, recorded?.Identity, excluded, operation));
         }
-        return new OpenArchiver(new LazyRepositoryArchiver(context, password, archiveRoot, excluded, operation));
+        if (recorded is { Kind: DestinationKind.Repository })
+        {
+            throw new DestinationUnavailableException(
+                $"the repository at {archiveRoot} is missing (no config and keys there): if it lies on a disk that is not mounted, mount it; nothing was written",
+                ExitCodes.NoRepository, new NoRepositoryException(archiveRoot));
+        }
+        ZipArchiver.RefuseRepositoryFolder(archiveRoot);
+        return new OpenArchiver(new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>()));
     }
 
-    /// <summary>Opens the repository at <paramref name="root"/>, asking for its password.</summary>
-    public static Task<Repository> OpenRepositoryAsync(CliContext context, ParseResult parse, string root, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the repository at <paramref name="root"/>, asking for its password, and checking it against the identity the
+    /// catalog recorded for it.
+    /// </summary>
+    public static async Task<Repository> OpenRepositoryAsync(CliContext context, ParseResult parse, string root, CancellationToken cancellationToken, bool loadIndex = true)
     {
         if (!Repository.Exists(root))
         {
             throw new NoRepositoryException(root);
         }
-        return Repository.OpenAsync(root, () => Passwords.Read(context, parse), cancellationToken);
+        using var credentials = RepositoryCredentials.From(context, parse);
+        return await Repository.OpenAsync(root, credentials.Options(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), root, loadIndex), cancellationToken);
     }
 
     /// <summary>Held during one check (run, or one daemon check): two checks never archive the same catalog at once.</summary>
@@ -79,6 +99,15 @@ internal static class Composition
     /// <summary>An archiver and what must be released with it.</summary>
     public sealed record OpenArchiver(IArchiver Archiver) : IAsyncDisposable
     {
+        /// <summary>Opens a repository now rather than at the first change (a daemon proves its password at start); nothing for zips.</summary>
+        public async Task OpenAsync(CancellationToken cancellationToken)
+        {
+            if (Archiver is LazyRepositoryArchiver lazy)
+            {
+                await lazy.OpenAsync(cancellationToken);
+            }
+        }
+
         public async ValueTask DisposeAsync()
         {
             if (Archiver is IAsyncDisposable disposable)
@@ -92,9 +121,12 @@ internal static class Composition
     /// Opens the repository (key derivation, index, shared lock) only when a watched path has changed: a check that
     /// finds nothing to do then costs a walk and no more.
     /// </summary>
-    private sealed class LazyRepositoryArchiver(CliContext context, Func<string> password, string root, IReadOnlySet<string> excluded, string operation)
+    private sealed class LazyRepositoryArchiver(
+        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RepositoryIdentity? expected, IReadOnlySet<string> excluded, string operation)
         : IArchiver, IAsyncDisposable
     {
+        public string Destination => root;
+
         private Repository? _repository;
         private RepositoryLock? _lock;
         private RepositoryArchiver? _archiver;
@@ -105,7 +137,7 @@ internal static class Composition
         public async Task<Backup.Core.Restore.RestoreResult> RestoreAsync(string archive, string target, Backup.Core.Restore.RestoreOptions options, CancellationToken cancellationToken) =>
             await (await OpenAsync(cancellationToken)).RestoreAsync(archive, target, options, cancellationToken);
 
-        private async Task<RepositoryArchiver> OpenAsync(CancellationToken cancellationToken)
+        public async Task<RepositoryArchiver> OpenAsync(CancellationToken cancellationToken)
         {
             if (_archiver is not null)
             {
@@ -113,7 +145,12 @@ internal static class Composition
             }
             try
             {
-                _repository = await Repository.OpenAsync(root, password, cancellationToken);
+                _repository = await Repository.OpenAsync(root, credentials.Options(expected), cancellationToken);
+                if (expected is null)
+                {
+                    catalog.RecordRepository(root, _repository.Identity, context.Time.GetUtcNow());
+                }
+                credentials.Opened(_repository);
                 _lock = await RepositoryLock.AcquireAsync(_repository, operation, exclusive: false,
                     stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
             }

@@ -26,6 +26,14 @@ internal static class Passwords
         Recursive = true,
     };
 
+    /// <summary>
+    /// True when a password is configured (a file, a variable or a command; not a prompt, which is asked only when a
+    /// key needs it): the repository must then be one that this password opens.
+    /// </summary>
+    public static bool IsConfigured(CliContext context, ParseResult parse) =>
+        parse.GetValue(File) is not null || NonEmpty(context.Variable("BACKUP_PASSWORD_FILE")) is not null
+        || NonEmpty(context.Variable("BACKUP_PASSWORD")) is not null || parse.GetValue(Command) is not null;
+
     /// <summary>The password, or a <see cref="BackupException"/> saying how to give one.</summary>
     public static string Read(CliContext context, ParseResult parse, bool confirm = false)
     {

@@ -41,11 +41,13 @@ internal static class DaemonCommand
             using var loggers = context.CreateLoggers(daemon: true);
             var excluded = Composition.Excluded(catalog, archiveRoot);
             var logger = loggers.CreateLogger<Daemon>();
-            // Read the password once, and prove it now: a daemon must not find out at its first check that it cannot work.
-            var password = new Lazy<string>(() => Passwords.Read(context, parse));
+            // Unlock the repository now, keeping its key rather than the password: a daemon must not find out at its first
+            // check that it cannot work, nor hold the password for its whole life.
+            using var credentials = RepositoryCredentials.From(context, parse, keepKey: true);
             if (Backup.Core.Archiving.Repository.Repository.Exists(archiveRoot))
             {
-                using var probe = await Backup.Core.Archiving.Repository.Repository.OpenAsync(archiveRoot, () => password.Value, cancellationToken);
+                await using var probe = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
+                await probe.OpenAsync(cancellationToken);
             }
             logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             if (catalog.GetWatchedPaths().Count == 0)
@@ -58,7 +60,7 @@ internal static class DaemonCommand
                     using var work = await Composition.AcquireWorkLockAsync(context, db, "daemon check",
                         holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), token);
                     // Opened at each check: a repository's index then includes what other processes stored meanwhile.
-                    await using var archiver = Composition.CreateArchiver(context, () => password.Value, archiveRoot, excluded, loggers, "daemon");
+                    await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
                     var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
                     return await monitor.CheckAsync(token);
                 },

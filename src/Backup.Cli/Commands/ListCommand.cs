@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Backup.Core.Catalog;
+using Backup.Core.Monitoring;
 
 namespace Backup.Cli.Commands;
 

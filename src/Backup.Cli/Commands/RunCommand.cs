@@ -26,7 +26,8 @@ internal static class RunCommand
             var excluded = Composition.Excluded(catalog, archiveRoot);
             using var work = await Composition.AcquireWorkLockAsync(context, db, "run",
                 holder => context.Error.WriteLine($"backup: waiting for {holder} to finish its check"), cancellationToken);
-            await using var archiver = Composition.CreateArchiver(context, () => Passwords.Read(context, parse), archiveRoot, excluded, loggers, "run");
+            using var credentials = RepositoryCredentials.From(context, parse);
+            await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "run");
             var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
             var report = await monitor.CheckAsync(cancellationToken);
             return Print(context, report);

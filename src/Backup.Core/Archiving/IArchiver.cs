@@ -2,10 +2,16 @@ namespace Backup.Core.Archiving;
 
 /// <summary>
 /// Writes a snapshot of a directory tree somewhere and reads one back. Implementations: <see cref="Zip.ZipArchiver"/>
-/// (one zip file per snapshot); a deduplicating repository comes later behind the same interface.
+/// (one zip file per snapshot) and <see cref="Repository.RepositoryArchiver"/> (a deduplicating repository).
 /// </summary>
 public interface IArchiver
 {
+    /// <summary>
+    /// The absolute path of the archive folder this archiver writes to: the catalog keeps each path's last hash per
+    /// destination, so that a new destination gets a first snapshot of every path.
+    /// </summary>
+    string Destination { get; }
+
     /// <summary>
     /// Writes a snapshot of <paramref name="sourceRoot"/>. The snapshot becomes visible only once it is complete on disk;
     /// on cancellation or failure nothing is left under a visible name. Source read errors on single entries do not

@@ -29,6 +29,38 @@ internal static class CatalogMigrations
         );
         CREATE INDEX snapshots_by_path ON snapshots (path, time);
         """,
+        // 2: what each archive folder is (a zip folder never turns into a repository, nor back), and the last hash of a
+        // path per destination, so that a new destination gets a first snapshot of every path. A snapshot's destination
+        // is the folder two levels above its archive (ROOT/<dir>-<hash>/<time>.zip, ROOT/snapshots/<id>). The old
+        // watched_paths.last_hash and checked_at columns are no longer read or written (kept: a column is never reused).
+        """
+        CREATE TABLE destinations (
+            root             TEXT PRIMARY KEY,
+            kind             TEXT NOT NULL CHECK (kind IN ('zip', 'repository')),
+            repository_id    TEXT,
+            key_fingerprint  TEXT,
+            encrypted        INTEGER,
+            recorded_at      TEXT NOT NULL
+        );
+        CREATE TABLE path_states (
+            path         TEXT NOT NULL,
+            destination  TEXT NOT NULL,
+            last_hash    TEXT NOT NULL,
+            checked_at   TEXT NOT NULL,
+            PRIMARY KEY (path, destination)
+        );
+        ALTER TABLE snapshots ADD COLUMN destination TEXT;
+        UPDATE snapshots SET destination = rtrim(rtrim(rtrim(rtrim(archive, replace(archive, '/', '')), '/'), replace(rtrim(rtrim(archive, replace(archive, '/', '')), '/'), '/', '')), '/');
+        CREATE INDEX snapshots_by_destination ON snapshots (destination, path);
+        INSERT INTO destinations (root, kind, recorded_at)
+            SELECT destination, CASE WHEN MIN(archive LIKE '%.zip') = 1 THEN 'zip' ELSE 'repository' END, MIN(time)
+            FROM snapshots GROUP BY destination;
+        INSERT INTO path_states (path, destination, last_hash, checked_at)
+            SELECT w.path, s.destination, w.last_hash, COALESCE(w.checked_at, s.time)
+            FROM watched_paths w JOIN snapshots s ON s.id = (
+                SELECT id FROM snapshots WHERE path = w.path AND hash = w.last_hash ORDER BY time DESC, id DESC LIMIT 1)
+            WHERE w.last_hash IS NOT NULL;
+        """,
     ];
 
     public static int Latest => All.Count;

@@ -142,14 +142,26 @@ public sealed class CatalogStore : IWatchList, IDisposable
         return command.ExecuteNonQuery() == 1;
     }
 
+    /// <summary>Every watched path, without a last hash (<see cref="GetWatchedPaths(string)"/> gives it per destination).</summary>
+    public IReadOnlyList<WatchedPath> GetWatchedPaths() => ReadWatchedPaths(null);
+
     /// <inheritdoc/>
-    public IReadOnlyList<WatchedPath> GetWatchedPaths()
+    public IReadOnlyList<WatchedPath> GetWatchedPaths(string destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return ReadWatchedPaths(destination);
+    }
+
+    private List<WatchedPath> ReadWatchedPaths(string? destination)
     {
         using var command = Command("""
-            SELECT w.path, w.added_at, w.last_hash, MAX(s.time), COUNT(s.id)
+            SELECT w.path, w.added_at,
+                   (SELECT p.last_hash FROM path_states p WHERE p.path = w.path AND p.destination = $destination),
+                   MAX(s.time), COUNT(s.id)
             FROM watched_paths w LEFT JOIN snapshots s ON s.path = w.path
             GROUP BY w.id ORDER BY w.path
             """);
+        command.Parameters.AddWithValue("$destination", (object?)destination ?? DBNull.Value);
         using var reader = command.ExecuteReader();
         var paths = new List<WatchedPath>();
         while (reader.Read())
@@ -165,18 +177,90 @@ public sealed class CatalogStore : IWatchList, IDisposable
     }
 
     /// <inheritdoc/>
-    public long RecordSnapshot(string path, ArchiveResult result, DateTimeOffset checkedAt)
+    public long RecordSnapshot(string path, string destination, ArchiveResult result, DateTimeOffset checkedAt)
     {
         ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(destination);
         using var transaction = _connection.BeginTransaction();
-        var id = InsertSnapshot(result.Archive, result.Info, transaction);
-        using var update = Command("UPDATE watched_paths SET last_hash = $hash, checked_at = $now WHERE path = $path", transaction);
+        var id = InsertSnapshot(result.Archive, destination, result.Info, transaction);
+        var kind = result.Info.Format == SnapshotInfo.CurrentFormat ? DestinationKind.Zip : DestinationKind.Repository;
+        InsertDestination(destination, kind, checkedAt, transaction);
+        using var update = Command("""
+            INSERT INTO path_states (path, destination, last_hash, checked_at) VALUES ($path, $destination, $hash, $now)
+            ON CONFLICT (path, destination) DO UPDATE SET last_hash = excluded.last_hash, checked_at = excluded.checked_at
+            """, transaction);
         update.Parameters.AddWithValue("$hash", result.Info.Hash);
         update.Parameters.AddWithValue("$now", Format(checkedAt));
         update.Parameters.AddWithValue("$path", path);
+        update.Parameters.AddWithValue("$destination", destination);
         update.ExecuteNonQuery();
         transaction.Commit();
         return id;
+    }
+
+    /// <summary>What the catalog knows of the archive folder <paramref name="root"/>, or null when it never wrote there.</summary>
+    public DestinationRecord? FindDestination(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        using var command = Command("SELECT kind, repository_id, key_fingerprint, encrypted, recorded_at FROM destinations WHERE root = $root");
+        command.Parameters.AddWithValue("$root", root);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var kind = reader.GetString(0) == "repository" ? DestinationKind.Repository : DestinationKind.Zip;
+        var identity = reader.IsDBNull(1) || reader.IsDBNull(2)
+            ? null
+            : new Archiving.Repository.RepositoryIdentity(reader.GetString(1), reader.GetString(2), !reader.IsDBNull(3) && reader.GetInt64(3) != 0);
+        return new DestinationRecord(root, kind, identity, Parse(reader.GetString(4)));
+    }
+
+    /// <summary>
+    /// Remembers that <paramref name="root"/> is a repository with <paramref name="identity"/>: inserts it, or fills in
+    /// the identity of one recorded without it (a catalog from before identities were kept). An identity already
+    /// recorded is never replaced; the caller compares it first (<see cref="FindDestination"/>).
+    /// </summary>
+    public void RecordRepository(string root, Archiving.Repository.RepositoryIdentity identity, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(identity);
+        using var transaction = _connection.BeginTransaction();
+        InsertDestination(root, DestinationKind.Repository, now, transaction);
+        using var update = Command("""
+            UPDATE destinations SET repository_id = $id, key_fingerprint = $fingerprint, encrypted = $encrypted
+            WHERE root = $root AND kind = 'repository' AND repository_id IS NULL
+            """, transaction);
+        update.Parameters.AddWithValue("$root", root);
+        update.Parameters.AddWithValue("$id", identity.Id);
+        update.Parameters.AddWithValue("$fingerprint", identity.KeyFingerprint);
+        update.Parameters.AddWithValue("$encrypted", identity.Encrypted ? 1 : 0);
+        update.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Drops the rows of snapshots that no longer exist in their destination (forgotten, or deleted by hand), and the
+    /// last hash of each path that has no snapshot left there, so that its next check writes one. Returns the rows dropped.
+    /// </summary>
+    public int ForgetSnapshots(IEnumerable<string> archives)
+    {
+        ArgumentNullException.ThrowIfNull(archives);
+        using var transaction = _connection.BeginTransaction();
+        var dropped = 0;
+        foreach (var archive in archives)
+        {
+            using var delete = Command("DELETE FROM snapshots WHERE archive = $archive", transaction);
+            delete.Parameters.AddWithValue("$archive", archive);
+            dropped += delete.ExecuteNonQuery();
+        }
+        using var orphans = Command("""
+            DELETE FROM path_states WHERE NOT EXISTS (
+                SELECT 1 FROM snapshots s WHERE s.path = path_states.path AND s.destination = path_states.destination)
+            """, transaction);
+        orphans.ExecuteNonQuery();
+        transaction.Commit();
+        return dropped;
     }
 
     /// <summary>
@@ -186,6 +270,7 @@ public sealed class CatalogStore : IWatchList, IDisposable
     public long? ImportSnapshot(string archive, SnapshotInfo info)
     {
         ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(archive);
         using var transaction = _connection.BeginTransaction();
         using var exists = Command("SELECT 1 FROM snapshots WHERE archive = $archive", transaction);
         exists.Parameters.AddWithValue("$archive", archive);
@@ -193,9 +278,16 @@ public sealed class CatalogStore : IWatchList, IDisposable
         {
             return null;
         }
-        var id = InsertSnapshot(archive, info, transaction);
+        var id = InsertSnapshot(archive, DestinationOf(archive), info, transaction);
         transaction.Commit();
         return id;
+    }
+
+    /// <summary>The archive folder of a snapshot: two levels above its archive (<c>ROOT/dir-hash/time.zip</c>, <c>ROOT/snapshots/id</c>).</summary>
+    public static string DestinationOf(string archive)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        return System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(archive)) ?? "/";
     }
 
     /// <summary>Snapshots, oldest first; only those of <paramref name="path"/> when given.</summary>
@@ -222,12 +314,22 @@ public sealed class CatalogStore : IWatchList, IDisposable
     /// <inheritdoc/>
     public void Dispose() => _connection.Dispose();
 
-    private long InsertSnapshot(string archive, SnapshotInfo info, SqliteTransaction transaction)
+    private void InsertDestination(string root, DestinationKind kind, DateTimeOffset now, SqliteTransaction transaction)
+    {
+        using var insert = Command("INSERT INTO destinations (root, kind, recorded_at) VALUES ($root, $kind, $now) ON CONFLICT (root) DO NOTHING", transaction);
+        insert.Parameters.AddWithValue("$root", root);
+        insert.Parameters.AddWithValue("$kind", kind == DestinationKind.Repository ? "repository" : "zip");
+        insert.Parameters.AddWithValue("$now", Format(now));
+        insert.ExecuteNonQuery();
+    }
+
+    private long InsertSnapshot(string archive, string destination, SnapshotInfo info, SqliteTransaction transaction)
     {
         using var insert = Command("""
-            INSERT INTO snapshots (path, time, files, bytes, archive, hash, complete)
-            VALUES ($path, $time, $files, $bytes, $archive, $hash, $complete) RETURNING id
+            INSERT INTO snapshots (path, time, files, bytes, archive, hash, complete, destination)
+            VALUES ($path, $time, $files, $bytes, $archive, $hash, $complete, $destination) RETURNING id
             """, transaction);
+        insert.Parameters.AddWithValue("$destination", destination);
         insert.Parameters.AddWithValue("$path", info.SourcePath);
         insert.Parameters.AddWithValue("$time", Format(info.Time));
         insert.Parameters.AddWithValue("$files", info.Files);

@@ -7,7 +7,7 @@ namespace Backup.Core.Monitoring;
 
 /// <summary>
 /// One check, the seed's <c>Monitor.Now()</c> done right: for each watched path, compute its dirhash, and when it differs
-/// from the last recorded one, archive the path and record the snapshot with the new hash. A path that fails is
+/// from the last one recorded for the archiver's destination, archive the path and record the snapshot with the new hash. A path that fails is
 /// reported and the others still run; its hash is not updated, so the next check retries it.
 /// </summary>
 public sealed class ChangeMonitor
@@ -38,7 +38,7 @@ public sealed class ChangeMonitor
     public async Task<CheckReport> CheckAsync(CancellationToken cancellationToken)
     {
         var outcomes = new List<PathOutcome>();
-        foreach (var watched in _watchList.GetWatchedPaths())
+        foreach (var watched in _watchList.GetWatchedPaths(_archiver.Destination))
         {
             cancellationToken.ThrowIfCancellationRequested();
             outcomes.Add(await CheckPathAsync(watched.Path, watched.LastHash, cancellationToken));
@@ -63,7 +63,7 @@ public sealed class ChangeMonitor
                 return new PathOutcome(path, PathStatus.Unchanged);
             }
             var result = await _archiver.ArchiveAsync(path, hash, cancellationToken);
-            var id = _watchList.RecordSnapshot(path, result, _time.GetUtcNow());
+            var id = _watchList.RecordSnapshot(path, _archiver.Destination, result, _time.GetUtcNow());
             foreach (var problem in result.Problems)
             {
                 _logger.LogWarning("{Path}: could not back up {Entry}: {Reason}", path, problem.Path, problem.Message);

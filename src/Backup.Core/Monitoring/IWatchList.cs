@@ -1,14 +1,19 @@
 using Backup.Core.Archiving;
-using Backup.Core.Catalog;
 
 namespace Backup.Core.Monitoring;
 
 /// <summary>What the monitor needs of the catalog: the watched paths with their last hashes, and a place to record a snapshot.</summary>
 public interface IWatchList
 {
-    /// <summary>Every watched path, read afresh (paths added while a daemon runs are seen at its next check).</summary>
-    IReadOnlyList<WatchedPath> GetWatchedPaths();
+    /// <summary>
+    /// Every watched path, read afresh (paths added while a daemon runs are seen at its next check), each with the hash
+    /// of its last snapshot in <paramref name="destination"/>.
+    /// </summary>
+    IReadOnlyList<WatchedPath> GetWatchedPaths(string destination);
 
-    /// <summary>Records a written snapshot and the new hash of <paramref name="path"/> in one transaction; returns the snapshot id.</summary>
-    long RecordSnapshot(string path, ArchiveResult result, DateTimeOffset checkedAt);
+    /// <summary>
+    /// Records a snapshot written to <paramref name="destination"/> and the new hash of <paramref name="path"/> there, in
+    /// one transaction; returns the snapshot id.
+    /// </summary>
+    long RecordSnapshot(string path, string destination, ArchiveResult result, DateTimeOffset checkedAt);
 }

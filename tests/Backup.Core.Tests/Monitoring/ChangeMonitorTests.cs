@@ -120,6 +120,6 @@ public class ChangeMonitorTests
 
         Assert.Equal(PathStatus.Failed, outcome.Status);
         Assert.Contains("not-a-dir", outcome.Error, StringComparison.Ordinal);
-        Assert.Null(Assert.Single(catalog.GetWatchedPaths()).LastHash);
+        Assert.Null(Assert.Single(catalog.GetWatchedPaths(temp.Join("not-a-dir", "archive"))).LastHash);
     }
 }

@@ -116,30 +116,59 @@ public sealed partial class Repository : IDisposable
     /// <param name="password">Asked only when a key needs a password.</param>
     /// <param name="cancellationToken">Stops the open.</param>
     /// <param name="loadIndex">False for <c>repair index</c>, which must work when the index is damaged.</param>
-    public static async Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken, bool loadIndex = true)
+    public static Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken, bool loadIndex = true) =>
+        OpenAsync(path, new RepositoryOpenOptions { Password = password, LoadIndex = loadIndex }, cancellationToken);
+
+    /// <summary>
+    /// Opens the repository at <paramref name="path"/> as <paramref name="options"/> say: with a password or a key
+    /// unlocked before, checking what the opener knows of it. Throws <see cref="NoRepositoryException"/>,
+    /// <see cref="WrongPasswordException"/>, <see cref="RepositoryMismatchException"/> (keys or config replaced, or an
+    /// encrypted repository that now opens without a password), or <see cref="InvalidDataException"/> naming a damaged
+    /// config or index.
+    /// </summary>
+    public static async Task<Repository> OpenAsync(string path, RepositoryOpenOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         if (!Exists(path))
         {
             throw new NoRepositoryException(path);
         }
         var store = new LocalBlobStore(path);
-        var (keyId, master) = await UnlockAsync(store, password, cancellationToken);
+        var (keyId, master, encrypted) = options.Key is { } key
+            ? (key.KeyId, key.Master.ToArray(), key.Encrypted)
+            : await UnlockAsync(store, options.Password ?? (() => throw new WrongPasswordException()), cancellationToken);
         RepositoryConfig config;
-        using (var cipher = new BlobCipher(master.AsSpan(0, 32)))
+        try
         {
+            using var cipher = new BlobCipher(master.AsSpan(0, 32));
             var sealedConfig = await store.ReadAsync(BlobKind.Config, "config", cancellationToken);
-            config = JsonSerializer.Deserialize(cipher.Open(BlobType.Config, sealedConfig), RepositoryJson.Default.RepositoryConfig)
+            byte[] plain;
+            try
+            {
+                plain = cipher.Open(BlobType.Config, sealedConfig);
+            }
+            catch (InvalidDataException e) when (options.Key is not null)
+            {
+                throw new RepositoryMismatchException($"the repository at {path} is not the one this process opened: its config does not authenticate under the key unlocked then ({e.Message})");
+            }
+            config = JsonSerializer.Deserialize(plain, RepositoryJson.Default.RepositoryConfig)
                 ?? throw new InvalidDataException($"repository config is empty: {path}");
+            if (config.Version != 1 || config.Chunker != FastCdc.Version)
+            {
+                throw new BackupException($"repository at {path} has format {config.Version}, chunker {config.Chunker}; this build knows 1 and {FastCdc.Version}");
+            }
+            CheckIdentity(path, new RepositoryIdentity(config.Id, Fingerprint(master), encrypted), options);
         }
-        if (config.Version != 1 || config.Chunker != FastCdc.Version)
+        catch
         {
-            throw new BackupException($"repository at {path} has format {config.Version}, chunker {config.Chunker}; this build knows 1 and {FastCdc.Version}");
+            CryptographicOperations.ZeroMemory(master);
+            throw;
         }
-        var repository = new Repository(store, config, master, keyId, new RepositoryIndex());
+        var repository = new Repository(store, config, master, keyId, new RepositoryIndex()) { Encrypted = encrypted };
         CryptographicOperations.ZeroMemory(master);
         try
         {
-            if (loadIndex)
+            if (options.LoadIndex)
             {
                 await repository.LoadIndexAsync(cancellationToken);
             }
@@ -152,33 +181,78 @@ public sealed partial class Repository : IDisposable
         }
     }
 
-    /// <summary>The name of the key file that opens the repository, and the master key material it wraps.</summary>
-    private static async Task<(string KeyId, byte[] Master)> UnlockAsync(LocalBlobStore store, Func<string> password, CancellationToken cancellationToken)
+    /// <summary>True when the key that opened this repository needs a password.</summary>
+    public bool Encrypted { get; private init; }
+
+    /// <summary>Who this repository is (<see cref="RepositoryIdentity"/>), to be remembered by the catalog.</summary>
+    public RepositoryIdentity Identity => new(Config.Id, Fingerprint(_master), Encrypted);
+
+    /// <summary>A copy of the unlocked master key, for a process that opens the repository again later without the password.</summary>
+    public RepositoryKey ExportKey() => new(_master, KeyId, Encrypted);
+
+    private static string Fingerprint(ReadOnlySpan<byte> master) =>
+        Convert.ToHexStringLower(HKDF.DeriveKey(HashAlgorithmName.SHA256, master.ToArray(), 16, info: "backup repository fingerprint v1"u8.ToArray()));
+
+    private static void CheckIdentity(string path, RepositoryIdentity found, RepositoryOpenOptions options)
+    {
+        if (options.Expected is { } expected)
+        {
+            if (expected.Encrypted && !found.Encrypted)
+            {
+                throw new RepositoryMismatchException(
+                    $"the repository at {path} was encrypted when first used but now opens without a password: its keys and config were replaced; refusing to use it");
+            }
+            if (!string.Equals(expected.KeyFingerprint, found.KeyFingerprint, StringComparison.Ordinal) || !string.Equals(expected.Id, found.Id, StringComparison.Ordinal))
+            {
+                throw new RepositoryMismatchException(
+                    $"the repository at {path} is not the one recorded in the catalog (id {expected.Id[..Math.Min(8, expected.Id.Length)]}, now {found.Id[..Math.Min(8, found.Id.Length)]}, key fingerprint {(expected.KeyFingerprint == found.KeyFingerprint ? "same" : "different")}): its keys and config were replaced, or another repository is mounted there; refusing to use it");
+            }
+        }
+        if (options.PasswordConfigured && !found.Encrypted && options.Key is null)
+        {
+            throw new RepositoryMismatchException(
+                $"a password is configured, but the repository at {path} opens without one (a key made by init --no-encryption): if you made it so, stop giving a password for it; otherwise someone replaced its keys and config; refusing to use it");
+        }
+    }
+
+    /// <summary>
+    /// The name of the key file that opens the repository, the master key material it wraps, and whether it needed a
+    /// password. A key without a password is used only when no key of the repository has one: an encrypted repository
+    /// never opens through an unencrypted key planted beside its own.
+    /// </summary>
+    private static async Task<(string KeyId, byte[] Master, bool Encrypted)> UnlockAsync(LocalBlobStore store, Func<string> password, CancellationToken cancellationToken)
     {
         var keys = new List<(string Name, KeyFile File)>();
         await foreach (var (name, _) in store.ListAsync(BlobKind.Key, cancellationToken))
         {
-            keys.Add((name, KeyFile.Parse(await store.ReadAsync(BlobKind.Key, name, cancellationToken))));
+            try
+            {
+                keys.Add((name, KeyFile.Parse(await store.ReadAsync(BlobKind.Key, name, cancellationToken))));
+            }
+            catch (InvalidDataException)
+            {
+                // An unreadable key file opens nothing; the others may (check reports it).
+            }
         }
-        if (keys.FirstOrDefault(k => !k.File.NeedsPassword) is { File: not null } open)
+        if (keys.Count == 0)
         {
-            return (open.Name, open.File.Unlock(null!));
+            throw new InvalidDataException($"repository has no readable key files: {Path.Join(store.Root, "keys")}");
         }
-        var given = keys.Count > 0 ? password() : "";
-        foreach (var (name, keyFile) in keys)
+        if (keys.All(k => !k.File.NeedsPassword))
+        {
+            return (keys[0].Name, keys[0].File.Unlock(null!), false);
+        }
+        var given = password();
+        foreach (var (name, keyFile) in keys.Where(k => k.File.NeedsPassword))
         {
             try
             {
-                return (name, keyFile.Unlock(given));
+                return (name, keyFile.Unlock(given), true);
             }
             catch (WrongPasswordException)
             {
                 // Try the next key: a repository may have several passwords.
             }
-        }
-        if (keys.Count == 0)
-        {
-            throw new InvalidDataException("repository has no key files");
         }
         throw new WrongPasswordException();
     }

@@ -23,6 +23,9 @@ public sealed class RepositoryArchiver : IArchiver
         _time = time ?? TimeProvider.System;
     }
 
+    /// <inheritdoc/>
+    public string Destination => ((Storage.LocalBlobStore)_repository.Store).Root;
+
     /// <summary>Where a snapshot's file lies, as recorded in the catalog's <c>archive</c> column.</summary>
     public static string SnapshotPath(string repositoryRoot, string snapshotId) => Path.Join(repositoryRoot, "snapshots", snapshotId);
 
@@ -63,8 +66,7 @@ public sealed class RepositoryArchiver : IArchiver
             SubtreeIndex = subtreeIndex,
         };
         var id = await _repository.SaveSnapshotAsync(snapshot, cancellationToken);
-        var repositoryRoot = ((Storage.LocalBlobStore)_repository.Store).Root;
-        var info = new SnapshotInfo
+                var info = new SnapshotInfo
         {
             Format = "backup-repository/1",
             SourcePath = sourceRoot,
@@ -75,7 +77,7 @@ public sealed class RepositoryArchiver : IArchiver
             Complete = snapshot.Complete,
             Host = snapshot.Host,
         };
-        return new ArchiveResult(SnapshotPath(repositoryRoot, id), info, problems);
+        return new ArchiveResult(SnapshotPath(Destination, id), info, problems);
     }
 
     /// <inheritdoc/>

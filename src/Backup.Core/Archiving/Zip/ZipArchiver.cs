@@ -43,6 +43,9 @@ public sealed class ZipArchiver : IArchiver
         _excluded = [.. _options.ExcludedPaths, _archiveRoot];
     }
 
+    /// <inheritdoc/>
+    public string Destination => _archiveRoot;
+
     /// <summary>The folder that holds every snapshot of <paramref name="sourceRoot"/>: its name plus 8 hex digits of a hash of its path.</summary>
     public string FolderFor(string sourceRoot)
     {
@@ -64,6 +67,7 @@ public sealed class ZipArchiver : IArchiver
         ArgumentNullException.ThrowIfNull(treeHash);
         var time = _time.GetUtcNow();
         var folder = FolderFor(sourceRoot);
+        RefuseRepositoryFolder(_archiveRoot);
         Directory.CreateDirectory(_archiveRoot, PrivateDirectory);
         if (!Directory.Exists(folder))
         {
@@ -163,6 +167,24 @@ public sealed class ZipArchiver : IArchiver
             {
                 _logger.LogInformation("removing the partial archive {Path} left by process {Pid}", path, pid);
                 File.Delete(path);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Zips are never written into what is, or was, a repository: a repository whose <c>config</c> vanished (or whose
+    /// disk is not mounted, leaving <c>keys/</c> or <c>data/</c> of another) must not quietly become a folder of
+    /// unencrypted zips. Throws <see cref="DestinationUnavailableException"/> (exit 10).
+    /// </summary>
+    public static void RefuseRepositoryFolder(string root)
+    {
+        foreach (var marker in (string[])["config", "keys", "data", "index", "snapshots", "locks"])
+        {
+            if (PosixFile.TryLstat(Path.Join(root, marker)) is not null)
+            {
+                throw new DestinationUnavailableException(
+                    $"{root} holds '{marker}' of a repository but is not a usable repository (config or keys missing or damaged): refusing to write zips into it", 10,
+                    new IOException(root));
             }
         }
     }
