@@ -200,6 +200,12 @@ internal static class RepositoryCommands
                     }
                 }
             }
+            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
+            if (removed > 0 && File.Exists(db))
+            {
+                using var catalog = Backup.Core.Catalog.CatalogStore.Open(db, create: false);
+                SnapshotsCommand.Refresh(context, catalog);
+            }
             if (parse.GetValue(prune) && !parse.GetValue(dryRun))
             {
                 PrintPrune(context, await new Pruner(repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));

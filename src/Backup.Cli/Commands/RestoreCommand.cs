@@ -72,6 +72,14 @@ internal static class RestoreCommand
             var record = catalog.FindSnapshot(id)
                 ?? throw new BackupException($"no snapshot {id} in catalog {db} (see 'backup snapshots', or give the path of a .zip)");
             path = record.Archive;
+            if (!File.Exists(path))
+            {
+                // The catalog is a cache of the destinations: a snapshot that is gone from one is dropped, and said so.
+                var refresh = CatalogRefresh.Run(catalog, [record]);
+                throw new BackupException(refresh.Dropped.Count > 0
+                    ? $"snapshot {id} no longer exists: {Formatting.Path(path)} was removed (by forget or by hand); it is no longer listed"
+                    : $"snapshot {id}: its destination {Formatting.Path(CatalogStore.DestinationOf(path))} cannot be found (is its disk mounted?)");
+            }
         }
         else
         {

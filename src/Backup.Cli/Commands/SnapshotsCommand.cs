@@ -29,6 +29,11 @@ internal static class SnapshotsCommand
                 // A repository is read directly: it needs no catalog at all.
                 using var repository = await Composition.OpenRepositoryAsync(context, parse, archiveRoot, cancellationToken);
                 var all = await repository.ListSnapshotsAsync(cancellationToken);
+                if (File.Exists(db))
+                {
+                    using var cache = CatalogStore.Open(db, create: false);
+                    Refresh(context, cache);
+                }
                 var wanted = parse.GetValue(path) is { } only ? context.WatchedPath(only) : null;
                 var selected = all.Where(s => wanted is null || s.Snapshot.SourcePath == wanted).ToList();
                 if (parse.GetValue(json))
@@ -44,6 +49,7 @@ internal static class SnapshotsCommand
             // With --archive the folder can rebuild a lost catalog, so one is created; without it, a missing one is a mistake.
             using var catalog = CatalogStore.Open(db, create: explicitArchive is not null);
             Index(context, catalog, archiveRoot);
+            Refresh(context, catalog);
             var source = parse.GetValue(path) is { } p ? context.WatchedPath(p) : null;
             var snapshots = catalog.ListSnapshots(source);
             if (explicitArchive is not null)
@@ -102,6 +108,16 @@ internal static class SnapshotsCommand
             writer.WriteEndArray();
         }
         output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    /// <summary>Drops the rows of snapshots gone from their destination; warns of destinations that cannot be seen.</summary>
+    internal static void Refresh(CliContext context, CatalogStore catalog)
+    {
+        var refresh = CatalogRefresh.Run(catalog);
+        foreach (var missing in refresh.MissingDestinations)
+        {
+            context.Error.WriteLine($"backup: warning: {Formatting.Path(missing)} cannot be found (is its disk mounted?): its snapshots are listed from the catalog only");
+        }
     }
 
     private static void Index(CliContext context, CatalogStore catalog, string archiveRoot)

@@ -1,0 +1,54 @@
+using Backup.Core.Archiving.Repository;
+
+namespace Backup.Core.Catalog;
+
+/// <summary>
+/// Brings the catalog back in line with its destinations, which are the truth: a snapshot whose archive file is gone
+/// (forgotten, pruned, deleted by hand) loses its row, but only when the folder that held it is itself there to ask
+/// (a repository's <c>config</c> and <c>keys/</c>; a zip's per-path folder). A destination that cannot be seen at all
+/// (a disk not mounted, an empty mount point) is reported and its rows kept: nothing is dropped for what is out of sight.
+/// </summary>
+public static class CatalogRefresh
+{
+    /// <summary>What a refresh did.</summary>
+    /// <param name="Dropped">The rows removed, because their archive no longer exists.</param>
+    /// <param name="MissingDestinations">Destinations whose snapshots could not be looked at (their rows were kept).</param>
+    public sealed record Result(IReadOnlyList<SnapshotRecord> Dropped, IReadOnlyList<string> MissingDestinations);
+
+    /// <summary>Checks every snapshot row (or those in <paramref name="only"/>) against its destination.</summary>
+    public static Result Run(CatalogStore catalog, IReadOnlyCollection<SnapshotRecord>? only = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var dropped = new List<SnapshotRecord>();
+        var missing = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var row in only ?? catalog.ListSnapshots(null))
+        {
+            if (File.Exists(row.Archive))
+            {
+                continue;
+            }
+            if (Visible(row.Archive))
+            {
+                dropped.Add(row);
+            }
+            else
+            {
+                missing.Add(CatalogStore.DestinationOf(row.Archive));
+            }
+        }
+        if (dropped.Count > 0)
+        {
+            catalog.ForgetSnapshots(dropped.Select(d => d.Archive));
+        }
+        return new Result(dropped, [.. missing]);
+    }
+
+    /// <summary>True when the place that would hold <paramref name="archive"/> is there, so that its absence is real.</summary>
+    private static bool Visible(string archive)
+    {
+        var folder = Path.GetDirectoryName(archive)!;
+        var destination = CatalogStore.DestinationOf(archive);
+        var isRepositorySnapshot = Path.GetFileName(folder) == "snapshots" && !archive.EndsWith(Archiving.Zip.ZipArchiver.Extension, StringComparison.Ordinal);
+        return isRepositorySnapshot ? Repository.Exists(destination) : Directory.Exists(folder) && !Repository.Exists(destination);
+    }
+}
