@@ -46,9 +46,10 @@ try
 {
     return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancel.Token);
 }
-catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
 {
-    Console.Error.WriteLine("backup: interrupted; nothing partial was left behind");
+    var outcome = e is Backup.Core.Restore.RestoreInterruptedException restore ? restore.Outcome : "nothing partial was left behind";
+    Console.Error.WriteLine($"backup: interrupted; {outcome}");
     return ExitCodes.Interrupted;
 }
 catch (Backup.Core.Encryption.WrongPasswordException e)

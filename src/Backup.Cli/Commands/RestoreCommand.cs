@@ -50,8 +50,17 @@ internal static class RestoreCommand
             {
                 context.Error.WriteLine($"backup: warning: {warning}");
             }
+            foreach (var failure in result.Failures)
+            {
+                context.Error.WriteLine($"backup: error: could not restore {Formatting.Path(Path.Join(destination, failure.Path))}: {failure.Reason}");
+            }
             context.Output.WriteLine(
                 $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
+            if (result.Failures.Count > 0)
+            {
+                context.Error.WriteLine($"backup: restore incomplete: {Formatting.Count(result.Failures.Count, "entry", "entries")} could not be read from the archive and {(result.Failures.Count == 1 ? "was" : "were")} left out");
+                return ExitCodes.Failure;
+            }
             return ExitCodes.Ok;
         });
         return command;

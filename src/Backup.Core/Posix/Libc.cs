@@ -5,7 +5,8 @@ namespace Backup.Core.Posix;
 /// <summary>
 /// The few libc calls that .NET does not expose: <c>statx</c> (nanosecond times, inode, ctime, no link following),
 /// <c>opendir</c>/<c>readdir</c> (raw name bytes, so names that are not valid UTF-8 are seen as they are),
-/// <c>open</c> with <c>O_NOFOLLOW</c>, <c>utimensat</c>, <c>flock</c>, the extended-attribute calls, <c>link</c>, and
+/// <c>open</c> with <c>O_NOFOLLOW</c>, the <c>*at</c> calls that act relative to a held directory descriptor,
+/// <c>utimensat</c>, <c>flock</c>, the extended-attribute calls, <c>link</c>, and
 /// the reentrant user and group lookups. Linux only; the layouts used are the
 /// architecture-independent ones (<c>struct statx</c>, 64-bit <c>struct dirent</c>).
 /// </summary>
@@ -16,6 +17,7 @@ internal static unsafe partial class Libc
     public const int AtFdCwd = -100;
     public const int AtSymlinkNoFollow = 0x100;
     public const int AtEmptyPath = 0x1000;
+    public const int AtRemoveDir = 0x200;
     public const uint StatxBasicStats = 0x7ff;
 
     public const int ORdOnly = 0;
@@ -27,6 +29,7 @@ internal static unsafe partial class Libc
     public const int ODirectory = 0x10000;
     public const int OWrOnly = 1;
     public const int OExcl = 0x80;
+    public const int OPath = 0x200000;
     public const int EEXIST = 17;
 
     public const int LockEx = 2;
@@ -49,6 +52,8 @@ internal static unsafe partial class Libc
     public const int EXDEV = 18;
     public const int ENOTSUP = 95;
     public const int EDQUOT = 122;
+    public const int ENOTEMPTY = 39;
+    public const int EISDIR = 21;
 
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
     public static partial int Statx(int dirFd, byte* path, int flags, uint mask, StatxBuffer* buffer);
@@ -80,6 +85,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "fchown", SetLastError = true)]
     public static partial int FChown(int fd, uint owner, uint group);
 
+    [LibraryImport(Library, EntryPoint = "fchmod", SetLastError = true)]
+    public static partial int FChmod(int fd, uint mode);
+
     [LibraryImport(Library, EntryPoint = "fchownat", SetLastError = true)]
     public static partial int FChownAt(int dirFd, byte* path, uint owner, uint group, int flags);
 
@@ -106,6 +114,18 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "mkdir", SetLastError = true)]
     public static partial int MkDir(byte* path, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "mkdirat", SetLastError = true)]
+    public static partial int MkDirAt(int dirFd, byte* path, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "unlinkat", SetLastError = true)]
+    public static partial int UnlinkAt(int dirFd, byte* path, int flags);
+
+    [LibraryImport(Library, EntryPoint = "symlinkat", SetLastError = true)]
+    public static partial int SymlinkAt(byte* target, int newDirFd, byte* linkPath);
+
+    [LibraryImport(Library, EntryPoint = "setxattr", SetLastError = true)]
+    public static partial int SetXattr(byte* path, byte* name, byte* value, nint size, int flags);
 
     [LibraryImport(Library, EntryPoint = "unlink", SetLastError = true)]
     public static partial int Unlink(byte* path);

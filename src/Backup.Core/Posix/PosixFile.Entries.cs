@@ -83,7 +83,9 @@ public static unsafe partial class PosixFile
     /// Removes <paramref name="path"/> and everything below it without following symlinks, reading names as raw bytes
     /// (so entries that .NET cannot name are removed too). Directories are made writable (0700) before they are emptied.
     /// Nothing there is not an error. With <paramref name="keepRoot"/>, <paramref name="path"/> must be a directory
-    /// (not a symlink): it is emptied, and neither removed nor changed.
+    /// (not a symlink): it is emptied, and neither removed nor changed. It works by path: never use it on a folder that
+    /// another user can write while it runs (a directory swapped for a symlink would be followed); a restore cleans up
+    /// through <see cref="DirectoryHandle"/> instead.
     /// </summary>
     public static void DeleteTree(string path, bool keepRoot = false)
     {

@@ -310,7 +310,7 @@ public static unsafe partial class PosixFile
         };
     }
 
-    private static Libc.Timespec ToTimespec(long ns)
+    internal static Libc.Timespec ToTimespec(long ns)
     {
         var sec = Math.DivRem(ns, 1_000_000_000L, out var nsec);
         if (nsec < 0)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Backup.Core.Posix;
 
 namespace Backup.Core.Restore;
@@ -8,9 +9,11 @@ public sealed partial class RestoreExecutor
     /// <summary>
     /// Links every <see cref="RestorePlan.HardLinks"/> path to its group's file, which this restore has written. Where
     /// the target's file system refuses hard links (EPERM, EMLINK, EXDEV, ENOTSUP), the path is written as a copy
-    /// instead. Returns the bytes of such copies.
+    /// instead. A link whose file could not be read is left out and listed in <paramref name="failures"/> too. Returns
+    /// the bytes of such copies.
     /// </summary>
-    private async Task<long> CreateHardLinksAsync(RestorePlan plan, IRestoreSource source, RestoreTarget destination, CancellationToken cancellationToken)
+    private async Task<long> CreateHardLinksAsync(
+        RestorePlan plan, IRestoreSource source, RestoreTarget destination, ConcurrentDictionary<string, RestoreFailure> failures, CancellationToken cancellationToken)
     {
         long copied = 0;
         var copies = new List<string>();
@@ -18,13 +21,18 @@ public sealed partial class RestoreExecutor
         foreach (var link in plan.HardLinks)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (failures.TryGetValue(link.TargetPath, out var failure))
+            {
+                failures[link.Entry.Path] = new RestoreFailure(link.Entry.Path, $"another name of {EntryName.Escape(link.TargetPath)}, which could not be restored: {failure.Reason}");
+                continue;
+            }
             try
             {
                 destination.CreateHardLink(link.Entry.Path, link.TargetPath);
             }
             catch (Exception e) when (e is UnauthorizedAccessException || e is IOException { HResult: Libc.EMLINK or Libc.EXDEV or Libc.ENOTSUP })
             {
-                copied += await WriteFileAsync(source, link.Entry, destination, cancellationToken);
+                copied += await WriteFileAsync(source, link.Entry, destination, failures, cancellationToken);
                 copies.Add(link.Entry.Path);
                 why ??= e.Message;
             }

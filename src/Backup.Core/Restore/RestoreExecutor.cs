@@ -1,9 +1,13 @@
+using System.Collections.Concurrent;
+using Microsoft.Win32.SafeHandles;
+
 namespace Backup.Core.Restore;
 
 /// <summary>
 /// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files in parallel (bounded, zero
 /// blocks written as holes), then hard links, then symlinks, then directory attributes, modes and times deepest first.
-/// On failure or cancellation it removes what it created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
+/// A file the source cannot read is left out and reported; on any other failure or on cancellation it removes what it
+/// created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
 /// </summary>
 public sealed partial class RestoreExecutor
 {
@@ -19,15 +23,25 @@ public sealed partial class RestoreExecutor
         _options = options;
     }
 
-    /// <summary>Restores <paramref name="plan"/> from <paramref name="source"/> into <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Restores <paramref name="plan"/> from <paramref name="source"/> into <paramref name="target"/>. A file whose
+    /// content the source cannot give (damaged, missing) is left out and listed in <see cref="RestoreResult.Failures"/>;
+    /// everything else is restored. Any other failure (of the target: disk full, a directory replaced meanwhile) stops
+    /// the restore, removes what it created and is rethrown; cancellation becomes <see cref="RestoreInterruptedException"/>,
+    /// which says what was removed and what was left.
+    /// </summary>
     public async Task<RestoreResult> RestoreAsync(RestorePlan plan, IRestoreSource source, string target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(source);
-        var destination = RestoreTarget.Prepare(target, _options.Overwrite);
+        using var destination = RestoreTarget.Prepare(target, _options.Overwrite);
         try
         {
             return await WriteAsync(plan, source, destination, cancellationToken);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new RestoreInterruptedException(destination.Abandon(), e);
         }
         catch
         {
@@ -42,65 +56,103 @@ public sealed partial class RestoreExecutor
         {
             destination.EnsureDirectory(dir.Path);
         }
-        foreach (var entry in plan.Files.Concat(plan.Symlinks))
-        {
-            var cut = entry.Path.LastIndexOf('/');
-            if (cut > 0)
-            {
-                destination.EnsureDirectory(entry.Path[..cut]);
-            }
-        }
+        var failures = new ConcurrentDictionary<string, RestoreFailure>(StringComparer.Ordinal);
         long bytes = 0;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(plan.Files, parallel, async (file, token) =>
-            Interlocked.Add(ref bytes, await WriteFileAsync(source, file, destination, token)));
-        bytes += await CreateHardLinksAsync(plan, source, destination, cancellationToken);
+            Interlocked.Add(ref bytes, await WriteFileAsync(source, file, destination, failures, token)));
+        bytes += await CreateHardLinksAsync(plan, source, destination, failures, cancellationToken);
         foreach (var link in plan.Symlinks)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            destination.CreateSymlink(link.Path, await source.ReadLinkTargetAsync(link, cancellationToken));
-            SetOwner(destination.FullPath(link.Path), link);
-            destination.SetXattrs(link);
-            RestoreTarget.SetMetadata(destination.FullPath(link.Path), Posix.FileType.Symlink, 0, link.MtimeNs);
+            byte[] linkTarget;
+            try
+            {
+                linkTarget = await source.ReadLinkTargetAsync(link, cancellationToken);
+            }
+            catch (Exception e) when (IsDamage(e))
+            {
+                failures[link.Path] = new RestoreFailure(link.Path, e.Message);
+                continue;
+            }
+            destination.CreateSymlink(link, linkTarget, OwnerOf(link));
         }
         foreach (var dir in plan.Directories.Reverse())
         {
-            SetOwner(destination.FullPath(dir.Path), dir);
-            destination.SetXattrs(dir); // last, so that a default ACL is not inherited by what the restore created inside
-            RestoreTarget.SetMetadata(destination.FullPath(dir.Path), Posix.FileType.Directory, Permissions(dir), dir.MtimeNs);
+            // Xattrs last but for the mode, so that a default ACL is not inherited by what the restore created inside.
+            destination.SetDirectoryMetadata(dir, OwnerOf(dir), Permissions(dir));
         }
-        return new RestoreResult(plan.Files.Count + plan.HardLinks.Count, plan.Directories.Count, plan.Symlinks.Count, bytes)
+        var failedLinks = plan.Symlinks.Count(s => failures.ContainsKey(s.Path));
+        var failedFiles = failures.Count - failedLinks;
+        return new RestoreResult(plan.Files.Count + plan.HardLinks.Count - failedFiles, plan.Directories.Count, plan.Symlinks.Count - failedLinks, bytes)
         {
+            Failures = [.. failures.Values.OrderBy(f => f.Path, StringComparer.Ordinal)],
             Warnings = destination.Warnings,
         };
     }
 
-    private async Task<long> WriteFileAsync(IRestoreSource source, RestoreEntry file, RestoreTarget destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one file; returns its bytes, or 0 when its content could not be read: then the file is removed again and
+    /// listed in <paramref name="failures"/>. Errors of the target are thrown.
+    /// </summary>
+    private async Task<long> WriteFileAsync(
+        IRestoreSource source, RestoreEntry file, RestoreTarget destination, ConcurrentDictionary<string, RestoreFailure> failures, CancellationToken cancellationToken)
     {
         long offset = 0;
         long dataEnd = 0;
         var fullPath = destination.FullPath(file.Path);
-        using var output = destination.CreateFile(file.Path);
-        await foreach (var piece in source.ReadContentAsync(file, cancellationToken))
+        Exception? damage = null;
+        using (var output = destination.CreateFile(file.Path))
         {
+            var content = source.ReadContentAsync(file, cancellationToken).GetAsyncEnumerator(cancellationToken);
             try
             {
-                var written = WriteSparse(output, piece.Span, offset);
-                if (written > 0)
+                while (true)
                 {
-                    dataEnd = offset + written;
+                    try
+                    {
+                        if (!await content.MoveNextAsync())
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception e) when (IsDamage(e))
+                    {
+                        damage = e; // a fault of the source's copy of this file: the others are restored still
+                        break;
+                    }
+                    var written = Write(output, content.Current.Span, offset, fullPath);
+                    if (written > 0)
+                    {
+                        dataEnd = offset + written;
+                    }
+                    offset += content.Current.Length;
                 }
             }
-            catch (IOException e)
+            finally
             {
-                // RandomAccess's messages (ENOSPC, EIO) do not say which file.
-                throw new IOException($"{e.Message}: {fullPath}", e);
+                await content.DisposeAsync();
             }
-            offset += piece.Length;
+            if (damage is null)
+            {
+                Finish(output, file, destination, fullPath, offset, dataEnd);
+            }
         }
-        if (dataEnd < offset)
+        if (damage is not null)
         {
-            RandomAccess.SetLength(output, offset); // the file ends in a hole, which no write extended it to
+            destination.Discard(file.Path);
+            failures[file.Path] = new RestoreFailure(file.Path, damage.Message);
+            return 0;
+        }
+        destination.Finish(file.Path);
+        return offset;
+    }
+
+    private void Finish(SafeFileHandle output, RestoreEntry file, RestoreTarget destination, string fullPath, long size, long dataEnd)
+    {
+        if (dataEnd < size)
+        {
+            RandomAccess.SetLength(output, size); // the file ends in a hole, which no write extended it to
         }
         if (OwnerOf(file) is { } owner)
         {
@@ -109,14 +161,33 @@ public sealed partial class RestoreExecutor
         }
         destination.SetXattrs(output, file); // after the data: a write drops security.capability
         RestoreTarget.SetMetadata(output, fullPath, Permissions(file), file.MtimeNs);
-        return offset;
     }
+
+    private static int Write(SafeFileHandle output, ReadOnlySpan<byte> data, long offset, string fullPath)
+    {
+        try
+        {
+            return WriteSparse(output, data, offset);
+        }
+        catch (IOException e)
+        {
+            // RandomAccess's messages (ENOSPC, EIO) do not say which file.
+            throw new IOException($"{e.Message}: {fullPath}", e);
+        }
+    }
+
+    /// <summary>
+    /// A failure of the source to give an entry's content: a failed checksum or authentication, a damaged or missing
+    /// pack. The entry is left out; the restore goes on (a target's own errors are raised by the target, not here).
+    /// </summary>
+    private static bool IsDamage(Exception e) => e is InvalidDataException or IOException or UnauthorizedAccessException
+        or System.Security.Cryptography.CryptographicException;
 
     /// <summary>
     /// Writes <paramref name="data"/> at <paramref name="offset"/>, skipping whole zero blocks so that they become holes.
     /// Returns the end (within <paramref name="data"/>) of the last bytes written, 0 when all was zero.
     /// </summary>
-    private static int WriteSparse(Microsoft.Win32.SafeHandles.SafeFileHandle output, ReadOnlySpan<byte> data, long offset)
+    private static int WriteSparse(SafeFileHandle output, ReadOnlySpan<byte> data, long offset)
     {
         var written = 0;
         var start = 0;
@@ -153,13 +224,4 @@ public sealed partial class RestoreExecutor
         _options.KeepSpecialBits || OwnerOf(entry) is not null ? entry.Permissions : entry.Permissions & 0x1FF;
 
     private (uint Uid, uint Gid)? OwnerOf(RestoreEntry entry) => _options.RestoreOwners ? entry.Owner : null;
-
-    /// <summary>Gives <paramref name="entry"/> its owner (when restored at all), before its attributes and mode.</summary>
-    private void SetOwner(string fullPath, RestoreEntry entry)
-    {
-        if (OwnerOf(entry) is { } owner)
-        {
-            Posix.PosixFile.SetOwner(fullPath, owner.Uid, owner.Gid);
-        }
-    }
 }

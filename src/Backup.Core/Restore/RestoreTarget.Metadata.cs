@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Restore;
 
-/// <summary>Hard links, extended attributes and the warnings of a restore.</summary>
+/// <summary>Hard links, symlinks, directory metadata, extended attributes and the warnings of a restore.</summary>
 public sealed partial class RestoreTarget
 {
     private readonly Lock _warningsLock = new();
@@ -41,18 +41,76 @@ public sealed partial class RestoreTarget
     /// <summary>
     /// Makes <paramref name="relative"/> a hard link to <paramref name="existingRelative"/>, a file this restore wrote.
     /// Its parents are ensured first; with overwrite, a file or symlink in the way is unlinked. The link is made by
-    /// <c>linkat</c>, which never follows a symlink at either path.
+    /// <c>linkat</c> between held directory descriptors, which follows no symlink.
     /// </summary>
     public void CreateHardLink(string relative, string existingRelative)
     {
-        ArgumentNullException.ThrowIfNull(relative);
-        var cut = relative.LastIndexOf('/');
-        if (cut > 0)
+        var (parent, leaf) = Split(relative);
+        var (fromParent, fromLeaf) = Split(existingRelative);
+        using var to = _directories.Rent(parent, create: true);
+        using var from = _directories.Rent(fromParent, create: false);
+        var full = FullPath(relative);
+        var replaced = ClearLeaf(to.Handle, leaf, full);
+        to.Handle.CreateHardLink(from.Handle, fromLeaf, leaf, full);
+        if (to.Handle.TryStat(leaf, full) is { } status)
         {
-            EnsureDirectory(relative[..cut]);
+            Record(relative, status, replaced);
+            Finish(relative);
         }
-        var full = PrepareLeaf(relative);
-        PosixFile.CreateHardLink(FullPath(existingRelative), full);
+    }
+
+    /// <summary>
+    /// Creates the symlink <paramref name="link"/> pointing at the raw <paramref name="linkTarget"/>, then gives it
+    /// <paramref name="owner"/> (when not null), its extended attributes and its time through an <c>O_PATH</c> handle on
+    /// the link itself. With overwrite, a file or symlink in the way is unlinked first.
+    /// </summary>
+    public void CreateSymlink(RestoreEntry link, ReadOnlySpan<byte> linkTarget, (uint Uid, uint Gid)? owner)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        var (parent, leaf) = Split(link.Path);
+        using var lease = _directories.Rent(parent, create: true);
+        var full = FullPath(link.Path);
+        var replaced = ClearLeaf(lease.Handle, leaf, full);
+        lease.Handle.CreateSymlink(leaf, linkTarget, full);
+        using var entry = lease.Handle.OpenEntry(leaf, full);
+        var status = PosixFile.Fstat(entry, full);
+        if (status.Type != FileType.Symlink)
+        {
+            throw new IOException($"cannot restore {full}: it was replaced during the restore");
+        }
+        Record(link.Path, status, replaced);
+        if (owner is { } o)
+        {
+            PosixFile.SetOwnerOfEntry(entry, o.Uid, o.Gid, full);
+        }
+        foreach (var xattr in link.Xattrs ?? [])
+        {
+            Check(PosixFile.TrySetXattrOfEntry(entry, xattr), xattr, link.Path);
+        }
+        PosixFile.SetModificationTimeOfEntry(entry, link.MtimeNs, full);
+        Finish(link.Path);
+    }
+
+    /// <summary>
+    /// Gives the directory <paramref name="directory"/> <paramref name="owner"/> (when not null), then its extended
+    /// attributes, <paramref name="permissions"/> and time, all through its descriptor.
+    /// </summary>
+    public void SetDirectoryMetadata(RestoreEntry directory, (uint Uid, uint Gid)? owner, uint permissions)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        using var lease = _directories.Rent(directory.Path, create: false);
+        var full = FullPath(directory.Path);
+        if (owner is { } o)
+        {
+            lease.Handle.SetOwner(o.Uid, o.Gid, full); // before the attributes and the mode: a change of owner drops setgid
+        }
+        foreach (var xattr in directory.Xattrs ?? [])
+        {
+            Check(lease.Handle.TrySetXattr(xattr), xattr, directory.Path);
+        }
+        lease.Handle.SetPermissions(permissions, full);
+        lease.Handle.SetModificationTime(directory.MtimeNs, full);
+        Finish(directory.Path);
     }
 
     /// <summary>Sets the extended attributes of <paramref name="entry"/> on its open file. A refusal becomes a warning (<see cref="Warnings"/>).</summary>
@@ -62,21 +120,6 @@ public sealed partial class RestoreTarget
         foreach (var xattr in entry.Xattrs ?? [])
         {
             Check(Xattrs.TryWrite(file, xattr), xattr, entry.Path);
-        }
-    }
-
-    /// <summary>Sets the extended attributes of <paramref name="entry"/> on its path itself (a symlink's own). A refusal becomes a warning.</summary>
-    public void SetXattrs(RestoreEntry entry)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        if (entry.Xattrs is not { Count: > 0 } xattrs)
-        {
-            return;
-        }
-        var full = FullPath(entry.Path);
-        foreach (var xattr in xattrs)
-        {
-            Check(Xattrs.TryWrite(full, xattr), xattr, entry.Path);
         }
     }
 

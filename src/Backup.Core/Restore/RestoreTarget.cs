@@ -5,100 +5,130 @@ using Microsoft.Win32.SafeHandles;
 namespace Backup.Core.Restore;
 
 /// <summary>
-/// The folder a restore writes into, and the only code that writes there. Every directory component below the root is
-/// checked with lstat (never created or entered through a symlink), files are created with
-/// <c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, hard links only to files this restore wrote, and on failure what the restore
-/// created is removed. Paths below the root go through <see cref="PosixFile"/> only, so names that are not UTF-8
-/// (escaped as <see cref="EntryName.Decode"/> makes them) are written with their exact bytes. Thread-safe for
-/// <see cref="CreateFile"/>, <see cref="SetXattrs(SafeFileHandle, RestoreEntry)"/> and <see cref="Warnings"/> once the
-/// directories exist.
+/// The folder a restore writes into, and the only code that writes there. It holds a descriptor of the root and reaches
+/// every directory below it through <see cref="DirectoryCache"/> (<c>openat(parent, name, O_NOFOLLOW|O_DIRECTORY)</c>
+/// per level, never a path), creates files with <c>openat(O_CREAT|O_EXCL|O_NOFOLLOW)</c>, links with
+/// <c>symlinkat</c>/<c>linkat</c> and sets metadata through descriptors, so that another user who renames or swaps a
+/// directory for a symlink meanwhile leads the restore nowhere outside the target. It remembers what it created, and
+/// <see cref="Abandon"/> removes only that. Names that are not UTF-8 (escaped as <see cref="EntryName.Decode"/> makes
+/// them) are written with their exact bytes. Thread-safe; dispose it to close its descriptors.
 /// </summary>
-public sealed partial class RestoreTarget
+public sealed partial class RestoreTarget : IDisposable
 {
-    private const uint WorkingDirectoryMode = 0x1C0; // 0700
+    private const uint NewRootMode = 0x1FF; // 0777 less the umask, as mkdir(1) makes it
 
     private readonly bool _overwrite;
-    private readonly bool _createdRoot;
-    private readonly ConcurrentDictionary<string, bool> _checkedDirectories = new(StringComparer.Ordinal);
+    private readonly DirectoryCache _directories;
+    private readonly ConcurrentDictionary<string, CreatedEntry> _created = new(StringComparer.Ordinal);
 
-    private RestoreTarget(string root, bool overwrite, bool createdRoot)
+    // Set when this restore created the root: its parent and name, to remove it on abandon.
+    private readonly DirectoryHandle? _rootParent;
+    private readonly string _rootName;
+    private readonly FileStatus _rootStatus;
+
+    private RestoreTarget(string root, bool overwrite, DirectoryHandle rootHandle, DirectoryHandle? rootParent, string rootName)
     {
         Root = root;
         _overwrite = overwrite;
-        _createdRoot = createdRoot;
-        _checkedDirectories[""] = true;
+        _rootParent = rootParent;
+        _rootName = rootName;
+        _rootStatus = rootHandle.Stat(root);
+        _directories = new DirectoryCache(rootHandle, root, (relative, status) => Record(relative, status, replaced: false));
     }
 
     /// <summary>The absolute path of the target.</summary>
     public string Root { get; }
 
     /// <summary>
-    /// Checks the target and creates it if absent. Throws <see cref="IOException"/> when it is not a directory, or is not
+    /// Checks the target and creates it if absent (its missing parents too), then holds it open: from here on, renaming
+    /// or replacing the target's path does not change where the restore writes. A target given as a symlink to a
+    /// directory is followed (the user named it). Throws <see cref="IOException"/> when it is not a directory, or is not
     /// empty and <paramref name="overwrite"/> is false.
     /// </summary>
     public static RestoreTarget Prepare(string target, bool overwrite)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var root = Path.GetFullPath(target);
-        var status = PosixFile.TryLstat(root);
-        if (status is { Type: FileType.Symlink } && !Directory.Exists(root))
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
+        var parentPath = Path.GetDirectoryName(root);
+        var name = Path.GetFileName(root);
+        if (parentPath is null || name.Length == 0)
         {
-            throw new IOException($"restore target is a symlink that does not lead to a directory: {root}");
+            return Checked(new RestoreTarget(root, overwrite, DirectoryHandle.Open(root), null, ""), overwrite);
         }
-        if (File.Exists(root))
+        Directory.CreateDirectory(parentPath);
+        var parent = DirectoryHandle.Open(parentPath);
+        try
         {
-            throw new IOException($"restore target is a file, not a directory: {root}");
-        }
-        if (Directory.Exists(root))
-        {
-            if (!overwrite && Directory.EnumerateFileSystemEntries(root).Any())
+            var status = parent.TryStat(name, root);
+            if (status is null && parent.TryCreateDirectory(name, NewRootMode, root))
             {
-                throw new IOException($"restore target is not empty: {root} (use --overwrite to restore into it)");
+                var created = parent.OpenDirectory(name, root) ?? throw new IOException($"restore target was removed as it was created: {root}");
+                return new RestoreTarget(root, overwrite, created, parent, name);
             }
-            return new RestoreTarget(root, overwrite, createdRoot: false);
+            var handle = status switch
+            {
+                { Type: FileType.Symlink } => OpenLinkedRoot(root),
+                { Type: FileType.Directory } or null => parent.OpenDirectory(name, root) ?? throw new IOException($"restore target vanished: {root}"),
+                _ => throw new IOException($"restore target is a file, not a directory: {root}"),
+            };
+            parent.Dispose();
+            return Checked(new RestoreTarget(root, overwrite, handle, null, name), overwrite);
         }
-        Directory.CreateDirectory(root);
-        return new RestoreTarget(root, overwrite, createdRoot: true);
+        catch
+        {
+            parent.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>The absolute path of <paramref name="relative"/> (a checked, normalised path).</summary>
+    /// <summary>The absolute path of <paramref name="relative"/> (a checked, normalised path), for messages.</summary>
     public string FullPath(string relative) => Path.Join(Root, relative);
 
     /// <summary>Creates <paramref name="relative"/> and its parents as real directories, refusing to pass through anything else.</summary>
     public void EnsureDirectory(string relative)
     {
-        if (_checkedDirectories.ContainsKey(relative))
-        {
-            return;
-        }
-        var cut = relative.LastIndexOf('/');
-        if (cut > 0)
-        {
-            EnsureDirectory(relative[..cut]);
-        }
-        var full = FullPath(relative);
-        var status = PosixFile.TryLstat(full);
-        if (status is null)
-        {
-            CreateDirectory(full);
-        }
-        else if (status.Value.Type != FileType.Directory)
-        {
-            var what = status.Value.Type == FileType.Symlink ? "a symlink" : "not a directory";
-            throw new IOException($"cannot restore into {full}: it exists and is {what}");
-        }
-        _checkedDirectories[relative] = true;
+        using var _ = _directories.Rent(relative, create: true);
     }
 
     /// <summary>
-    /// Creates the file <paramref name="relative"/> (its parent must have been ensured) and returns a handle for writing.
-    /// An existing file or symlink of that name is replaced only with overwrite; a directory never is.
+    /// Creates the file <paramref name="relative"/> (its parents are ensured) and returns a handle for writing. An
+    /// existing file or symlink of that name is replaced only with overwrite; a directory never is.
     /// </summary>
     public SafeFileHandle CreateFile(string relative)
     {
-        // Without overwrite, O_EXCL alone refuses anything already there (a symlink included): no lstat needed.
-        var full = _overwrite ? PrepareLeaf(relative) : FullPath(relative);
-        return PosixFile.CreateExclusive(full);
+        var (parent, leaf) = Split(relative);
+        using var lease = _directories.Rent(parent, create: true);
+        var full = FullPath(relative);
+        var replaced = ClearLeaf(lease.Handle, leaf, full);
+        var file = lease.Handle.CreateFile(leaf, full);
+        try
+        {
+            Record(relative, PosixFile.Fstat(file, full), replaced);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return file;
+    }
+
+    /// <summary>Marks <paramref name="relative"/> as whole: <see cref="Abandon"/> keeps it when it replaced an existing file.</summary>
+    public void Finish(string relative)
+    {
+        if (_created.TryGetValue(relative, out var entry))
+        {
+            entry.Finish();
+        }
+    }
+
+    /// <summary>Removes the file <paramref name="relative"/> that this restore created (its content could not be read).</summary>
+    public void Discard(string relative)
+    {
+        if (_created.TryRemove(relative, out var entry) && !TryRemove(relative, entry))
+        {
+            Warn($"could not remove the incomplete {EntryName.Escape(FullPath(relative))}");
+        }
     }
 
     /// <summary>Sets the permissions and modification time of a file through its open handle (no path lookup, no race).</summary>
@@ -108,76 +138,63 @@ public sealed partial class RestoreTarget
         PosixFile.SetModificationTime(file, mtimeNs, fullPath);
     }
 
-    /// <summary>Creates the symlink <paramref name="relative"/> pointing at the raw <paramref name="linkTarget"/>.</summary>
-    public void CreateSymlink(string relative, ReadOnlySpan<byte> linkTarget)
+    /// <summary>Closes the target's descriptors.</summary>
+    public void Dispose()
     {
-        var full = PrepareLeaf(relative);
-        PosixFile.CreateSymlink(full, linkTarget);
+        _directories.Dispose();
+        _rootParent?.Dispose();
     }
 
-    /// <summary>Sets permissions (not for symlinks, which have none on Linux) and the modification time of an entry.</summary>
-    public static void SetMetadata(string fullPath, FileType type, uint permissions, long mtimeNs)
+    private static DirectoryHandle OpenLinkedRoot(string root)
     {
-        if (type != FileType.Symlink)
-        {
-            PosixFile.SetPermissions(fullPath, permissions);
-        }
-        PosixFile.SetModificationTime(fullPath, mtimeNs);
-    }
-
-    /// <summary>Removes what this restore created after a failure: the whole target if it created it, else its new content.</summary>
-    public void Abandon()
-    {
-        if (_overwrite && !_createdRoot)
-        {
-            return; // files that were there before may have been replaced already; deleting more would lose data
-        }
         try
         {
-            // By raw names (what .NET cannot name it cannot delete), making directories writable first: a failure may
-            // come after some got their final, read-only mode.
-            if (_createdRoot)
-            {
-                PosixFile.DeleteTree(Root);
-                return;
-            }
-            PosixFile.DeleteTree(PosixFile.RealPath(Root) ?? Root, keepRoot: true); // the root may be the user's symlink to a directory
+            return DirectoryHandle.Open(root);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FileNotFoundException or IOException { HResult: Libc.ENOTDIR })
         {
-            // Best effort: the caller reports the original failure, which matters more.
+            throw new IOException($"restore target is a symlink that does not lead to a directory: {root}", e);
         }
     }
 
-    private string PrepareLeaf(string relative)
+    private static RestoreTarget Checked(RestoreTarget target, bool overwrite)
     {
-        var full = FullPath(relative);
-        var status = PosixFile.TryLstat(full);
+        using var root = target._directories.Rent("", create: false);
+        if (!overwrite && !root.Handle.IsEmpty(target.Root))
+        {
+            target.Dispose();
+            throw new IOException($"restore target is not empty: {target.Root} (use --overwrite to restore into it)");
+        }
+        return target;
+    }
+
+    private static (string Parent, string Leaf) Split(string relative)
+    {
+        ArgumentNullException.ThrowIfNull(relative);
+        var cut = relative.LastIndexOf('/');
+        return cut < 0 ? ("", relative) : (relative[..cut], relative[(cut + 1)..]);
+    }
+
+    /// <summary>With overwrite, unlinks a file or symlink named <paramref name="leaf"/> (true when there was one); a directory in the way is an error.</summary>
+    private bool ClearLeaf(DirectoryHandle parent, string leaf, string full)
+    {
+        if (!_overwrite)
+        {
+            return false; // O_EXCL (or symlinkat, linkat) refuses anything already there, a symlink included
+        }
+        var status = parent.TryStat(leaf, full);
         if (status is null)
         {
-            return full;
+            return false;
         }
         if (status.Value.Type == FileType.Directory)
         {
             throw new IOException($"cannot restore {full}: a directory is in the way");
         }
-        if (!_overwrite)
-        {
-            throw new IOException($"cannot restore {full}: it already exists");
-        }
-        PosixFile.Delete(full); // unlinks a symlink itself, never its target
-        return full;
+        parent.Delete(leaf, full); // unlinks a symlink itself, never its target
+        return true;
     }
 
-    private static void CreateDirectory(string full)
-    {
-        try
-        {
-            PosixFile.CreateDirectory(full, WorkingDirectoryMode);
-        }
-        catch (IOException) when (PosixFile.TryLstat(full) is { Type: FileType.Directory })
-        {
-            // Made meanwhile by someone else: it is a real directory, which is all that is asked.
-        }
-    }
+    private void Record(string relative, FileStatus status, bool replaced) =>
+        _created[relative] = new CreatedEntry(status.Device, status.Inode, status.Type, replaced);
 }
