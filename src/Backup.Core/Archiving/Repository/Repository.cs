@@ -115,7 +115,10 @@ public sealed partial class Repository : IDisposable
     /// <param name="path">The repository folder.</param>
     /// <param name="password">Asked only when a key needs a password.</param>
     /// <param name="cancellationToken">Stops the open.</param>
-    /// <param name="loadIndex">False for <c>repair index</c>, which must work when the index is damaged.</param>
+    /// <param name="loadIndex">
+    /// False to load it later, after taking a lock (<see cref="ReloadIndexAsync"/>), or never (<c>repair index</c>, which
+    /// must work when the index is damaged).
+    /// </param>
     public static async Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken, bool loadIndex = true)
     {
         if (!Exists(path))
@@ -141,7 +144,7 @@ public sealed partial class Repository : IDisposable
         {
             if (loadIndex)
             {
-                await repository.LoadIndexAsync(cancellationToken);
+                await repository.ReloadIndexAsync(cancellationToken);
             }
             return repository;
         }
