@@ -45,7 +45,7 @@ internal static class DaemonCommand
             var password = new Lazy<string>(() => Passwords.Read(context, parse));
             if (Backup.Core.Archiving.Repository.Repository.Exists(archiveRoot))
             {
-                using var probe = await Backup.Core.Archiving.Repository.Repository.OpenAsync(archiveRoot, () => password.Value, cancellationToken);
+                await using var probe = await OpenRepository.OpenAsync(context, () => password.Value, archiveRoot, RepositoryAccess.KeysOnly, "daemon", cancellationToken);
             }
             logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             if (catalog.GetWatchedPaths().Count == 0)

@@ -27,8 +27,9 @@ internal static class SnapshotsCommand
             if (Repository.Exists(archiveRoot))
             {
                 // A repository is read directly: it needs no catalog at all.
-                using var repository = await Composition.OpenRepositoryAsync(context, parse, archiveRoot, cancellationToken);
-                var all = await repository.ListSnapshotsAsync(cancellationToken);
+                await using var open = await OpenRepository.OpenAsync(
+                    context, () => Passwords.Read(context, parse), archiveRoot, RepositoryAccess.Shared, "snapshots", cancellationToken);
+                var all = await open.Repository.ListSnapshotsAsync(warning => context.Error.WriteLine($"backup: warning: {warning}"), cancellationToken);
                 var wanted = parse.GetValue(path) is { } only ? context.WatchedPath(only) : null;
                 var selected = all.Where(s => wanted is null || s.Snapshot.SourcePath == wanted).ToList();
                 if (parse.GetValue(json))
