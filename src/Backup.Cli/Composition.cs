@@ -67,20 +67,6 @@ internal static class Composition
         return new OpenArchiver(new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>()));
     }
 
-    /// <summary>
-    /// Opens the repository at <paramref name="root"/>, asking for its password, and checking it against the identity the
-    /// catalog recorded for it.
-    /// </summary>
-    public static async Task<Repository> OpenRepositoryAsync(CliContext context, ParseResult parse, string root, CancellationToken cancellationToken, bool loadIndex = true)
-    {
-        if (!Repository.Exists(root))
-        {
-            throw new NoRepositoryException(root);
-        }
-        using var credentials = RepositoryCredentials.From(context, parse);
-        return await Repository.OpenAsync(root, credentials.Options(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), root, loadIndex), cancellationToken);
-    }
-
     /// <summary>Held during one check (run, or one daemon check): two checks never archive the same catalog at once.</summary>
     public static string WorkLockPath(string catalogPath) => catalogPath + ".lock";
 
@@ -118,8 +104,9 @@ internal static class Composition
     }
 
     /// <summary>
-    /// Opens the repository (key derivation, index, shared lock) only when a watched path has changed: a check that
-    /// finds nothing to do then costs a walk and no more.
+    /// Opens the repository (key derivation, shared lock, then index: see <see cref="OpenRepository"/>) only when a watched
+    /// path has changed: a check that finds nothing to do then costs a walk and no more. A lock lost while archiving
+    /// stops the whole check, as a repository that cannot be opened does.
     /// </summary>
     private sealed class LazyRepositoryArchiver(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RepositoryIdentity? expected, IReadOnlySet<string> excluded, string operation)
@@ -127,12 +114,21 @@ internal static class Composition
     {
         public string Destination => root;
 
-        private Repository? _repository;
-        private RepositoryLock? _lock;
+        private OpenRepository? _open;
         private RepositoryArchiver? _archiver;
 
-        public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken) =>
-            await (await OpenAsync(cancellationToken)).ArchiveAsync(sourceRoot, treeHash, cancellationToken);
+        public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken)
+        {
+            var archiver = await OpenAsync(cancellationToken);
+            try
+            {
+                return await archiver.ArchiveAsync(sourceRoot, treeHash, cancellationToken);
+            }
+            catch (RepositoryLockLostException e)
+            {
+                throw new DestinationUnavailableException(e.Message, e.ExitCode, e);
+            }
+        }
 
         public async Task<Backup.Core.Restore.RestoreResult> RestoreAsync(string archive, string target, Backup.Core.Restore.RestoreOptions options, CancellationToken cancellationToken) =>
             await (await OpenAsync(cancellationToken)).RestoreAsync(archive, target, options, cancellationToken);
@@ -145,30 +141,28 @@ internal static class Composition
             }
             try
             {
-                _repository = await Repository.OpenAsync(root, credentials.Options(expected), cancellationToken);
+                _open = await OpenRepository.OpenAsync(context, credentials.Options(expected), root, RepositoryAccess.Shared, operation, cancellationToken);
                 if (expected is null)
                 {
-                    catalog.RecordRepository(root, _repository.Identity, context.Time.GetUtcNow());
+                    catalog.RecordRepository(root, _open.Repository.Identity, context.Time.GetUtcNow());
                 }
-                credentials.Opened(_repository);
-                _lock = await RepositoryLock.AcquireAsync(_repository, operation, exclusive: false,
-                    stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+                credentials.Opened(_open.Repository);
             }
             catch (Exception e) when (e is WrongPasswordException or BackupException)
             {
                 var code = e switch { WrongPasswordException => ExitCodes.WrongPassword, BackupException b => b.ExitCode, _ => ExitCodes.Failure };
                 throw new DestinationUnavailableException(e.Message, code, e);
             }
-            return _archiver = new RepositoryArchiver(_repository, excluded, context.Time);
+            return _archiver = new RepositoryArchiver(_open.Repository, excluded, context.Time,
+                warning => context.Error.WriteLine($"backup: warning: {warning}"));
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (_lock is not null)
+            if (_open is not null)
             {
-                await _lock.DisposeAsync();
+                await _open.DisposeAsync();
             }
-            _repository?.Dispose();
         }
     }
 }

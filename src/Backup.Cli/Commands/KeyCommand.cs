@@ -24,7 +24,8 @@ internal static class KeyCommand
         var command = new Command("list", "List the keys of the repository; '*' marks the one the password opened") { archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await RepositoryCommands.Open(context, parse, archive, cancellationToken, loadIndex: false);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.KeysOnly, "key list", cancellationToken);
+            var repository = open.Repository;
             context.Output.WriteLine($"  {"ID",-8}  {"KDF",-8}  {"PARAMETERS",-20}  CREATED");
             foreach (var (id, key) in await repository.ListKeysAsync(cancellationToken))
             {
@@ -46,9 +47,8 @@ internal static class KeyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var newPassword = Passwords.New(context, parse.GetValue(newPasswordFile));
-            using var repository = await RepositoryCommands.Open(context, parse, archive, cancellationToken, loadIndex: false);
-            await using var shared = await RepositoryLock.AcquireAsync(repository, "key add", exclusive: false,
-                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.SharedKeys, "key add", cancellationToken);
+            var repository = open.Repository;
             var id = await repository.AddKeyAsync(newPassword(), kdf: null, context.Time.GetUtcNow(), cancellationToken);
             var count = (await repository.ListKeysAsync(cancellationToken)).Count;
             context.Output.WriteLine($"added key {id[..8]}; the repository has {Formatting.Count(count, "key")}");
@@ -64,9 +64,8 @@ internal static class KeyCommand
         var command = new Command("remove", "Remove a key, so that its password no longer opens the repository (exclusive lock)") { id, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await RepositoryCommands.Open(context, parse, archive, cancellationToken, loadIndex: false);
-            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "key remove", exclusive: true,
-                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.ExclusiveKeys, "key remove", cancellationToken);
+            var repository = open.Repository;
             var removed = await repository.RemoveKeyAsync(parse.GetValue(id)!, cancellationToken);
             context.Output.WriteLine($"removed key {removed[..8]}");
             return ExitCodes.Ok;
@@ -85,9 +84,8 @@ internal static class KeyCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var newPassword = Passwords.New(context, parse.GetValue(newPasswordFile));
-            using var repository = await RepositoryCommands.Open(context, parse, archive, cancellationToken, loadIndex: false);
-            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "key passwd", exclusive: true,
-                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.ExclusiveKeys, "key passwd", cancellationToken);
+            var repository = open.Repository;
             var (added, removed) = await repository.ChangePasswordAsync(newPassword(), kdf: null, context.Time.GetUtcNow(), cancellationToken);
             context.Output.WriteLine($"changed the password: added key {added[..8]}, removed key {removed[..8]}");
             return ExitCodes.Ok;

@@ -7,7 +7,8 @@ namespace Backup.Cli.Commands;
 
 /// <summary>
 /// The commands that only make sense on a repository: ls, diff, check, stats, forget, prune and repair index. Each
-/// opens the repository named by <c>--archive</c> (exit 10 when it is not one) and reads its password.
+/// opens the repository named by <c>--archive</c> (exit 10 when it is not one) through <see cref="OpenRepository"/>,
+/// declaring what it does: the readers take a shared lock, forget and prune an exclusive one, then the index is loaded.
 /// </summary>
 internal static class RepositoryCommands
 {
@@ -24,7 +25,8 @@ internal static class RepositoryCommands
         var command = new Command("ls", "List the files of a repository snapshot") { snapshot, path, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await Open(context, parse, archive, cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "ls", cancellationToken);
+            var repository = open.Repository;
             var (_, s) = await repository.FindSnapshotAsync(parse.GetValue(snapshot)!, cancellationToken);
             var prefix = parse.GetValue(path)?.Trim('/');
             foreach (var entry in await new SnapshotReader(repository).ListAsync(ChunkId.Parse(s.Tree), cancellationToken))
@@ -49,7 +51,8 @@ internal static class RepositoryCommands
         var command = new Command("diff", "Show what was added, removed and modified between two snapshots") { first, second, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await Open(context, parse, archive, cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "diff", cancellationToken);
+            var repository = open.Repository;
             var reader = new SnapshotReader(repository);
             var (_, a) = await repository.FindSnapshotAsync(parse.GetValue(first)!, cancellationToken);
             var (_, b) = await repository.FindSnapshotAsync(parse.GetValue(second)!, cancellationToken);
@@ -87,14 +90,19 @@ internal static class RepositoryCommands
     private static Command Check(CliContext context)
     {
         var readData = new Option<bool>("--read-data") { Description = "Read every pack and check every chunk in it" };
-        var subset = new Option<string?>("--read-data-subset") { Description = "Read this share of the packs, e.g. 10%", HelpName = "PERCENT" };
+        var subset = new Option<string?>("--read-data-subset")
+        {
+            Description = "Read some packs: a share chosen at random at each check (10%), group n of t (1/5: t checks read every pack once), or an amount chosen at random (500M, 2G)",
+            HelpName = "SUBSET",
+        };
         var archive = GlobalOptions.Archive();
         var command = new Command("check", "Check the repository: snapshots, trees, index, and optionally the data") { readData, subset, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var fraction = parse.GetValue(readData) ? 1.0 : ParsePercent(parse.GetValue(subset));
-            using var repository = await Open(context, parse, archive, cancellationToken);
-            var report = await new RepositoryChecker(repository).CheckAsync(fraction, cancellationToken);
+            var packs = parse.GetValue(readData) ? PackSubset.All : ParseSubset(parse.GetValue(subset));
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "check", cancellationToken);
+            var repository = open.Repository;
+            var report = await new RepositoryChecker(repository).CheckAsync(packs, cancellationToken);
             foreach (var warning in report.Warnings)
             {
                 context.Error.WriteLine($"backup: warning: {warning}");
@@ -104,7 +112,7 @@ internal static class RepositoryCommands
                 context.Error.WriteLine($"backup: error: {error}");
             }
             context.Output.WriteLine(
-                $"checked {Formatting.Count(report.Snapshots, "snapshot")}, {Formatting.Count(report.Trees, "tree")}, {Formatting.Count(report.Packs, "pack")} ({report.PacksRead} read): "
+                $"checked {Formatting.Count(report.Snapshots, "snapshot")}, {Formatting.Count(report.Trees, "tree")}, {Formatting.Count(report.Packs, "pack")} ({Read(report, packs)}): "
                 + (report.Errors.Count == 0 ? "no errors" : Formatting.Count(report.Errors.Count, "error")));
             return report.Errors.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
         });
@@ -117,8 +125,9 @@ internal static class RepositoryCommands
         var command = new Command("stats", "Show logical and stored sizes, and the deduplication and compression ratios") { archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await Open(context, parse, archive, cancellationToken);
-            var snapshots = await repository.ListSnapshotsAsync(cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "stats", cancellationToken);
+            var repository = open.Repository;
+            var snapshots = await repository.ListSnapshotsAsync(Warn(context), cancellationToken);
             var logical = snapshots.Sum(s => s.Snapshot.Bytes);
             long unique = 0, sealedBytes = 0;
             foreach (var (_, entries) in repository.Index.ByPack())
@@ -177,10 +186,10 @@ internal static class RepositoryCommands
             {
                 throw new BackupException("no policy given: add at least one --keep-* option; nothing was removed", ExitCodes.Usage);
             }
-            using var repository = await Open(context, parse, archive, cancellationToken);
-            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "forget", exclusive: !parse.GetValue(dryRun),
-                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
-            var snapshots = await repository.ListSnapshotsAsync(cancellationToken);
+            var access = parse.GetValue(dryRun) ? RepositoryAccess.Shared : RepositoryAccess.Exclusive;
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, access, "forget", cancellationToken);
+            var repository = open.Repository;
+            var snapshots = await repository.ListSnapshotsAsync(Warn(context), cancellationToken);
             var removed = 0;
             foreach (var group in snapshots.GroupBy(s => (s.Snapshot.Host, s.Snapshot.SourcePath)))
             {
@@ -221,9 +230,8 @@ internal static class RepositoryCommands
         var command = new Command("prune", "Delete data that no snapshot uses (takes an exclusive lock)") { archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await Open(context, parse, archive, cancellationToken);
-            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "prune", exclusive: true,
-                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Exclusive, "prune", cancellationToken);
+            var repository = open.Repository;
             PrintPrune(context, await new Pruner(repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));
             return ExitCodes.Ok;
         });
@@ -236,9 +244,8 @@ internal static class RepositoryCommands
         var index = new Command("index", "Rebuild the index from the packs") { archive };
         index.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await Open(context, parse, archive, cancellationToken, loadIndex: false);
-            await using var exclusive = await RepositoryLock.AcquireAsync(repository, "repair index", exclusive: true,
-                stale => context.Error.WriteLine($"backup: warning: {stale}"), context.Time, cancellationToken);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.ExclusiveKeys, "repair index", cancellationToken);
+            var repository = open.Repository;
             var (packs, chunks) = await new Pruner(repository).RepairIndexAsync(problem => context.Error.WriteLine($"backup: warning: {problem}"), cancellationToken);
             context.Output.WriteLine($"rebuilt the index: {Formatting.Count(packs, "pack")}, {Formatting.Count(chunks, "chunk")}");
             return ExitCodes.Ok;
@@ -249,15 +256,7 @@ internal static class RepositoryCommands
     private static void PrintPrune(CliContext context, Pruner.Report report) =>
         context.Output.WriteLine($"pruned: {Formatting.Count(report.PacksDeleted, "pack")} deleted, {report.PacksRepacked} rewritten, {report.PacksKept} kept, {Formatting.Bytes(report.BytesFreed)} freed");
 
-    internal static async Task<Repository> Open(CliContext context, ParseResult parse, Option<string?> archive, CancellationToken cancellationToken, bool loadIndex = true)
-    {
-        var root = context.ArchivePath(parse.GetValue(archive), context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
-        if (!Repository.Exists(root))
-        {
-            throw new NoRepositoryException(root);
-        }
-        return await Repository.OpenAsync(root, () => Passwords.Read(context, parse), cancellationToken, loadIndex);
-    }
+    private static Action<string> Warn(CliContext context) => warning => context.Error.WriteLine($"backup: warning: {warning}");
 
     private static bool Changed(TreeNode a, TreeNode b) =>
         a.Type != b.Type || a.Size != b.Size || a.Mode != b.Mode || a.MtimeNs != b.MtimeNs
@@ -274,18 +273,27 @@ internal static class RepositoryCommands
         public int GetHashCode(Backup.Core.Posix.Xattr obj) => obj.Name.Length;
     }
 
-    private static double ParsePercent(string? text)
+    private static PackSubset ParseSubset(string? text)
     {
         if (text is null)
         {
-            return 0;
+            return PackSubset.None;
         }
-        if (!double.TryParse(text.TrimEnd('%'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var percent) || percent <= 0 || percent > 100)
+        try
         {
-            throw new BackupException($"invalid --read-data-subset '{text}': use a percentage such as 10%", ExitCodes.Usage);
+            return PackSubset.Parse(text);
         }
-        return percent / 100;
+        catch (FormatException e)
+        {
+            throw new BackupException($"invalid --read-data-subset: {e.Message}", ExitCodes.Usage);
+        }
     }
+
+    /// <summary>What the check read, as it was: "0 read", "3 read (1.2 MiB, group 2 of 5)".</summary>
+    private static string Read(RepositoryChecker.Report report, PackSubset asked) =>
+        report.PacksRead == 0 && asked == PackSubset.None
+            ? "0 read"
+            : $"{report.PacksRead} read: {Formatting.Bytes(report.BytesRead)}, {asked}";
 
     private static string ModeString(uint mode)
     {

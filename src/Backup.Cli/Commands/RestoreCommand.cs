@@ -39,8 +39,8 @@ internal static class RestoreCommand
             RestoreResult result;
             if (root is not null)
             {
-                using var repository = await Composition.OpenRepositoryAsync(context, parse, root, cancellationToken);
-                result = await new RepositoryArchiver(repository).RestoreAsync(name, destination, options, cancellationToken);
+                await using var open = await OpenRepository.OpenAsync(context, parse, root, RepositoryAccess.Shared, "restore", cancellationToken);
+                result = await new RepositoryArchiver(open.Repository).RestoreAsync(name, destination, options, cancellationToken);
             }
             else
             {

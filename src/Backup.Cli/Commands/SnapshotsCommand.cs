@@ -27,8 +27,8 @@ internal static class SnapshotsCommand
             if (Repository.Exists(archiveRoot))
             {
                 // A repository is read directly: it needs no catalog at all.
-                using var repository = await Composition.OpenRepositoryAsync(context, parse, archiveRoot, cancellationToken);
-                var all = await repository.ListSnapshotsAsync(cancellationToken);
+                await using var open = await OpenRepository.OpenAsync(context, parse, archiveRoot, RepositoryAccess.Shared, "snapshots", cancellationToken);
+                var all = await open.Repository.ListSnapshotsAsync(warning => context.Error.WriteLine($"backup: warning: {warning}"), cancellationToken);
                 if (File.Exists(db))
                 {
                     using var cache = CatalogStore.Open(db, create: false);

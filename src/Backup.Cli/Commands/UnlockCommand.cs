@@ -5,8 +5,8 @@ namespace Backup.Cli.Commands;
 
 /// <summary>
 /// <c>backup unlock --archive DIR [--remove-all]</c>: removes the locks whose holders are gone (the rule every command
-/// applies: this host and a dead pid, or not refreshed for 30 minutes), or with <c>--remove-all</c> every lock, naming
-/// each one before it goes.
+/// applies: this host and a dead pid, another host and not refreshed for 30 minutes, or unreadable and 30 minutes old),
+/// or with <c>--remove-all</c> every lock, naming each one before it goes.
 /// </summary>
 internal static class UnlockCommand
 {
@@ -20,7 +20,8 @@ internal static class UnlockCommand
         var command = new Command("unlock", "Remove stale locks from the repository") { archive, all };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var repository = await RepositoryCommands.Open(context, parse, archive, cancellationToken, loadIndex: false);
+            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.KeysOnly, "unlock", cancellationToken);
+            var repository = open.Repository;
             var removeAll = parse.GetValue(all);
             int removed = 0, kept = 0;
             foreach (var found in await RepositoryLock.ListAsync(repository, context.Time, cancellationToken))

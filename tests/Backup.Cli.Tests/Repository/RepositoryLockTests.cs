@@ -1,9 +1,16 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Backup.Testing;
+using Microsoft.Extensions.Time.Testing;
+using CoreRepository = Backup.Core.Archiving.Repository.Repository;
+using RepositoryLock = Backup.Core.Archiving.Repository.RepositoryLock;
 
 namespace Backup.Cli.Tests.Repository;
 
-/// <summary>Repository locks between processes: run's shared lock against prune's exclusive one, and stale locks.</summary>
+/// <summary>
+/// Repository locks between processes: the shared locks of run and of the commands that read against the exclusive one
+/// of prune, stale locks, and locks that cannot be read.
+/// </summary>
 public sealed class RepositoryLockTests
 {
     [Fact]
@@ -111,5 +118,126 @@ public sealed class RepositoryLockTests
         Assert.Contains("stale lock", next.Error, StringComparison.Ordinal);
         Assert.Empty(world.Files("locks"));
         TreeAssert.Identical(src, world.Restore(Assert.Single(world.Snapshots()).Id));
+    }
+
+    [Fact]
+    public async Task ReadCommands_WhileALiveProcessHoldsAnExclusiveLock_Exit11()
+    {
+        using var world = OneSnapshot(out var id, 1 << 20);
+        using var repository = await CoreRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
+        await using var held = await RepositoryLock.AcquireAsync(repository, "prune", exclusive: true, _ => { }, TimeProvider.System, CancellationToken.None);
+        string[][] commands =
+        [
+            ["restore", id, "--target", world.Join("out")], ["ls", id], ["diff", id, id], ["check"], ["stats"], ["snapshots"],
+        ];
+
+        foreach (var command in commands)
+        {
+            var result = world.Expect(11, command);
+
+            Assert.Contains("locked by pid " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture), result.Error, StringComparison.Ordinal);
+        }
+        Assert.False(Directory.Exists(world.Join("out")), "restore wrote nothing");
+    }
+
+    [Fact]
+    public async Task ReadCommandsAndRun_WhileALiveProcessHoldsASharedLock_ProceedAndPruneExits11()
+    {
+        using var world = OneSnapshot(out var id, 1 << 20);
+        using var repository = await CoreRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
+        await using var held = await RepositoryLock.AcquireAsync(repository, "restore", exclusive: false, _ => { }, TimeProvider.System, CancellationToken.None);
+
+        world.Expect(0, "restore", id, "--target", world.Join("out"));
+        world.Expect(0, "check");
+        File.WriteAllText(Path.Join(world.Join("src"), "new.txt"), "new");
+        world.Expect(0, "run");
+        var prune = world.Expect(11, "prune");
+
+        Assert.Contains("(restore)", prune.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prune_WhileRestoreRuns_Exits11AndTheRestoreCompletes()
+    {
+        using var world = OneSnapshot(out var id, 32 << 20);
+        var target = world.Join("out");
+        using var restore = world.Start("restore", id, "--target", target);
+        Poll.Until(() => world.Locks().Length > 0 || restore.HasExited, "restore to take its repository lock", describe: restore.ToString);
+        Assert.False(restore.HasExited, $"restore ended before it could be stopped\n{restore}");
+        restore.Signal("STOP");
+        try
+        {
+            var prune = world.Expect(11, "prune");
+
+            Assert.Contains("locked by pid " + restore.Pid.ToString(CultureInfo.InvariantCulture), prune.Error, StringComparison.Ordinal);
+            Assert.Contains("(restore)", prune.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            restore.Signal("CONT");
+        }
+        Assert.True(restore.WaitForExit(BackupProcess.DefaultTimeout) == 0, restore.ToString());
+        Assert.Empty(world.Files("locks"));
+        TreeAssert.Identical(world.Join("src"), target);
+    }
+
+    [Fact]
+    public async Task UnlockAndPrune_OldLockOfALiveProcessOnThisHost_KeepItAndRefuse()
+    {
+        using var world = OneSnapshot(out _, 1 << 20);
+        using var repository = await CoreRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
+        // Taken two hours ago by this clock (a laptop that slept, a clock that differs): its holder, this process, lives.
+        var behind = new FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromHours(2));
+        await using var held = await RepositoryLock.AcquireAsync(repository, "run", exclusive: false, _ => { }, behind, CancellationToken.None);
+        var file = Assert.Single(world.Locks());
+
+        var unlock = world.Expect(0, "unlock");
+        var prune = world.Expect(11, "prune");
+
+        Assert.Contains("kept lock " + Path.GetFileName(file)[..8], unlock.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(file), unlock.ToString());
+        Assert.Contains("locked by pid " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture), prune.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunAndPrune_GarbageFileInLocks_SucceedWarningNamingItAndUnlockRemovesItWhenOld()
+    {
+        using var world = OneSnapshot(out _, 1 << 20);
+        var garbage = TestTree.RandomBytes(200, 3);
+        var name = Convert.ToHexStringLower(SHA256.HashData(garbage));
+        var path = Path.Join(world.Repo, "locks", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, garbage);
+        File.WriteAllText(Path.Join(world.Join("src"), "new.txt"), "new");
+
+        var run = world.Expect(0, "run");
+        var prune = world.Expect(0, "prune");
+        var fresh = world.Expect(0, "unlock");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow - RepositoryLock.StaleAfter - TimeSpan.FromMinutes(1));
+        var old = world.Expect(0, "unlock");
+
+        Assert.Contains(name, run.Error, StringComparison.Ordinal);
+        Assert.Contains(name, prune.Error, StringComparison.Ordinal);
+        Assert.Contains("kept lock " + name[..8], fresh.Output, StringComparison.Ordinal);
+        Assert.Contains("removing stale lock " + name[..8], old.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(path), old.ToString());
+        Assert.Equal(2, world.Snapshots().Count);
+    }
+
+    /// <summary>A repository with one snapshot of a source folder <c>src</c> holding <paramref name="bytes"/> of random data.</summary>
+    private static RepositoryProcess OneSnapshot(out string id, int bytes)
+    {
+        var world = new RepositoryProcess();
+        var src = world.Join("src");
+        var tree = new TestTree(src).File("small.txt", "s");
+        for (var i = 0; i < (bytes + (4 << 20) - 1) / (4 << 20); i++)
+        {
+            tree.File($"big{i}.bin", TestTree.RandomBytes(Math.Min(4 << 20, bytes - (i * (4 << 20))), 20 + i));
+        }
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        id = Assert.Single(world.Snapshots()).Id;
+        return world;
     }
 }

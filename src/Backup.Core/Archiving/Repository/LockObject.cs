@@ -14,6 +14,14 @@ public sealed record LockObject
     /// <summary>The holder's process id.</summary>
     [JsonPropertyName("pid")] public int Pid { get; init; }
 
+    /// <summary>
+    /// The holder's start time in clock ticks after boot (see <see cref="Posix.ProcessStartTime"/>), so that a later
+    /// process that reuses the pid is not taken for the holder; null in locks written before it was recorded.
+    /// </summary>
+    [JsonPropertyName("start")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ulong? Start { get; init; }
+
     /// <summary>What the holder does (run, prune, check…).</summary>
     [JsonPropertyName("operation")] public string Operation { get; init; } = "";
 

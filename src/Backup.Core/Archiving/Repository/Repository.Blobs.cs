@@ -122,6 +122,7 @@ public sealed partial class Repository
             {
                 index.AddPack(name, entries);
             }
+            await EnsureLocksHeldAsync(cancellationToken);
             await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
             lock (_sync)
             {
@@ -322,6 +323,7 @@ public sealed partial class Repository
         {
             old.Add(name);
         }
+        await EnsureLocksHeldAsync(cancellationToken);
         var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
         foreach (var name in old.Where(n => n != written))
         {

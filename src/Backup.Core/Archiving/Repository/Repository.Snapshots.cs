@@ -6,9 +6,15 @@ namespace Backup.Core.Archiving.Repository;
 
 public sealed partial class Repository
 {
-    /// <summary>Stores a snapshot object; returns its id (the SHA-256 of the stored file).</summary>
-    public Task<string> SaveSnapshotAsync(SnapshotObject snapshot, CancellationToken cancellationToken) =>
-        WriteObjectAsync(BlobKind.Snapshot, BlobType.Snapshot, JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.SnapshotObject), cancellationToken);
+    /// <summary>
+    /// Stores a snapshot object; returns its id (the SHA-256 of the stored file). Throws
+    /// <see cref="RepositoryLockLostException"/>, writing nothing, when a lock taken on the repository was lost.
+    /// </summary>
+    public async Task<string> SaveSnapshotAsync(SnapshotObject snapshot, CancellationToken cancellationToken)
+    {
+        await EnsureLocksHeldAsync(cancellationToken);
+        return await WriteObjectAsync(BlobKind.Snapshot, BlobType.Snapshot, JsonSerializer.SerializeToUtf8Bytes(snapshot, RepositoryJson.Default.SnapshotObject), cancellationToken);
+    }
 
     /// <summary>The ids of every snapshot file, without reading them.</summary>
     public async Task<IReadOnlyList<string>> ListSnapshotIdsAsync(CancellationToken cancellationToken)
@@ -25,12 +31,31 @@ public sealed partial class Repository
     public Task<SnapshotObject> LoadSnapshotAsync(string id, CancellationToken cancellationToken) => LoadSnapshotByNameAsync(id, cancellationToken);
 
     /// <summary>Every snapshot with its id, oldest first. A damaged or swapped snapshot file throws, naming it.</summary>
-    public async Task<IReadOnlyList<(string Id, SnapshotObject Snapshot)>> ListSnapshotsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<(string Id, SnapshotObject Snapshot)>> ListSnapshotsAsync(CancellationToken cancellationToken) =>
+        ListSnapshotsAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Every snapshot with its id, oldest first. A snapshot file that cannot be read (damaged, swapped, or not a snapshot
+    /// of this repository) is left out and told to <paramref name="onUnreadable"/> with a message naming it, so that one
+    /// bad file does not stop every backup; with a null <paramref name="onUnreadable"/> it throws instead.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Id, SnapshotObject Snapshot)>> ListSnapshotsAsync(Action<string>? onUnreadable, CancellationToken cancellationToken)
     {
         var list = new List<(string, SnapshotObject)>();
         await foreach (var (name, _) in Store.ListAsync(BlobKind.Snapshot, cancellationToken))
         {
-            list.Add((name, await LoadSnapshotByNameAsync(name, cancellationToken)));
+            try
+            {
+                list.Add((name, await LoadSnapshotByNameAsync(name, cancellationToken)));
+            }
+            catch (InvalidDataException e) when (onUnreadable is not null)
+            {
+                onUnreadable($"{e.Message}; left out ('backup check' reports it)");
+            }
+            catch (FileNotFoundException)
+            {
+                // Forgotten while we listed.
+            }
         }
         return [.. list.OrderBy(s => s.Item2.Time).ThenBy(s => s.Item1, StringComparer.Ordinal)];
     }
@@ -55,12 +80,23 @@ public sealed partial class Repository
         };
     }
 
-    /// <summary>Deletes a snapshot object (its data stays until prune).</summary>
-    public Task DeleteSnapshotAsync(string id, CancellationToken cancellationToken) => Store.DeleteAsync(BlobKind.Snapshot, id, cancellationToken);
+    /// <summary>Deletes a snapshot object (its data stays until prune); first checks, as a write does, that no lock taken on the repository was lost.</summary>
+    public async Task DeleteSnapshotAsync(string id, CancellationToken cancellationToken)
+    {
+        await EnsureLocksHeldAsync(cancellationToken);
+        await Store.DeleteAsync(BlobKind.Snapshot, id, cancellationToken);
+    }
 
     private async Task<SnapshotObject> LoadSnapshotByNameAsync(string name, CancellationToken cancellationToken)
     {
         var json = await ReadObjectAsync(BlobKind.Snapshot, BlobType.Snapshot, name, cancellationToken);
-        return JsonSerializer.Deserialize(json, RepositoryJson.Default.SnapshotObject) ?? throw new InvalidDataException($"snapshot {name} is empty");
+        try
+        {
+            return JsonSerializer.Deserialize(json, RepositoryJson.Default.SnapshotObject) ?? throw new InvalidDataException($"snapshot file {name} is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"snapshot file {name} is not a snapshot: {e.Message}", e);
+        }
     }
 }

@@ -115,7 +115,10 @@ public sealed partial class Repository : IDisposable
     /// <param name="path">The repository folder.</param>
     /// <param name="password">Asked only when a key needs a password.</param>
     /// <param name="cancellationToken">Stops the open.</param>
-    /// <param name="loadIndex">False for <c>repair index</c>, which must work when the index is damaged.</param>
+    /// <param name="loadIndex">
+    /// False to load it later, after taking a lock (<see cref="ReloadIndexAsync"/>), or never (<c>repair index</c>, which
+    /// must work when the index is damaged).
+    /// </param>
     public static Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken, bool loadIndex = true) =>
         OpenAsync(path, new RepositoryOpenOptions { Password = password, LoadIndex = loadIndex }, cancellationToken);
 
@@ -170,7 +173,7 @@ public sealed partial class Repository : IDisposable
         {
             if (options.LoadIndex)
             {
-                await repository.LoadIndexAsync(cancellationToken);
+                await repository.ReloadIndexAsync(cancellationToken);
             }
             return repository;
         }

@@ -13,14 +13,19 @@ public sealed class RepositoryArchiver : IArchiver
     private readonly Repository _repository;
     private readonly TimeProvider _time;
     private readonly IReadOnlySet<string> _excluded;
+    private readonly Action<string> _onWarning;
 
-    /// <summary>Creates an archiver over an open repository. <paramref name="excludedPaths"/> are never backed up.</summary>
-    public RepositoryArchiver(Repository repository, IReadOnlySet<string>? excludedPaths = null, TimeProvider? time = null)
+    /// <summary>
+    /// Creates an archiver over an open repository. <paramref name="excludedPaths"/> are never backed up;
+    /// <paramref name="onWarning"/> hears of snapshot files that cannot be read, which are skipped.
+    /// </summary>
+    public RepositoryArchiver(Repository repository, IReadOnlySet<string>? excludedPaths = null, TimeProvider? time = null, Action<string>? onWarning = null)
     {
         ArgumentNullException.ThrowIfNull(repository);
         _repository = repository;
         _excluded = excludedPaths ?? new HashSet<string>();
         _time = time ?? TimeProvider.System;
+        _onWarning = onWarning ?? (_ => { });
     }
 
     /// <inheritdoc/>
@@ -34,7 +39,8 @@ public sealed class RepositoryArchiver : IArchiver
     {
         ArgumentNullException.ThrowIfNull(sourceRoot);
         var time = _time.GetUtcNow();
-        var parent = (await _repository.ListSnapshotsAsync(cancellationToken))
+        // A snapshot file that cannot be read is skipped: one bad file must not stop every backup.
+        var parent = (await _repository.ListSnapshotsAsync(_onWarning, cancellationToken))
             .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
         var problems = new List<TreeProblem>();
         var parentIndex = parent.Snapshot is null ? null : await SubtreeIndex.LoadAsync(_repository, parent.Snapshot, cancellationToken);

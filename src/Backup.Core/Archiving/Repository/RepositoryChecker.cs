@@ -12,15 +12,20 @@ public sealed class RepositoryChecker(Repository repository)
 {
     private const int ExamplesPerPack = 10;
 
-    /// <summary>What a check found.</summary>
-    public sealed record Report(IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings, int Snapshots, int Trees, int Packs, int PacksRead);
+    /// <summary>What a check found; <paramref name="PacksRead"/> packs holding <paramref name="BytesRead"/> bytes were read whole.</summary>
+    public sealed record Report(IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings, int Snapshots, int Trees, int Packs, int PacksRead, long BytesRead = 0);
 
     /// <summary>
     /// Runs the check. <paramref name="readFraction"/>: 0 reads no pack data, 1 reads every pack, in between reads that
-    /// share of the packs (chosen by name, so repeated checks with the same fraction cover the same packs).
+    /// share of the packs, chosen at random (see <see cref="PackSubset.Share"/>).
     /// </summary>
-    public async Task<Report> CheckAsync(double readFraction, CancellationToken cancellationToken)
+    public Task<Report> CheckAsync(double readFraction, CancellationToken cancellationToken) =>
+        CheckAsync(readFraction <= 0 ? PackSubset.None : readFraction >= 1 ? PackSubset.All : PackSubset.Share(readFraction), cancellationToken);
+
+    /// <summary>Runs the check, reading whole the packs that <paramref name="subset"/> chooses.</summary>
+    public async Task<Report> CheckAsync(PackSubset subset, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(subset);
         var errors = new List<string>();
         var warnings = new List<string>();
         var stored = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -79,27 +84,25 @@ public sealed class RepositoryChecker(Repository repository)
         }
 
         var packsRead = 0;
-        if (readFraction > 0)
+        long bytesRead = 0;
+        // A fresh choice at each check: repeated checks of a share cover every pack in time.
+        foreach (var pack in subset.Choose(stored, Random.Shared))
         {
-            var chosen = stored.Keys.Order(StringComparer.Ordinal)
-                .Where(name => readFraction >= 1 || Convert.ToInt32(name[..4], 16) < readFraction * 0x10000).ToList();
-            foreach (var pack in chosen)
+            packsRead++;
+            bytesRead += stored[pack];
+            var problem = await ReadPackAsync(pack, cancellationToken);
+            if (problem is null)
             {
-                packsRead++;
-                var problem = await ReadPackAsync(pack, cancellationToken);
-                if (problem is null)
-                {
-                    continue;
-                }
-                var affected = filesByPack.TryGetValue(pack, out var files)
-                    ? $"; affected files: {string.Join(", ", files.Examples)}{(files.Count > files.Examples.Count ? ", …" : "")}"
-                    : "; no snapshot uses it";
-                errors.Add(problem.StartsWith($"pack {pack}", StringComparison.Ordinal)
-                    ? $"{problem}{affected}"
-                    : $"pack {pack} is damaged: {problem}{affected}");
+                continue;
             }
+            var affected = filesByPack.TryGetValue(pack, out var files)
+                ? $"; affected files: {string.Join(", ", files.Examples)}{(files.Count > files.Examples.Count ? ", …" : "")}"
+                : "; no snapshot uses it";
+            errors.Add(problem.StartsWith($"pack {pack}", StringComparison.Ordinal)
+                ? $"{problem}{affected}"
+                : $"pack {pack} is damaged: {problem}{affected}");
         }
-        return new Report(errors, warnings, snapshots, traversal.Trees.Count, stored.Count, packsRead);
+        return new Report(errors, warnings, snapshots, traversal.Trees.Count, stored.Count, packsRead, bytesRead);
     }
 
     private async Task<string?> ReadPackAsync(string pack, CancellationToken cancellationToken)

@@ -1,224 +1,220 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using Backup.Core.Encryption;
+using Backup.Core.Posix;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Archiving.Repository;
 
 /// <summary>
-/// A lock object in <c>locks/</c> (docs/repository.md, "Locks"). Backups take shared locks and run side by side;
-/// prune takes an exclusive one. A lock of this host whose process is dead, or one not refreshed for
-/// <see cref="StaleAfter"/>, is stale: it is reported and ignored (and removed when it is ours). Dispose to release.
+/// A lock object in <c>locks/</c> (docs/repository.md, "Locks"). Backups and the commands that read take shared locks
+/// and run side by side; prune takes an exclusive one. A lock of this host is stale when its process is gone, a lock of
+/// another host when it was not refreshed for <see cref="StaleAfter"/>; a stale lock is reported and ignored (and
+/// removed when it is this host's). The holder refreshes its lock and, before the repository writes an index or a
+/// snapshot, checks that it still holds it (<see cref="EnsureHeldAsync"/>). Dispose to release.
 /// </summary>
-public sealed class RepositoryLock : IAsyncDisposable
+public sealed partial class RepositoryLock : IAsyncDisposable
 {
-    /// <summary>A lock older than this is stale: a live holder refreshes every <see cref="RefreshEvery"/>.</summary>
+    /// <summary>A lock of another host older than this is stale: a live holder refreshes every <see cref="RefreshEvery"/>.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
 
     /// <summary>How often a holder rewrites its lock.</summary>
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(5);
 
+    /// <summary>How soon a refresh that failed is tried again: a store that did not answer may answer in a moment.</summary>
+    public static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(30);
+
     private readonly Repository _repository;
     private readonly LockObject _lock;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stop = new();
+    // Serializes a refresh (write the new file, delete the old) against a check that reads the current one.
+    private readonly SemaphoreSlim _sync = new(1, 1);
+    private readonly List<string> _leftovers = [];
     private readonly Task _refresher;
     private string _name;
+    private DateTimeOffset _refreshed;
+    private string? _lost;
 
     private RepositoryLock(Repository repository, LockObject lockObject, string name, TimeProvider time)
     {
         _repository = repository;
         _lock = lockObject;
         _name = name;
+        _refreshed = lockObject.Time;
         _time = time;
         _refresher = RefreshAsync();
     }
 
     /// <summary>
     /// Takes a lock. Throws <see cref="RepositoryLockedException"/> naming the holder when a conflicting lock is held.
-    /// <paramref name="onStale"/> hears of every stale lock met.
+    /// <paramref name="onWarning"/> hears of every stale or unreadable lock met. When <paramref name="repository"/>'s
+    /// index was loaded before, it is loaded again now that the lock is held: a prune that ran in between may have
+    /// deleted what it lists. From now on the repository checks the lock before it writes an index or a snapshot.
     /// </summary>
     public static async Task<RepositoryLock> AcquireAsync(
-        Repository repository, string operation, bool exclusive, Action<string> onStale, TimeProvider time, CancellationToken cancellationToken)
+        Repository repository, string operation, bool exclusive, Action<string> onWarning, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
-        ArgumentNullException.ThrowIfNull(onStale);
-        await CheckConflictsAsync(repository, exclusive, null, onStale, time, cancellationToken);
+        ArgumentNullException.ThrowIfNull(onWarning);
+        ArgumentNullException.ThrowIfNull(time);
+        await CheckConflictsAsync(repository, exclusive, null, onWarning, time, cancellationToken);
         var mine = new LockObject
         {
             Time = time.GetUtcNow(),
             Host = Environment.MachineName,
             Pid = Environment.ProcessId,
+            Start = ProcessStartTime.Of(Environment.ProcessId),
             Operation = operation,
             Exclusive = exclusive,
         };
         var name = await WriteAsync(repository, mine, cancellationToken);
+        RepositoryLock? held = null;
         try
         {
             // Two processes may have checked at the same moment: look again now that ours is visible.
             await CheckConflictsAsync(repository, exclusive, name, _ => { }, time, cancellationToken);
+            held = new RepositoryLock(repository, mine, name, time);
+            repository.AddLock(held);
+            if (repository.IndexLoaded)
+            {
+                await repository.ReloadIndexAsync(cancellationToken);
+            }
+            return held;
         }
         catch
         {
-            await repository.Store.DeleteAsync(BlobKind.Lock, name, CancellationToken.None);
+            if (held is not null)
+            {
+                await held.DisposeAsync();
+            }
+            else
+            {
+                await repository.Store.DeleteAsync(BlobKind.Lock, name, CancellationToken.None);
+            }
             throw;
         }
-        return new RepositoryLock(repository, mine, name, time);
-    }
-
-    /// <summary>Describes every lock in the repository, stale ones marked.</summary>
-    public static async Task<IReadOnlyList<string>> DescribeAllAsync(Repository repository, TimeProvider time, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(repository);
-        var list = new List<string>();
-        await foreach (var (name, other) in ReadAllAsync(repository, cancellationToken))
-        {
-            list.Add(Describe(other) + (IsStale(other, time) ? " (stale)" : ""));
-        }
-        return list;
     }
 
     /// <summary>
-    /// Every lock file in <c>locks/</c>, each marked stale or not by the rule that <see cref="AcquireAsync"/> applies. A
-    /// lock that cannot be read (damaged, or sealed under another key) is listed with a null <see cref="StoredLock.Lock"/>
-    /// and not called stale: nothing says its holder is gone.
+    /// Throws <see cref="RepositoryLockLostException"/> when this lock is no longer held: its file was removed (by
+    /// <c>backup unlock</c>, or by another host that took it for stale), or it could not be refreshed for
+    /// <see cref="StaleAfter"/>, after which another host may have removed it. A lost lock stays lost. A store that
+    /// cannot be asked right now is not a loss by itself: the age rule covers it.
     /// </summary>
-    public static async Task<IReadOnlyList<StoredLock>> ListAsync(Repository repository, TimeProvider time, CancellationToken cancellationToken)
+    public async Task EnsureHeldAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(repository);
-        ArgumentNullException.ThrowIfNull(time);
-        var list = new List<StoredLock>();
-        foreach (var name in await ListNamesAsync(repository, cancellationToken))
+        await _sync.WaitAsync(cancellationToken);
+        try
         {
-            try
+            if (_lost is null && _time.GetUtcNow() - _refreshed > StaleAfter)
             {
-                if (await ReadAsync(repository, name, cancellationToken) is { } found)
-                {
-                    list.Add(new StoredLock(name, found, IsStale(found, time)));
-                }
+                _lost = $"it could not be refreshed for {Age(_time.GetUtcNow() - _refreshed)}, so other hosts may have taken it for stale";
             }
-            catch (InvalidDataException)
+            if (_lost is null)
             {
-                list.Add(new StoredLock(name, null, false));
+                await StillThereAsync(cancellationToken);
+            }
+            if (_lost is not null)
+            {
+                throw new RepositoryLockLostException(
+                    $"the repository lock of this {_lock.Operation} was lost ({_lost}); stopped before writing to the repository, run it again");
             }
         }
-        return list;
-    }
-
-    /// <summary>
-    /// Deletes the lock file <paramref name="name"/> whoever holds it (<c>backup unlock</c>); nothing happens when it is
-    /// already gone. A live holder is not told: only remove a lock that is stale or known to be abandoned.
-    /// </summary>
-    public static Task RemoveAsync(Repository repository, string name, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(repository);
-        return repository.Store.DeleteAsync(BlobKind.Lock, name, cancellationToken);
-    }
-
-    private static async Task CheckConflictsAsync(
-        Repository repository, bool exclusive, string? mine, Action<string> onStale, TimeProvider time, CancellationToken cancellationToken)
-    {
-        await foreach (var (name, other) in ReadAllAsync(repository, cancellationToken))
+        finally
         {
-            if (name == mine)
-            {
-                continue;
-            }
-            if (IsStale(other, time))
-            {
-                onStale($"stale lock {name[..8]}: {Describe(other)}");
-                if (other.Host == Environment.MachineName)
-                {
-                    await repository.Store.DeleteAsync(BlobKind.Lock, name, cancellationToken);
-                }
-                continue;
-            }
-            if (exclusive || other.Exclusive)
-            {
-                throw new RepositoryLockedException($"repository is locked by {Describe(other)}; try again when it is done");
-            }
+            _sync.Release();
         }
     }
 
-    private static async IAsyncEnumerable<(string Name, LockObject Lock)> ReadAllAsync(
-        Repository repository, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        foreach (var name in await ListNamesAsync(repository, cancellationToken))
-        {
-            if (await ReadAsync(repository, name, cancellationToken) is { } other)
-            {
-                yield return (name, other);
-            }
-        }
-    }
-
-    private static async Task<List<string>> ListNamesAsync(Repository repository, CancellationToken cancellationToken)
-    {
-        var names = new List<string>();
-        await foreach (var (name, _) in repository.Store.ListAsync(BlobKind.Lock, cancellationToken))
-        {
-            names.Add(name);
-        }
-        return names;
-    }
-
-    /// <summary>One lock, or null when it was released while we looked; <see cref="InvalidDataException"/> when damaged.</summary>
-    private static async Task<LockObject?> ReadAsync(Repository repository, string name, CancellationToken cancellationToken)
+    /// <summary>Marks the lock lost when its file is gone; other errors of the store leave it as it is.</summary>
+    private async Task StillThereAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var sealedLock = await repository.Store.ReadAsync(BlobKind.Lock, name, cancellationToken);
-            return JsonSerializer.Deserialize(repository.Open(BlobType.Lock, sealedLock), RepositoryJson.Default.LockObject);
+            await _repository.Store.ReadAsync(BlobKind.Lock, _name, cancellationToken);
         }
         catch (FileNotFoundException)
         {
-            return null; // released while we looked
+            _lost = $"its file {_name[..8]} was removed, by 'backup unlock' or by a process that took it for stale";
         }
-    }
-
-    private static bool IsStale(LockObject other, TimeProvider time) =>
-        time.GetUtcNow() - other.Time > StaleAfter
-        || (other.Host == Environment.MachineName && other.Pid != Environment.ProcessId && !Directory.Exists($"/proc/{other.Pid}"));
-
-    private static string Describe(LockObject l) =>
-        $"pid {l.Pid} on {l.Host} ({l.Operation}{(l.Exclusive ? ", exclusive" : "")}) since {l.Time:yyyy-MM-dd HH:mm:ss}Z";
-
-    private static async Task<string> WriteAsync(Repository repository, LockObject lockObject, CancellationToken cancellationToken)
-    {
-        var sealedLock = repository.Seal(BlobType.Lock, JsonSerializer.SerializeToUtf8Bytes(lockObject, RepositoryJson.Default.LockObject));
-        var name = Convert.ToHexStringLower(SHA256.HashData(sealedLock));
-        await repository.Store.WriteAsync(BlobKind.Lock, name, sealedLock, cancellationToken);
-        return name;
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not known to be gone: tried again at the next refresh, and lost once StaleAfter has passed.
+        }
     }
 
     private async Task RefreshAsync()
     {
-        using var timer = new PeriodicTimer(RefreshEvery, _time);
+        var wait = RefreshEvery;
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            while (_lost is null)
             {
-                var fresh = await WriteAsync(_repository, _lock with { Time = _time.GetUtcNow() }, _stop.Token);
-                await _repository.Store.DeleteAsync(BlobKind.Lock, _name, _stop.Token);
-                _name = fresh;
+                await Task.Delay(wait, _time, _stop.Token);
+                wait = await TryRefreshAsync(_stop.Token) ? RefreshEvery : RetryEvery;
             }
         }
         catch (OperationCanceledException)
         {
             // Released.
         }
-        catch (IOException)
+    }
+
+    /// <summary>Rewrites the lock with the current time, unless its file is gone; false when it could not.</summary>
+    private async Task<bool> TryRefreshAsync(CancellationToken cancellationToken)
+    {
+        await _sync.WaitAsync(cancellationToken);
+        try
         {
-            // A refresh that fails leaves the older lock in place; it turns stale only after StaleAfter.
+            if (_time.GetUtcNow() - _refreshed > StaleAfter)
+            {
+                _lost ??= $"it could not be refreshed for {Age(_time.GetUtcNow() - _refreshed)}, so other hosts may have taken it for stale";
+            }
+            if (_lost is not null)
+            {
+                return false;
+            }
+            // A lock that was removed is not written again: whoever removed it may be pruning by now.
+            await _repository.Store.ReadAsync(BlobKind.Lock, _name, cancellationToken);
+            var now = _time.GetUtcNow();
+            var fresh = await WriteAsync(_repository, _lock with { Time = now }, cancellationToken);
+            var old = _name;
+            (_name, _refreshed) = (fresh, now);
+            _leftovers.Add(old);
+            await _repository.Store.DeleteAsync(BlobKind.Lock, old, cancellationToken);
+            _leftovers.Remove(old);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            _lost = $"its file {_name[..8]} was removed, by 'backup unlock' or by a process that took it for stale";
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // tried again after RetryEvery; EnsureHeldAsync stops the holder once StaleAfter has passed
+        }
+        finally
+        {
+            _sync.Release();
         }
     }
+
+    private static string Age(TimeSpan age) => age.TotalHours >= 1 ? $"{(int)age.TotalHours} h {age.Minutes} min" : $"{(int)age.TotalMinutes} min";
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
         await _stop.CancelAsync();
         await _refresher;
+        _repository.RemoveLock(this);
+        foreach (var name in _leftovers.Append(_name))
+        {
+            await _repository.Store.DeleteAsync(BlobKind.Lock, name, CancellationToken.None);
+        }
         _stop.Dispose();
-        await _repository.Store.DeleteAsync(BlobKind.Lock, _name, CancellationToken.None);
+        _sync.Dispose();
     }
 }
