@@ -146,6 +146,17 @@ public sealed class RepositoryPasswordTests
         world.Expect(0, "check", "--read-data");
     }
 
+    [Fact]
+    public void InitNoEncryption_SaysThereIsNoPasswordAndNotToKeepOne()
+    {
+        using var world = new RepositoryProcess { PasswordValue = null };
+
+        var init = world.Expect(0, "init", "--no-encryption");
+
+        Assert.DoesNotContain("password safe", init.Output, StringComparison.Ordinal);
+        Assert.Contains("no password", init.Output, StringComparison.Ordinal);
+    }
+
     private static RepositoryProcess BackedUp()
     {
         var world = new RepositoryProcess();
