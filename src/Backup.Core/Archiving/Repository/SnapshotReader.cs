@@ -156,6 +156,10 @@ public sealed class SnapshotReader : IRestoreSource
         {
             throw new UnsafeArchiveException(shown, "is not a single file name");
         }
+        if (raw.Length > RestorePlan.MaxComponent)
+        {
+            throw new UnsafeArchiveException(shown, $"has a name of more than {RestorePlan.MaxComponent} bytes (NAME_MAX)");
+        }
         return EntryName.Decode(raw);
     }
 
