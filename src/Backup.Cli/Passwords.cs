@@ -12,6 +12,16 @@ namespace Backup.Cli;
 /// </summary>
 internal static class Passwords
 {
+    /// <summary>Seconds the password command may take, unless <see cref="TimeoutVariable"/> says otherwise.</summary>
+    /// <remarks>
+    /// 60 s: long enough for a helper that asks a keyring or a smartcard, short enough that a hung helper does not hang
+    /// the daemon for good.
+    /// </remarks>
+    public const int DefaultCommandTimeoutSeconds = 60;
+
+    /// <summary>The variable that sets the password command's time limit in seconds (a positive integer).</summary>
+    public const string TimeoutVariable = "BACKUP_PASSWORD_COMMAND_TIMEOUT";
+
     public static Option<string?> File { get; } = new("--password-file")
     {
         Description = "Read the repository password from this file [default: $BACKUP_PASSWORD_FILE]",
@@ -21,7 +31,7 @@ internal static class Passwords
 
     public static Option<string?> Command { get; } = new("--password-command")
     {
-        Description = "Run this command and use the first line it prints as the password",
+        Description = "Run this command and use the first line it prints as the password (stopped after 60 s, or $BACKUP_PASSWORD_COMMAND_TIMEOUT seconds)",
         HelpName = "COMMAND",
         Recursive = true,
     };
@@ -48,7 +58,7 @@ internal static class Passwords
         }
         if (parse.GetValue(Command) is { } command)
         {
-            return FromCommand(command);
+            return FromCommand(command, CommandTimeout(context));
         }
         if (!Console.IsInputRedirected)
         {
@@ -96,21 +106,72 @@ internal static class Passwords
         return line.Length > 0 ? line : throw new BackupException($"{what} is empty: {path}");
     }
 
-    private static string FromCommand(string command)
+    private static TimeSpan CommandTimeout(CliContext context)
+    {
+        var text = NonEmpty(context.Variable(TimeoutVariable));
+        if (text is null)
+        {
+            return TimeSpan.FromSeconds(DefaultCommandTimeoutSeconds);
+        }
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new BackupException($"${TimeoutVariable} must be a whole number of seconds above 0", ExitCodes.Usage);
+    }
+
+    /// <summary>
+    /// The first line <paramref name="command"/> prints. A command still running (or whose output is still open, held
+    /// by a child) after <paramref name="timeout"/> is killed with every process it started, and the password is
+    /// refused. Messages name the command, never what it printed.
+    /// </summary>
+    private static string FromCommand(string command, TimeSpan timeout)
     {
         var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(command);
-        using var process = Process.Start(info) ?? throw new BackupException($"could not run the password command: {command}");
-        var output = process.StandardOutput.ReadToEnd();
+        using var process = new Process { StartInfo = info };
+        using var ended = new ManualResetEventSlim();
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                ended.Set();
+                return;
+            }
+            lock (output)
+            {
+                output.Append(e.Data).Append('\n');
+            }
+        };
+        if (!process.Start())
+        {
+            throw new BackupException($"could not run the password command: {command}");
+        }
+        process.BeginOutputReadLine();
+        var clock = Stopwatch.StartNew();
+        // Both the process and its output: a child that keeps the pipe open would otherwise hang the read.
+        if (!process.WaitForExit(timeout) || !ended.Wait(Remaining(timeout, clock)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new BackupException(
+                $"the password command did not finish within {timeout.TotalSeconds:0} s and was stopped (${TimeoutVariable} sets the limit): {command}");
+        }
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new BackupException($"the password command failed with exit code {process.ExitCode}");
+            throw new BackupException($"the password command failed with exit code {process.ExitCode}: {command}");
         }
-        var line = output.Split('\n')[0].TrimEnd('\r');
-        return line.Length > 0 ? line : throw new BackupException("the password command printed nothing");
+        string text;
+        lock (output)
+        {
+            text = output.ToString();
+        }
+        var line = text.Split('\n')[0].TrimEnd('\r');
+        return line.Length > 0 ? line : throw new BackupException($"the password command printed nothing: {command}");
     }
+
+    private static TimeSpan Remaining(TimeSpan timeout, Stopwatch clock) =>
+        clock.Elapsed < timeout ? timeout - clock.Elapsed : TimeSpan.Zero;
 
     private static string Prompt(CliContext context, string prompt, bool confirm)
     {

@@ -20,7 +20,9 @@ internal static class InitCommand
             var password = parse.GetValue(noEncryption) ? null : Passwords.Read(context, parse, confirm: true);
             await Repository.InitAsync(root, password, kdf: null, context.Time, cancellationToken);
             context.Output.WriteLine($"created repository {Formatting.Path(root)}{(password is null ? " without encryption" : "")}");
-            context.Output.WriteLine("from now on run, daemon, snapshots and restore with this --archive use it; keep the password safe: without it the data cannot be read");
+            context.Output.WriteLine(password is null
+                ? "from now on run, daemon, snapshots and restore with this --archive use it; it has no password: anyone who can read the folder can read the data"
+                : "from now on run, daemon, snapshots and restore with this --archive use it; keep the password safe: without it the data cannot be read");
             return ExitCodes.Ok;
         });
         return command;

@@ -29,7 +29,7 @@ internal static class RepositoryCommands
             var repository = open.Repository;
             var (_, s) = await repository.FindSnapshotAsync(parse.GetValue(snapshot)!, cancellationToken);
             var prefix = parse.GetValue(path)?.Trim('/');
-            foreach (var entry in await new SnapshotReader(repository).ListAsync(ChunkId.Parse(s.Tree), cancellationToken))
+            foreach (var entry in await new SnapshotReader(repository).ListAsync(s, cancellationToken))
             {
                 if (prefix is { Length: > 0 } && entry.Path != prefix && !entry.Path.StartsWith(prefix + "/", StringComparison.Ordinal))
                 {
@@ -56,8 +56,8 @@ internal static class RepositoryCommands
             var reader = new SnapshotReader(repository);
             var (_, a) = await repository.FindSnapshotAsync(parse.GetValue(first)!, cancellationToken);
             var (_, b) = await repository.FindSnapshotAsync(parse.GetValue(second)!, cancellationToken);
-            var before = (await reader.ListAsync(ChunkId.Parse(a.Tree), cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
-            var after = (await reader.ListAsync(ChunkId.Parse(b.Tree), cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
+            var before = (await reader.ListAsync(a, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
+            var after = (await reader.ListAsync(b, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
             int added = 0, removed = 0, modified = 0;
             long addedBytes = 0, removedBytes = 0;
             foreach (var path in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))

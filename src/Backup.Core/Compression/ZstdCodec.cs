@@ -10,6 +10,14 @@ public sealed unsafe class ZstdCodec : IDisposable
     /// <summary>zstd level 3, zstd's own default: restic's "auto" and borg's default use the same neighbourhood.</summary>
     public const int DefaultLevel = 3;
 
+    /// <summary>
+    /// The most bytes one stored byte of zstd can decode to. A frame is made of blocks, each with a 3-byte header and
+    /// at least one byte of content, and a block decodes to at most 128 KiB (the format's block maximum): 4 bytes, 128
+    /// KiB. So a zstd frame of n bytes never decodes to more than 32,768 × n bytes, and a length above that is refused
+    /// before anything is allocated for it. (8 MiB of zeros at level 19 is 274 bytes: a ratio of 30,600.)
+    /// </summary>
+    public const int MaxRatio = 32768;
+
     private readonly int _level;
     private nint _compressor;
     private nint _decompressor;
@@ -77,6 +85,7 @@ public sealed unsafe class ZstdCodec : IDisposable
     public byte[] Decompress(CompressionId id, ReadOnlySpan<byte> stored, int expectedLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(expectedLength);
+        CheckLength(id, stored.Length, expectedLength);
         var output = new byte[expectedLength];
         DecompressInto(id, stored, output);
         return output;
@@ -89,13 +98,10 @@ public sealed unsafe class ZstdCodec : IDisposable
     /// </summary>
     public void DecompressInto(CompressionId id, ReadOnlySpan<byte> stored, Span<byte> destination)
     {
+        CheckLength(id, stored.Length, destination.Length);
         switch (id)
         {
             case CompressionId.None:
-                if (stored.Length != destination.Length)
-                {
-                    throw new InvalidDataException("stored blob has the wrong length");
-                }
                 stored.CopyTo(destination);
                 return;
             case CompressionId.Zstd:
@@ -120,6 +126,25 @@ public sealed unsafe class ZstdCodec : IDisposable
                 return;
             default:
                 throw new InvalidDataException($"unknown compression id {(byte)id}");
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> unless <paramref name="storedLength"/> bytes encoded as
+    /// <paramref name="id"/> can decode to <paramref name="rawLength"/> bytes: the same length when stored raw, at most
+    /// <see cref="MaxRatio"/> times as many for zstd. Call it before allocating for the result.
+    /// </summary>
+    public static void CheckLength(CompressionId id, long storedLength, long rawLength)
+    {
+        var possible = id switch
+        {
+            CompressionId.None => rawLength == storedLength,
+            CompressionId.Zstd => rawLength >= 0 && rawLength <= storedLength * MaxRatio,
+            _ => throw new InvalidDataException($"unknown compression id {(byte)id}"),
+        };
+        if (!possible)
+        {
+            throw new InvalidDataException($"{storedLength} stored bytes ({id.ToString().ToLowerInvariant()}) cannot hold {rawLength} bytes");
         }
     }
 

@@ -217,11 +217,15 @@ public sealed partial class RestoreExecutor
     }
 
     /// <summary>
-    /// The mode bits to set: setuid, setgid and sticky only when asked, or when the entry gets back its own owner (a
-    /// set-user-ID file must never end up owned by whoever restores it).
+    /// The mode bits to set: setuid, and setgid on a file, only when asked, or when the entry gets back its own owner (a
+    /// set-user-ID file must never end up owned by whoever restores it). The sticky bit (01000: in /tmp-like folders,
+    /// only an entry's owner may remove it) and setgid on a directory (02000: new entries take its group) grant no
+    /// privilege, so they are always kept.
     /// </summary>
     private uint Permissions(RestoreEntry entry) =>
-        _options.KeepSpecialBits || OwnerOf(entry) is not null ? entry.Permissions : entry.Permissions & 0x1FF;
+        _options.KeepSpecialBits || OwnerOf(entry) is not null
+            ? entry.Permissions
+            : entry.Permissions & (entry.Type == Posix.FileType.Directory ? 0x7FFu /* 02777 */ : 0x3FFu /* 01777 */);
 
     private (uint Uid, uint Gid)? OwnerOf(RestoreEntry entry) => _options.RestoreOwners ? entry.Owner : null;
 }

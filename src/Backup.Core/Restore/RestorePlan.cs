@@ -21,6 +21,12 @@ public sealed class RestorePlan
     /// <summary>Linux's PATH_MAX less the terminating NUL: no real symlink has a longer target.</summary>
     public const int MaxLinkTarget = 4095;
 
+    /// <summary>Linux's PATH_MAX less the terminating NUL: the longest entry name, in bytes, that a restore accepts.</summary>
+    public const int MaxPath = 4095;
+
+    /// <summary>Linux's NAME_MAX: the longest component, in bytes, that any of its file systems can hold.</summary>
+    public const int MaxComponent = 255;
+
     /// <summary>Directories, parents before children.</summary>
     public IReadOnlyList<RestoreEntry> Directories { get; }
 
@@ -35,11 +41,14 @@ public sealed class RestorePlan
 
     /// <summary>
     /// Normalises a raw entry name: '/'-separated components without empty or '.' ones. Throws
-    /// <see cref="UnsafeArchiveException"/> for an absolute name, a '..' component, a NUL or nothing left.
+    /// <see cref="UnsafeArchiveException"/> for an absolute name, a '..' component, a NUL or nothing left, and, before
+    /// any other work on it, for a name longer than <see cref="MaxPath"/> bytes or with a component longer than
+    /// <see cref="MaxComponent"/>: no file system could create it, and each later step costs time per component.
     /// </summary>
     public static string Normalize(string rawName)
     {
         ArgumentNullException.ThrowIfNull(rawName);
+        CheckLength(rawName);
         var shown = EntryName.Escape(rawName);
         if (rawName.StartsWith('/'))
         {
@@ -59,6 +68,26 @@ public sealed class RestorePlan
             throw new UnsafeArchiveException(shown, "has an empty name");
         }
         return string.Join('/', parts);
+    }
+
+    /// <summary>Refuses a name of more than <see cref="MaxPath"/> bytes, or with a component of more than <see cref="MaxComponent"/>, in one pass.</summary>
+    private static void CheckLength(string rawName)
+    {
+        var bytes = EntryName.Encode(rawName);
+        var shown = bytes.Length > 64 ? EntryName.Escape(bytes.AsSpan(0, 64)) + "…" : EntryName.Escape(bytes);
+        if (bytes.Length > MaxPath)
+        {
+            throw new UnsafeArchiveException(shown, $"has a {bytes.Length}-byte name (the limit is {MaxPath}, PATH_MAX)");
+        }
+        var component = 0;
+        foreach (var b in bytes)
+        {
+            component = b == (byte)'/' ? 0 : component + 1;
+            if (component > MaxComponent)
+            {
+                throw new UnsafeArchiveException(shown, $"has a component of more than {MaxComponent} bytes (NAME_MAX)");
+            }
+        }
     }
 
     /// <summary>

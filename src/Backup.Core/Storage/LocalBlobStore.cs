@@ -22,11 +22,20 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    private readonly Action<string> _flushDirectory;
+
     /// <summary>Opens the store rooted at <paramref name="root"/> (not created until the first write).</summary>
     public LocalBlobStore(string root)
+        : this(root, PosixFile.FlushDirectory)
+    {
+    }
+
+    /// <summary>As <see cref="LocalBlobStore(string)"/>, flushing folders with <paramref name="flushDirectory"/> (a test's seam).</summary>
+    internal LocalBlobStore(string root, Action<string> flushDirectory)
     {
         ArgumentNullException.ThrowIfNull(root);
         Root = Path.GetFullPath(root);
+        _flushDirectory = flushDirectory;
     }
 
     /// <summary>The repository folder.</summary>
@@ -37,8 +46,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     {
         var path = PathOf(kind, name);
         var folder = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(Root, PrivateDirectory);
-        Directory.CreateDirectory(folder, PrivateDirectory);
+        CreateFolder(folder);
         var temp = TempPath(folder, Path.GetFileName(path));
         try
         {
@@ -59,7 +67,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);
-            PosixFile.FlushDirectory(folder);
+            _flushDirectory(folder);
         }
         catch
         {
@@ -72,8 +80,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     public IBlobUpload BeginUpload(BlobKind kind)
     {
         var folder = FolderOf(kind);
-        Directory.CreateDirectory(Root, PrivateDirectory);
-        Directory.CreateDirectory(folder, PrivateDirectory);
+        CreateFolder(folder);
         return new Upload(this, kind, TempPath(folder, "upload"));
     }
 
@@ -94,6 +101,39 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
             removed++;
         }
         return Task.FromResult(removed);
+    }
+
+    /// <summary>
+    /// Creates <paramref name="folder"/> (the root or a folder below it) and the missing folders above it, 0700, and
+    /// flushes the folder above each one it creates: a file renamed into a new folder and flushed there is durable only
+    /// once the new folder's own entry is (<c>data/xx/</c> on its first pack, <c>index/</c> and <c>snapshots/</c> on
+    /// their first file, the root on <c>init</c>).
+    /// </summary>
+    private void CreateFolder(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            return;
+        }
+        var parent = Path.GetDirectoryName(folder)!;
+        if (folder != Root)
+        {
+            CreateFolder(parent);
+        }
+        else
+        {
+            Directory.CreateDirectory(parent);
+        }
+        Directory.CreateDirectory(folder, PrivateDirectory);
+        try
+        {
+            _flushDirectory(parent);
+        }
+        catch (UnauthorizedAccessException) when (folder == Root)
+        {
+            // The folder above the repository is not ours and may not be readable (mode 0311): then it cannot be
+            // opened to flush it, and the repository's own folders are still flushed.
+        }
     }
 
     private static string TempPath(string folder, string name) =>
@@ -138,10 +178,10 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
             PosixFile.Flush(_handle, _temp);
             _handle.Dispose();
             _handle = null;
-            Directory.CreateDirectory(folder, PrivateDirectory);
+            _store.CreateFolder(folder);
             File.Move(_temp, path, overwrite: true);
             _committed = true;
-            PosixFile.FlushDirectory(folder);
+            _store._flushDirectory(folder);
             return Task.CompletedTask;
         }
 

@@ -21,6 +21,24 @@ public sealed class RepositoryPasswordTests
     }
 
     [Fact]
+    public void Snapshots_PasswordCommandHangs_FailsNamingItWithinTheTimeoutAndKillsIt()
+    {
+        using var world = BackedUp();
+        world.PasswordValue = null;
+        var marker = "sleep 600 # " + Guid.NewGuid().ToString("n");
+        world.Variables["BACKUP_PASSWORD_COMMAND_TIMEOUT"] = "2";
+
+        var result = world.Run("snapshots", "--password-command", marker);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("did not finish within 2 s", result.Error, StringComparison.Ordinal);
+        Assert.Contains(marker, result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", result.Error, StringComparison.Ordinal);
+        var left = Shell.Run("pgrep", "-f", marker);
+        Assert.True(left.ExitCode != 0, "the password command is still running:\n" + left.Output);
+    }
+
+    [Fact]
     public void Run_WrongPasswordWithAChange_Exits12AndWritesNoSnapshot()
     {
         using var world = BackedUp();
@@ -126,6 +144,17 @@ public sealed class RepositoryPasswordTests
         var target = world.Restore(Assert.Single(world.Snapshots()).Id);
         TreeAssert.Identical(src, target);
         world.Expect(0, "check", "--read-data");
+    }
+
+    [Fact]
+    public void InitNoEncryption_SaysThereIsNoPasswordAndNotToKeepOne()
+    {
+        using var world = new RepositoryProcess { PasswordValue = null };
+
+        var init = world.Expect(0, "init", "--no-encryption");
+
+        Assert.DoesNotContain("password safe", init.Output, StringComparison.Ordinal);
+        Assert.Contains("no password", init.Output, StringComparison.Ordinal);
     }
 
     private static RepositoryProcess BackedUp()

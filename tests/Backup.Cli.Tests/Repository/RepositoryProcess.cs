@@ -27,6 +27,9 @@ internal sealed class RepositoryProcess : IDisposable
 
     public string Dir(params string[] parts) => _backup.Dir(parts);
 
+    /// <summary>More variables for every later command (set after the password variables, so they can override them).</summary>
+    public Dictionary<string, string?> Variables { get; } = [];
+
     public Dictionary<string, string?> Environment
     {
         get
@@ -34,6 +37,10 @@ internal sealed class RepositoryProcess : IDisposable
             var environment = _backup.Environment;
             environment["BACKUP_PASSWORD"] = PasswordValue;
             environment["BACKUP_PASSWORD_FILE"] = null;
+            foreach (var (name, value) in Variables)
+            {
+                environment[name] = value;
+            }
             return environment;
         }
     }

@@ -39,4 +39,30 @@ public class ZstdCodecTests
 
         Assert.Throws<InvalidDataException>(() => codec.Decompress(id, bytes, 100_000));
     }
+
+    [Theory]
+    [InlineData(CompressionId.Zstd, int.MaxValue)]
+    [InlineData(CompressionId.Zstd, 100 * ZstdCodec.MaxRatio + 1)]
+    [InlineData(CompressionId.None, 1 << 30)]
+    public void Decompress_LengthMoreThanTheDataCanHold_ThrowsInvalidDataBeforeAllocating(CompressionId id, int expectedLength)
+    {
+        using var codec = new ZstdCodec();
+        var stored = new byte[100];
+
+        var e = Assert.Throws<InvalidDataException>(() => codec.Decompress(id, stored, expectedLength));
+
+        Assert.Contains("cannot hold", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decompress_ZerosAtTheHighestLevel_StayWithinMaxRatio()
+    {
+        using var codec = new ZstdCodec(19);
+        var zeros = new byte[64 << 20];
+        var (id, stored) = codec.Compress(zeros);
+
+        Assert.Equal(CompressionId.Zstd, id);
+        Assert.True((long)stored.Length * ZstdCodec.MaxRatio >= zeros.Length, $"{stored.Length} bytes hold {zeros.Length}");
+        Assert.Equal(zeros, codec.Decompress(id, stored, zeros.Length));
+    }
 }

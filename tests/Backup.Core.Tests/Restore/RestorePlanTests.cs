@@ -21,6 +21,32 @@ public class RestorePlanTests
     }
 
     [Theory]
+    [InlineData(4096, 1, "4096-byte name")]
+    [InlineData(65535, 2, "65535-byte name")]
+    [InlineData(256, 256, "more than 255 bytes")]
+    [InlineData(300, 256, "more than 255 bytes")]
+    public void Normalize_NameOverPathMaxOrComponentOverNameMax_Refuses(int length, int componentLength, string reason)
+    {
+        // Components of componentLength bytes (the last ones 'a'), joined by '/', to length bytes in all.
+        var name = string.Concat(Enumerable.Range(0, length).Select(i => (i + 1) % (componentLength + 1) == 0 ? '/' : 'a'));
+
+        var e = Assert.Throws<UnsafeArchiveException>(() => RestorePlan.Normalize(name));
+
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+        Assert.True(e.Message.Length < 300, "the message shows the start of the name, not all of it");
+    }
+
+    [Theory]
+    [InlineData(4095, 255)]
+    [InlineData(255, 255)]
+    public void Normalize_NameAtTheLimits_IsKept(int length, int componentLength)
+    {
+        var name = string.Concat(Enumerable.Range(0, length).Select(i => (i + 1) % (componentLength + 1) == 0 ? '/' : 'a'));
+
+        Assert.Equal(name.TrimEnd('/'), RestorePlan.Normalize(name));
+    }
+
+    [Theory]
     [InlineData("a/b/c.txt", "a/b/c.txt")]
     [InlineData("dir/", "dir")]
     [InlineData("./a//b", "a/b")]

@@ -62,4 +62,25 @@ public class LocalBlobStoreTests
 
         await new LocalBlobStore(temp.Path).DeleteAsync(BlobKind.Lock, "nothing", CancellationToken.None);
     }
+
+    [Fact]
+    public async Task Write_NewFolders_FlushesTheFolderAboveEachNewFolder()
+    {
+        using var temp = new TempDirectory();
+        var flushed = new List<string>();
+        var store = new LocalBlobStore(temp.Join("repo"), flushed.Add);
+
+        await store.WriteAsync(BlobKind.Index, "i1", "x"u8.ToArray(), CancellationToken.None);
+        using (var upload = store.BeginUpload(BlobKind.Pack))
+        {
+            upload.Append("pack"u8);
+            await upload.CommitAsync("abcdef", CancellationToken.None);
+        }
+
+        // Each new folder's entry is flushed in its parent before a file in it counts: the root in the temp folder, index/
+        // and data/ in the root, data/ab/ in data/; then each file's own folder after its rename.
+        Assert.Equal(
+            [temp.Path, temp.Join("repo"), temp.Join("repo", "index"), temp.Join("repo"), temp.Join("repo", "data"), temp.Join("repo", "data", "ab")],
+            flushed);
+    }
 }

@@ -9,7 +9,9 @@ public static class PackReader
 {
     /// <summary>
     /// Checks a whole pack against its name (SHA-256) and returns its header. Throws <see cref="InvalidDataException"/>
-    /// naming the pack when the bytes do not match the name or the header does not authenticate.
+    /// naming the pack when the bytes do not match the name, the header length (uint32 LE, the last 4 bytes) points
+    /// outside the pack, the header does not authenticate, or one of its records is out of bounds
+    /// (<see cref="BlobLimits.Check"/>: every blob must lie inside the pack, before the header).
     /// </summary>
     public static IReadOnlyList<PackEntry> ReadHeader(string name, ReadOnlySpan<byte> pack, BlobCipher cipher)
     {
@@ -22,12 +24,22 @@ public static class PackReader
         {
             throw new InvalidDataException($"pack {name} is truncated");
         }
-        var headerLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(pack[^4..]);
-        if (headerLength > pack.Length - 4)
+        // Unsigned and compared in 64 bits: a length of 0xFFFFFFFF is not -1.
+        var headerLength = BinaryPrimitives.ReadUInt32LittleEndian(pack[^4..]);
+        if (headerLength > (long)pack.Length - 4)
         {
-            throw new InvalidDataException($"pack {name} has a header length past its start");
+            throw new InvalidDataException($"pack {name} has a header length ({headerLength} bytes) past its start ({pack.Length - 4} bytes before it)");
         }
-        var header = cipher.Open(BlobType.PackHeader, pack.Slice(pack.Length - 4 - headerLength, headerLength));
+        var headerStart = pack.Length - 4 - (int)headerLength;
+        byte[] header;
+        try
+        {
+            header = cipher.Open(BlobType.PackHeader, pack.Slice(headerStart, (int)headerLength));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"pack {name} has a header that cannot be read: {e.Message}", e);
+        }
         if (header.Length % PackEntry.EncodedSize != 0)
         {
             throw new InvalidDataException($"pack {name} has a malformed header");
@@ -36,6 +48,7 @@ public static class PackReader
         for (var i = 0; i < entries.Length; i++)
         {
             entries[i] = PackWriter.Decode(header.AsSpan(i * PackEntry.EncodedSize, PackEntry.EncodedSize));
+            BlobLimits.Check(entries[i], name, headerStart);
         }
         return entries;
     }

@@ -77,6 +77,7 @@ public sealed class Pruner(Repository repository)
                 var (_, bytes) = await repository.ReadPackAsync(pack, cancellationToken);
                 foreach (var e in used)
                 {
+                    BlobLimits.Check(e, pack, bytes.Length);
                     rewrite.AddSealed(e.Type, e.Id, e.Compression, bytes.AsSpan((int)e.Offset, (int)e.Length), (int)e.RawLength);
                     if (rewrite.IsFull)
                     {

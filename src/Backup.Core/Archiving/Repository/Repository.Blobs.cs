@@ -181,7 +181,10 @@ public sealed partial class Repository
     /// <see cref="LoadBlobAsync"/> into a buffer of the repository's pool: one chunk after another, a restore then reuses
     /// the same few arrays instead of allocating one per chunk. Dispose the result when its bytes are used.
     /// </summary>
-    internal async Task<PooledBlob> LoadPooledBlobAsync(ChunkId id, CancellationToken cancellationToken)
+    /// <param name="id">The blob.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    /// <param name="expected">The type the caller needs (a tree for a directory, data for a file); another is refused.</param>
+    internal async Task<PooledBlob> LoadPooledBlobAsync(ChunkId id, CancellationToken cancellationToken, BlobType? expected = null)
     {
         (string Pack, PackEntry Entry)? found;
         lock (_sync)
@@ -192,6 +195,12 @@ public sealed partial class Repository
         {
             throw new InvalidDataException($"chunk {id} is not in the index (run 'backup repair index' if packs hold it)");
         }
+        if (expected is { } type && where.Entry.Type != type)
+        {
+            throw new InvalidDataException($"{Describe(type)} {id} is a {Describe(where.Entry.Type)} in pack {where.Pack}");
+        }
+        // Lengths from the index are checked before they size a buffer: an index may be damaged or forged.
+        BlobLimits.Check(where.Entry, where.Pack);
         // The sealed and decrypted forms are only steps on the way: pooled, like the result.
         var length = (int)where.Entry.Length;
         var rawLength = (int)where.Entry.RawLength;
@@ -232,19 +241,42 @@ public sealed partial class Repository
         }
     }
 
-    /// <summary>Stores a tree; returns its id.</summary>
+    /// <summary>Stores a tree; returns its id. Throws <see cref="BackupException"/> for a tree above <see cref="BlobLimits.MaxTreeLength"/>.</summary>
     public async Task<ChunkId> SaveTreeAsync(TreeObject tree, CancellationToken cancellationToken)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(tree, RepositoryJson.Default.TreeObject);
+        if (json.Length > BlobLimits.MaxTreeLength)
+        {
+            throw new BackupException($"a directory of {tree.Nodes.Count} entries lists {json.Length} bytes, more than a tree can hold ({BlobLimits.MaxTreeLength})");
+        }
         return (await SaveBlobAsync(BlobType.Tree, json, cancellationToken)).Id;
     }
 
-    /// <summary>Loads a tree.</summary>
+    /// <summary>
+    /// Loads a tree. Throws <see cref="InvalidDataException"/> naming it when it is missing, damaged, not a tree blob, or
+    /// not a tree's JSON (<see cref="TreeObject.Check"/>).
+    /// </summary>
     public async Task<TreeObject> LoadTreeAsync(ChunkId id, CancellationToken cancellationToken)
     {
-        using var json = await LoadPooledBlobAsync(id, cancellationToken);
-        return JsonSerializer.Deserialize(json.Span, RepositoryJson.Default.TreeObject) ?? throw new InvalidDataException($"tree {id} is empty");
+        using var json = await LoadPooledBlobAsync(id, cancellationToken, BlobType.Tree);
+        TreeObject? tree;
+        try
+        {
+            tree = JsonSerializer.Deserialize(json.Span, RepositoryJson.Default.TreeObject);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"tree {id} is not a valid tree: {e.Message}", e);
+        }
+        return (tree ?? throw new InvalidDataException($"tree {id} is empty")).Check($"tree {id}");
     }
+
+    private static string Describe(BlobType type) => type switch
+    {
+        BlobType.Data => "data chunk",
+        BlobType.Tree => "tree",
+        _ => $"blob of type {(byte)type}",
+    };
 
     /// <summary>Marks an index file's plaintext as zstd-compressed JSON (docs/repository.md, "Index"); plain JSON starts with <c>{</c>.</summary>
     private const byte CompressedIndex = 1;
@@ -273,10 +305,16 @@ public sealed partial class Repository
         {
             throw new InvalidDataException($"index file {name} is truncated");
         }
-        var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(plaintext.AsSpan(1));
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(plaintext.AsSpan(1));
         try
         {
-            return WithCodec(codec => codec.Decompress(CompressionId.Zstd, plaintext.AsSpan(5), length));
+            // Checked before the allocation: a length above what the frame can decode to, or than an array can hold.
+            ZstdCodec.CheckLength(CompressionId.Zstd, plaintext.Length - 5, length);
+            if (length > Array.MaxLength)
+            {
+                throw new InvalidDataException($"{length} bytes is more than an index file can hold");
+            }
+            return WithCodec(codec => codec.Decompress(CompressionId.Zstd, plaintext.AsSpan(5), (int)length));
         }
         catch (InvalidDataException e)
         {
@@ -351,6 +389,7 @@ public sealed partial class Repository
             throw new InvalidDataException($"blob {entry.Id} lies past the end of its pack");
         }
         var stored = Open(entry.Type, pack.Slice((int)entry.Offset, (int)entry.Length));
+        ZstdCodec.CheckLength(entry.Compression, stored.Length, entry.RawLength);
         var plaintext = new byte[entry.RawLength];
         WithCodec(codec =>
         {

@@ -90,13 +90,20 @@ public sealed partial class Repository
     private async Task<SnapshotObject> LoadSnapshotByNameAsync(string name, CancellationToken cancellationToken)
     {
         var json = await ReadObjectAsync(BlobKind.Snapshot, BlobType.Snapshot, name, cancellationToken);
+        SnapshotObject? snapshot;
         try
         {
-            return JsonSerializer.Deserialize(json, RepositoryJson.Default.SnapshotObject) ?? throw new InvalidDataException($"snapshot file {name} is empty");
+            snapshot = JsonSerializer.Deserialize(json, RepositoryJson.Default.SnapshotObject);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"snapshot file {name} is not a snapshot: {e.Message}", e);
+            throw new InvalidDataException($"snapshot {name} is not a valid snapshot: {e.Message}", e);
         }
+        if (snapshot is null)
+        {
+            throw new InvalidDataException($"snapshot {name} is empty");
+        }
+        ChunkId.ParseStored(snapshot.Tree, $"snapshot {name}");
+        return snapshot;
     }
 }

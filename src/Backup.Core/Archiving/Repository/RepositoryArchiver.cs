@@ -91,7 +91,7 @@ public sealed class RepositoryArchiver : IArchiver
     {
         ArgumentNullException.ThrowIfNull(archive);
         var (_, snapshot) = await _repository.FindSnapshotAsync(Path.GetFileName(archive), cancellationToken);
-        var entries = await new SnapshotReader(_repository).ListAsync(ChunkId.Parse(snapshot.Tree), cancellationToken);
+        var entries = await new SnapshotReader(_repository).ListAsync(snapshot, cancellationToken);
         var plan = RestorePlan.Create(entries, options.Include);
         return await new RestoreExecutor(options).RestoreAsync(plan, new SnapshotReader(_repository), target, cancellationToken);
     }

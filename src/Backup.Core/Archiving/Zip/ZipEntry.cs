@@ -8,7 +8,10 @@ public sealed record ZipEntry
     /// <summary>The raw name bytes.</summary>
     public required byte[] NameBytes { get; init; }
 
-    /// <summary>The name decoded: UTF-8 when flagged or valid, else Latin-1 (never a replacement character).</summary>
+    /// <summary>
+    /// The name decoded as UTF-8; bytes that are not UTF-8 are kept as <see cref="EntryName.Decode"/> escapes them, so
+    /// <see cref="EntryName.Encode"/> gives back <see cref="NameBytes"/> (never a replacement character).
+    /// </summary>
     public required string Name { get; init; }
 
     /// <summary>0 stored, 8 deflate; others are refused when read.</summary>

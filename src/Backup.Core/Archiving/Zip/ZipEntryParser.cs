@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 using Backup.Core.Posix;
 
 namespace Backup.Core.Archiving.Zip;
@@ -22,7 +21,7 @@ internal static class ZipEntryParser
         var external = BinaryPrimitives.ReadUInt32LittleEndian(header[38..]);
         long offset = BinaryPrimitives.ReadUInt32LittleEndian(header[42..]);
         var nameBytes = variable[..nameLength].ToArray();
-        var name = DecodeName(nameBytes, flags);
+        var name = DecodeName(nameBytes);
         long? mtimeNs = null;
         long? unixSeconds = null;
         var extra = variable.Slice(nameLength, extraLength);
@@ -42,6 +41,11 @@ internal static class ZipEntryParser
                     if (size == ZipFormat.Max32 && data.Length >= at + 8) { size = BinaryPrimitives.ReadInt64LittleEndian(data[at..]); at += 8; }
                     if (compressed == ZipFormat.Max32 && data.Length >= at + 8) { compressed = BinaryPrimitives.ReadInt64LittleEndian(data[at..]); at += 8; }
                     if (offset == ZipFormat.Max32 && data.Length >= at + 8) { offset = BinaryPrimitives.ReadInt64LittleEndian(data[at..]); }
+                    if (size < 0 || compressed < 0 || offset < 0)
+                    {
+                        // 64-bit fields read as signed: above 2^63 they are no length a file can have.
+                        throw new InvalidDataException($"zip archive is damaged (Zip64 field above 2^63 in entry '{EntryName.Escape(name)}'): {archivePath}");
+                    }
                     break;
                 case ZipFormat.ExtraUnixTime when data.Length >= 5 && (data[0] & 1) != 0:
                     unixSeconds = BinaryPrimitives.ReadInt32LittleEndian(data[1..]);
@@ -82,16 +86,12 @@ internal static class ZipEntryParser
         };
     }
 
-    private static string DecodeName(byte[] nameBytes, ushort flags)
-    {
-        if (EntryName.TryDecode(nameBytes, out var name))
-        {
-            return name;
-        }
-        // Neither flagged nor valid UTF-8: an old archive in a legacy code page. Latin-1 keeps every byte distinct.
-        _ = flags;
-        return Encoding.Latin1.GetString(nameBytes);
-    }
+    /// <summary>
+    /// The name as UTF-8, whatever the UTF-8 flag (bit 11) says: a name that is not valid UTF-8 (an old archive in a
+    /// legacy code page, or Info-ZIP storing a file's raw name bytes) keeps its exact bytes, each byte that is not
+    /// UTF-8 carried as <see cref="EntryName.Decode"/> escapes it, so restore creates the name the archive holds.
+    /// </summary>
+    private static string DecodeName(byte[] nameBytes) => EntryName.Decode(nameBytes);
 
     private static long FromDos(ushort date, ushort time)
     {

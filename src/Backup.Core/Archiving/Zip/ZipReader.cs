@@ -83,7 +83,7 @@ public sealed class ZipReader : IDisposable
         {
             (count, cdSize, cdOffset) = ReadZip64End(handle, endOffset, path);
         }
-        if (cdOffset < 0 || cdSize < 0 || cdOffset + cdSize > endOffset)
+        if (cdOffset < 0 || cdSize < 0 || cdOffset > endOffset || cdSize > endOffset - cdOffset)
         {
             throw new InvalidDataException($"zip archive is damaged (central directory out of bounds): {path}");
         }
@@ -104,7 +104,7 @@ public sealed class ZipReader : IDisposable
         }
         var at = BinaryPrimitives.ReadInt64LittleEndian(locator.AsSpan(8));
         var record = new byte[ZipFormat.Zip64EndOfCentralDirectorySize];
-        if (at < 0 || at + record.Length > endOffset)
+        if (at < 0 || at > endOffset - record.Length)
         {
             throw new InvalidDataException($"zip archive is damaged (Zip64 end record out of bounds): {path}");
         }
@@ -155,8 +155,46 @@ public sealed class ZipReader : IDisposable
         {
             throw new InvalidDataException($"entry '{EntryName.Escape(entry.Name)}' uses compression method {entry.Method}, which is not supported: {Path}");
         }
+        var dataStart = DataStart(entry);
+        Stream data = new RangeStream(_handle, dataStart, entry.CompressedSize);
+        if (entry.Method == ZipFormat.MethodDeflate)
+        {
+            data = new DeflateStream(data, CompressionMode.Decompress, leaveOpen: false);
+        }
+        return new CheckedStream(data, entry, this);
+    }
+
+    /// <summary>
+    /// Checks that no two entries share bytes: each entry's local header, name, extra field and data (as its local
+    /// header says, within the archive's entries) must end before the next entry's local header starts. Overlapping
+    /// entries (one data range read as several files, the "zip bomb" of overlapping files) are refused with
+    /// <see cref="InvalidDataException"/> naming both. Reads each entry's local header once.
+    /// </summary>
+    public void CheckNoOverlap(IEnumerable<ZipEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ZipEntry? previous = null;
+        long previousEnd = 0;
+        foreach (var entry in entries.OrderBy(e => e.LocalHeaderOffset))
+        {
+            var end = DataStart(entry) + entry.CompressedSize;
+            if (previous is not null && entry.LocalHeaderOffset < previousEnd)
+            {
+                throw new InvalidDataException(
+                    $"zip archive is damaged or hostile (entry '{EntryName.Escape(entry.Name)}' overlaps entry '{EntryName.Escape(previous.Name)}'): {Path}");
+            }
+            (previous, previousEnd) = (entry, end);
+        }
+    }
+
+    /// <summary>
+    /// Where <paramref name="entry"/>'s data starts, from its local header, once the header and the data are known to
+    /// lie inside the entries' part of the archive (checked without overflow: every operand is at most 2^63).
+    /// </summary>
+    private long DataStart(ZipEntry entry)
+    {
         var local = new byte[ZipFormat.LocalHeaderSize];
-        if (entry.LocalHeaderOffset < 0 || entry.LocalHeaderOffset + local.Length > _centralOffset)
+        if (entry.LocalHeaderOffset < 0 || entry.LocalHeaderOffset > _centralOffset - local.Length)
         {
             throw Damaged(entry, "local header out of bounds");
         }
@@ -167,16 +205,11 @@ public sealed class ZipReader : IDisposable
         }
         var dataStart = entry.LocalHeaderOffset + local.Length
             + BinaryPrimitives.ReadUInt16LittleEndian(local.AsSpan(26)) + BinaryPrimitives.ReadUInt16LittleEndian(local.AsSpan(28));
-        if (entry.CompressedSize < 0 || dataStart + entry.CompressedSize > _centralOffset)
+        if (entry.CompressedSize < 0 || dataStart > _centralOffset || entry.CompressedSize > _centralOffset - dataStart)
         {
             throw Damaged(entry, "data out of bounds");
         }
-        Stream data = new RangeStream(_handle, dataStart, entry.CompressedSize);
-        if (entry.Method == ZipFormat.MethodDeflate)
-        {
-            data = new DeflateStream(data, CompressionMode.Decompress, leaveOpen: false);
-        }
-        return new CheckedStream(data, entry, this);
+        return dataStart;
     }
 
     internal InvalidDataException Damaged(ZipEntry entry, string what) =>

@@ -19,7 +19,9 @@ internal sealed class ZipRestorer
     public async Task<RestoreResult> RestoreAsync(string archive, string target, CancellationToken cancellationToken)
     {
         using var reader = ZipReader.Open(archive);
-        var plan = RestorePlan.Create(reader.ReadEntries().Select(ToRestoreEntry), _options.Include);
+        var entries = reader.ReadEntries().ToList();
+        var plan = RestorePlan.Create(entries.Select(ToRestoreEntry), _options.Include);
+        reader.CheckNoOverlap(entries);
         return await new RestoreExecutor(_options).RestoreAsync(plan, new Source(reader), target, cancellationToken);
     }
 

@@ -79,4 +79,42 @@ public class PackTests
         Assert.Equal(id, ChunkId.Parse(id.ToString()));
         Assert.Equal(64, id.ToString().Length);
     }
+
+    [Theory]
+    [InlineData(0xFFFFFFFFu)]
+    [InlineData(0x80000000u)]
+    [InlineData(100u)]
+    public void ReadHeader_HeaderLengthPastStart_ThrowsInvalidDataNamingPack(uint headerLength)
+    {
+        using var cipher = new BlobCipher(RandomNumberGenerator.GetBytes(32));
+        var pack = new byte[64];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(pack.AsSpan(^4), headerLength);
+        var name = Convert.ToHexStringLower(SHA256.HashData(pack));
+
+        var e = Assert.Throws<InvalidDataException>(() => PackReader.ReadHeader(name, pack, cipher));
+
+        Assert.Contains($"pack {name}", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0xFFFFFF00u, 0x200u, 10u)] // offset + length overflows 32 bits
+    [InlineData(0u, 0x80000000u, 10u)]     // a length of 2 GiB
+    [InlineData(0u, 40u, 0xFFFFFFFFu)]     // a raw length of 4 GiB
+    [InlineData(0u, 40u, 16_000_000u)]     // more than 40 stored bytes of zstd can decode to
+    public void ReadHeader_RecordOutOfBounds_ThrowsInvalidDataNamingPackAndBlob(uint offset, uint length, uint rawLength)
+    {
+        using var cipher = new BlobCipher(RandomNumberGenerator.GetBytes(32));
+        var id = ChunkId.Compute(s_idKey, "x"u8);
+        var record = new byte[PackEntry.EncodedSize];
+        PackWriter.Encode(new PackEntry(BlobType.Data, id, offset, length, rawLength, CompressionId.Zstd), record);
+        var header = cipher.Seal(BlobType.PackHeader, record);
+        var pack = new byte[64 + header.Length + 4];
+        header.CopyTo(pack, 64);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(pack.AsSpan(^4), (uint)header.Length);
+        var name = Convert.ToHexStringLower(SHA256.HashData(pack));
+
+        var e = Assert.Throws<InvalidDataException>(() => PackReader.ReadHeader(name, pack, cipher));
+
+        Assert.Contains($"blob {id} in pack {name}", e.Message, StringComparison.Ordinal);
+    }
 }
