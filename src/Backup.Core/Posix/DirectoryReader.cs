@@ -46,6 +46,35 @@ public static unsafe class DirectoryReader
         }
     }
 
+    /// <summary>
+    /// Reads every entry of the open directory <paramref name="fd"/> as <see cref="Read(string)"/> does, statting each
+    /// relative to it; the descriptor stays open (the listing goes through a duplicate, which <c>closedir</c> closes).
+    /// <paramref name="directory"/> only names the directory in errors.
+    /// </summary>
+    public static List<Entry> Read(int fd, string directory)
+    {
+        var copy = Libc.Fcntl(fd, Libc.FDupFdCloExec, 0);
+        if (copy < 0)
+        {
+            throw PosixFile.ErrorFor(Marshal.GetLastPInvokeError(), directory);
+        }
+        var dir = Libc.FdOpenDir(copy);
+        if (dir == 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            _ = Libc.Close(copy);
+            throw PosixFile.ErrorFor(errno, directory);
+        }
+        try
+        {
+            return ReadAll(dir, fd, directory);
+        }
+        finally
+        {
+            _ = Libc.CloseDir(dir);
+        }
+    }
+
     private static List<Entry> ReadAll(nint dir, int fd, string directory)
     {
         var entries = new List<Entry>();

@@ -1,4 +1,5 @@
 using Backup.Core.Posix;
+using Microsoft.Win32.SafeHandles;
 
 namespace Backup.Core.Sources;
 
@@ -9,7 +10,8 @@ namespace Backup.Core.Sources;
 /// <param name="RelativePath">The same path decoded as UTF-8, or null when some component is not valid UTF-8.</param>
 /// <param name="FullPath">
 /// The absolute path. When <see cref="RelativePath"/> is null it carries the raw bytes escaped as
-/// <see cref="EntryName.Decode"/> makes them: only <see cref="PosixFile"/> calls (not .NET's file APIs) open it.
+/// <see cref="EntryName.Decode"/> makes them. For messages and exclusion: the walk's reads go through
+/// <see cref="Parent"/>, never through this path, which a swapped parent directory could lead elsewhere.
 /// </param>
 /// <param name="Status">The entry's <c>lstat</c>.</param>
 /// <param name="LinkTarget">A symlink's raw target; null for other types.</param>
@@ -21,4 +23,35 @@ public sealed record TreeEntry(
 
     /// <summary>The relative path in printable form (invalid bytes and control characters escaped).</summary>
     public string DisplayPath => EntryName.Escape(RelativePathBytes);
+
+    /// <summary>The last component of <see cref="RelativePathBytes"/>: the entry's raw name in its directory.</summary>
+    public ReadOnlySpan<byte> Name
+    {
+        get
+        {
+            var cut = RelativePathBytes.AsSpan().LastIndexOf((byte)'/');
+            return RelativePathBytes.AsSpan(cut + 1);
+        }
+    }
+
+    /// <summary>
+    /// The directory the walk listed this entry in, still open while the walk is in it (a consumer that reads the
+    /// entry later takes its own reference, <see cref="WalkDirectory.Retain"/>). Null for an entry not made by a walk.
+    /// </summary>
+    public WalkDirectory? Parent { get; init; }
+
+    /// <summary>
+    /// For a directory the walk goes into, the walk's descriptor of it, open until the walk leaves it (see
+    /// <see cref="Parent"/>); null otherwise, or when it could not be opened (the walk reports why after yielding it).
+    /// </summary>
+    public WalkDirectory? Directory { get; init; }
+
+    /// <summary>
+    /// Opens this regular file for reading through <see cref="Parent"/>, checked to be the file the walk saw (see
+    /// <see cref="WalkDirectory.OpenFile"/>); <paramref name="opened"/> is its <c>fstat</c>. The caller owns the handle.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The entry was not made by a walk.</exception>
+    public SafeFileHandle OpenFile(out FileStatus opened) =>
+        (Parent ?? throw new InvalidOperationException("only an entry of a walk can be opened"))
+            .OpenFile(Name, Status, FullPath, out opened);
 }

@@ -8,12 +8,18 @@ namespace Backup.Core.Sources;
 /// problem callback and the walk goes on. An entry whose name is not valid UTF-8 is yielded with a null
 /// <see cref="TreeEntry.RelativePath"/>; a directory with such a name is descended into only when asked
 /// (<c>undecodableDirectories</c>), since the zip format cannot store what lies below it.
+/// The walk goes through directory descriptors (<see cref="WalkDirectory"/>): the root is opened once, and each
+/// subdirectory with <c>openat(O_NOFOLLOW)</c> relative to the directory that listed it and checked to be the inode the
+/// listing saw, so that a directory swapped for a symlink while the walk runs never leads it out of the tree. It holds
+/// the descriptors of the current path only, at most <see cref="WalkDirectory.MaxOpen"/>; a deeper directory is
+/// reported and left out.
 /// </summary>
 public static class TreeWalker
 {
     /// <summary>
     /// Yields every entry below <paramref name="root"/>. Throws <see cref="DirectoryNotFoundException"/> when the root
-    /// is missing or not a directory, and the I/O error when the root itself cannot be read.
+    /// is missing or not a directory, and the I/O error when the root itself cannot be read. The root's descriptor is
+    /// closed when the enumeration is disposed (a <c>foreach</c> does it).
     /// </summary>
     /// <param name="root">An absolute path to a directory.</param>
     /// <param name="onProblem">Called, on the enumerating thread, for each part of the tree that could not be read.</param>
@@ -26,68 +32,112 @@ public static class TreeWalker
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(onProblem);
-        var rootStatus = PosixFile.TryLstat(root);
-        if (rootStatus is null)
+        var directory = WalkDirectory.OpenRoot(root);
+        List<DirectoryReader.Entry> entries;
+        try
         {
-            throw new DirectoryNotFoundException($"directory does not exist: {root}");
+            entries = directory.List();
         }
-        if (rootStatus.Value.Type != FileType.Directory)
+        catch
         {
-            throw new DirectoryNotFoundException($"not a directory: {root}");
+            directory.Dispose();
+            throw;
         }
-        return WalkFrom(root, DirectoryReader.Read(root), onProblem, excluded ?? s_none, undecodableDirectories, cancellationToken);
+        return WalkFrom(directory, entries, onProblem, excluded ?? s_none, undecodableDirectories, cancellationToken);
     }
 
     private static readonly HashSet<string> s_none = [];
 
     private static IEnumerable<TreeEntry> WalkFrom(
-        string root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, IReadOnlySet<string> excluded,
+        WalkDirectory root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, IReadOnlySet<string> excluded,
         bool undecodableDirectories, CancellationToken cancellationToken)
     {
+        var maxOpen = WalkDirectory.MaxOpen();
         var stack = new Stack<Frame>();
         stack.Push(new Frame(root, [], "", rootEntries));
-        while (stack.Count > 0)
+        WalkDirectory? opened = null;
+        try
         {
-            var frame = stack.Peek();
-            if (frame.Index >= frame.Entries.Count)
+            while (stack.Count > 0)
             {
-                stack.Pop();
-                continue;
+                var frame = stack.Peek();
+                if (frame.Index >= frame.Entries.Count)
+                {
+                    stack.Pop().Directory.Dispose();
+                    continue;
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var raw = frame.Entries[frame.Index++];
+                var relBytes = Join(frame.RelativeBytes, raw.Name);
+                string? rel = null;
+                var decoded = EntryName.TryDecode(raw.Name, out var name);
+                if (frame.RelativePath is not null && decoded)
+                {
+                    rel = frame.RelativePath.Length == 0 ? name : frame.RelativePath + "/" + name;
+                }
+                var full = Path.Join(frame.Directory.Path, decoded ? name : EntryName.Decode(raw.Name));
+                if (excluded.Count > 0 && excluded.Contains(full))
+                {
+                    continue;
+                }
+                Exception? failure = null;
+                if (raw.Status.Type == FileType.Directory && (rel is not null || undecodableDirectories))
+                {
+                    // Opened before the entry is yielded, so that a consumer gets the directory the walk goes into.
+                    (opened, failure) = Open(frame.Directory, raw, full, stack.Count < maxOpen ? null : maxOpen);
+                }
+                yield return new TreeEntry(relBytes, rel, full, raw.Status, raw.LinkTarget) { Parent = frame.Directory, Directory = opened };
+                if (failure is not null)
+                {
+                    // Reported after the entry, so that the consumer counts the problem below the directory.
+                    onProblem(new TreeProblem(EntryName.Escape(relBytes), TreeProblem.ReasonOf(failure)));
+                }
+                if (opened is null)
+                {
+                    continue;
+                }
+                var below = opened;
+                opened = null;
+                List<DirectoryReader.Entry> children;
+                try
+                {
+                    children = below.List();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    below.Dispose();
+                    onProblem(new TreeProblem(EntryName.Escape(relBytes), TreeProblem.ReasonOf(e)));
+                    continue;
+                }
+                stack.Push(new Frame(below, relBytes, rel, children));
             }
-            cancellationToken.ThrowIfCancellationRequested();
-            var raw = frame.Entries[frame.Index++];
-            var relBytes = Join(frame.RelativeBytes, raw.Name);
-            string? rel = null;
-            var decoded = EntryName.TryDecode(raw.Name, out var name);
-            if (frame.RelativePath is not null && decoded)
+        }
+        finally
+        {
+            opened?.Dispose();
+            while (stack.Count > 0)
             {
-                rel = frame.RelativePath.Length == 0 ? name : frame.RelativePath + "/" + name;
+                stack.Pop().Directory.Dispose();
             }
-            var full = Path.Join(frame.FullPath, decoded ? name : EntryName.Decode(raw.Name));
-            if (excluded.Count > 0 && excluded.Contains(full))
-            {
-                continue;
-            }
-            var entry = new TreeEntry(relBytes, rel, full, raw.Status, raw.LinkTarget);
-            yield return entry;
-            if (entry.Type != FileType.Directory || (rel is null && !undecodableDirectories))
-            {
-                continue;
-            }
-            List<DirectoryReader.Entry> children;
-            try
-            {
-                children = DirectoryReader.Read(full);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                onProblem(new TreeProblem(entry.DisplayPath, TreeProblem.ReasonOf(e)));
-                continue;
-            }
-            stack.Push(new Frame(full, relBytes, rel, children));
         }
     }
 
+    /// <summary>Opens a listed subdirectory, or says why not; <paramref name="tooDeep"/> is the limit already reached, if it is.</summary>
+    private static (WalkDirectory? Opened, Exception? Failure) Open(WalkDirectory parent, DirectoryReader.Entry raw, string full, int? tooDeep)
+    {
+        if (tooDeep is { } limit)
+        {
+            return (null, new IOException($"more than {limit} directories deep (half the open-file limit); left out: {full}"));
+        }
+        try
+        {
+            return (parent.OpenDirectory(raw.Name, raw.Status, full), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, e);
+        }
+    }
 
     private static byte[] Join(byte[] prefix, byte[] name)
     {
@@ -102,9 +152,9 @@ public static class TreeWalker
         return joined;
     }
 
-    private sealed class Frame(string fullPath, byte[] relativeBytes, string? relativePath, List<DirectoryReader.Entry> entries)
+    private sealed class Frame(WalkDirectory directory, byte[] relativeBytes, string? relativePath, List<DirectoryReader.Entry> entries)
     {
-        public string FullPath { get; } = fullPath;
+        public WalkDirectory Directory { get; } = directory;
         public byte[] RelativeBytes { get; } = relativeBytes;
         public string? RelativePath { get; } = relativePath;
         public List<DirectoryReader.Entry> Entries { get; } = entries;

@@ -65,6 +65,31 @@ public class TreeWalkerTests
         Assert.Equal(inner.Status.Inode, PosixFile.Lstat(inner.FullPath).Inode);
     }
 
+    [Fact]
+    public void Walk_TreeDeeperThanPathMax_WalksEveryLevel()
+    {
+        using var temp = new TempDirectory();
+        // 1,000 levels of 20-character names: paths of 21,000 bytes, five times PATH_MAX.
+        Shell.Run("python3", "-c", """
+            import os, sys
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            for _ in range(1000):
+                os.mkdir('d' * 20, dir_fd=fd)
+                inner = os.open('d' * 20, os.O_RDONLY, dir_fd=fd)
+                os.close(fd)
+                fd = inner
+            os.close(os.open('leaf', os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=fd))
+            """, temp.Path);
+        var problems = new List<TreeProblem>();
+
+        var entries = TreeWalker.Walk(temp.Path, problems.Add, CancellationToken.None).ToList();
+
+        Assert.Empty(problems);
+        Assert.Equal(1001, entries.Count);
+        Assert.Equal(FileType.File, entries[^1].Type);
+        Assert.Equal(1000 * 21 + 4, entries[^1].RelativePathBytes.Length);
+    }
+
     [Theory]
     [InlineData("missing")]
     [InlineData("file")]

@@ -14,8 +14,9 @@ internal sealed class NodeMetadata(Action<TreeProblem> onProblem)
     private readonly OwnerNames _owners = new();
 
     /// <summary>
-    /// <paramref name="node"/> with <c>user</c>, <c>group</c>, <c>links</c> and, for every type but regular files (whose
-    /// attributes are read from the open file, <see cref="XattrsOf(SafeFileHandle, TreeEntry)"/>), <c>xattrs</c>.
+    /// <paramref name="node"/> with <c>user</c>, <c>group</c>, <c>links</c> and, for symlinks and special files,
+    /// <c>xattrs</c> (a regular file's attributes are read from the open file, <see cref="XattrsOf(SafeFileHandle, TreeEntry)"/>,
+    /// and a directory's from its descriptor when its walk ends, <see cref="XattrsOf(WalkDirectory, TreeEntry)"/>).
     /// </summary>
     public TreeNode Describe(TreeNode node, TreeEntry entry)
     {
@@ -25,16 +26,33 @@ internal sealed class NodeMetadata(Action<TreeProblem> onProblem)
             User = _owners.User(s.Uid),
             Group = _owners.Group(s.Gid),
             Links = entry.Type != FileType.Directory && s.Links > 1 ? s.Links : 0,
-            Xattrs = entry.Type == FileType.File ? null : XattrsOf(entry),
+            Xattrs = entry.Type switch { FileType.File or FileType.Directory => node.Xattrs, _ => XattrsOf(entry) },
         };
     }
 
-    /// <summary>The attributes of the entry's path itself (never through a symlink), or null when there are none or they cannot be read.</summary>
+    /// <summary>
+    /// The attributes of the entry itself (never through a symlink), looked up by name below the descriptor of the
+    /// directory the walk listed it in; null when there are none or they cannot be read.
+    /// </summary>
     public List<byte[][]>? XattrsOf(TreeEntry entry)
     {
         try
         {
-            return TreeNode.EncodeXattrs(Xattrs.Read(entry.FullPath));
+            return TreeNode.EncodeXattrs(entry.Parent is { } parent ? parent.ReadXattrs(entry.Name) : Xattrs.Read(entry.FullPath));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Report(entry, e);
+            return null;
+        }
+    }
+
+    /// <summary>The attributes of a directory, from the walk's descriptor of it; null when there are none or they cannot be read.</summary>
+    public List<byte[][]>? XattrsOf(WalkDirectory directory, TreeEntry entry)
+    {
+        try
+        {
+            return TreeNode.EncodeXattrs(directory.ReadXattrs());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

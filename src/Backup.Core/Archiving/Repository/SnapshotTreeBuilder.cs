@@ -11,7 +11,9 @@ namespace Backup.Core.Archiving.Repository;
 /// snapshot's <see cref="SubtreeIndex"/>) reuses the stored tree without reading anything. Otherwise the directory's
 /// old tree is loaded, and a file whose size, mtime, ctime and inode equal its old node keeps that node's chunk list
 /// unread; other files are chunked, and chunks are hashed, compressed and sealed on every core with a bounded number
-/// in flight. A file that changes while read is read once more, then left out and reported.
+/// in flight. Files are opened through the descriptor of the directory the walk listed (kept open, one per directory of
+/// the current path, until that directory is finished) and must be the inode the walk saw. A file that changes while
+/// read is read once more, then left out and reported, once.
 /// </summary>
 internal sealed class SnapshotTreeBuilder : IDisposable
 {
@@ -78,51 +80,71 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private async Task<ChunkId> BuildTreesAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
     {
         var stack = new Stack<Frame>();
-        stack.Push(new Frame([], null, null, _problems));
-        foreach (var entry in walk)
+        stack.Push(new Frame([], null, null, _problems, null));
+        try
         {
-            while (!IsParentOf(stack.Peek().Path, entry.RelativePathBytes))
+            foreach (var entry in walk)
+            {
+                while (!IsParentOf(stack.Peek().Path, entry.RelativePathBytes))
+                {
+                    await CloseAsync(stack, cancellationToken);
+                }
+                var frame = stack.Peek();
+                // The files are read once the directory's walk is over: keep its descriptor open until then (the root's
+                // is known from its first entry).
+                frame.Directory ??= entry.Parent?.Retain();
+                var name = NameOf(entry.RelativePathBytes);
+                if (entry.Type == FileType.Directory)
+                {
+                    stack.Push(new Frame(entry.RelativePathBytes, entry, frame, _problems, entry.Directory?.Retain()));
+                    continue;
+                }
+                frame.Digest.Add(entry, name, null);
+                var node = NodeOf(entry, name);
+                if (entry.Type == FileType.File)
+                {
+                    Files++;
+                    Bytes += node.Size;
+                }
+                frame.Slots.Add(new Slot(node, entry));
+            }
+            while (stack.Count > 1)
             {
                 await CloseAsync(stack, cancellationToken);
             }
-            var frame = stack.Peek();
-            var name = NameOf(entry.RelativePathBytes);
-            if (entry.Type == FileType.Directory)
-            {
-                stack.Push(new Frame(entry.RelativePathBytes, entry, frame, _problems));
-                continue;
-            }
-            frame.Digest.Add(entry, name, null);
-            var node = NodeOf(entry, name);
-            if (entry.Type == FileType.File)
-            {
-                Files++;
-                Bytes += node.Size;
-            }
-            frame.Slots.Add(new Slot(node, entry));
+            var rootFrame = stack.Peek();
+            var root = await FinishAsync(rootFrame, cancellationToken);
+            await Task.WhenAll(_saves);
+            return root;
         }
-        while (stack.Count > 1)
+        finally
         {
-            await CloseAsync(stack, cancellationToken);
+            foreach (var frame in stack)
+            {
+                frame.Directory?.Dispose();
+            }
         }
-        var root = await FinishAsync(stack.Pop(), cancellationToken);
-        await Task.WhenAll(_saves);
-        return root;
     }
 
-    /// <summary>Closes the innermost directory and adds its node to its parent.</summary>
+    /// <summary>
+    /// Closes the innermost directory and adds its node to its parent, with the directory's extended attributes read
+    /// from its descriptor, which it then gives back.
+    /// </summary>
     private async Task CloseAsync(Stack<Frame> stack, CancellationToken cancellationToken)
     {
-        var frame = stack.Pop();
-        var parent = stack.Peek();
+        var frame = stack.Peek();
         var name = NameOf(frame.Path);
         var id = await FinishAsync(frame, cancellationToken);
+        var xattrs = frame.Directory is { } directory ? _metadata.XattrsOf(directory, frame.Entry!) : null;
+        stack.Pop();
+        frame.Directory?.Dispose();
+        var parent = stack.Peek();
         parent.Digest.Add(frame.Entry!, name, frame.Clean ? frame.DigestValue : null);
         if (!frame.Clean)
         {
             parent.Clean = false;
         }
-        parent.Slots.Add(new Slot(NodeOf(frame.Entry!, name) with { Subtree = id.ToString() }, frame.Entry!));
+        parent.Slots.Add(new Slot(NodeOf(frame.Entry!, name) with { Subtree = id.ToString(), Xattrs = xattrs }, frame.Entry!));
         Directories++;
     }
 
@@ -223,7 +245,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
 
     /// <summary>
     /// The node of a file: the old node's chunk list when size, mtime, ctime and inode are unchanged, else the file
-    /// read now. Null when it cannot be read consistently (reported and left out).
+    /// read now. Null when it cannot be read consistently: then it is reported once and taken out of the counts.
     /// </summary>
     private async Task<TreeNode?> FileNodeAsync(TreeEntry entry, TreeNode node, TreeNode? previous, CancellationToken cancellationToken)
     {
@@ -236,39 +258,32 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         {
             return _hardLinks.Remember(node with { Content = p.Content, Xattrs = _metadata.XattrsOf(entry) }, s);
         }
-        for (var attempt = 0; attempt < 2; attempt++)
+        var (content, status, why, xattrs) = await ReadFileAsync(entry, cancellationToken);
+        if (content is null)
         {
-            var (content, status, why, xattrs) = await ChunkFileAsync(entry, cancellationToken);
-            if (content is not null)
-            {
-                Bytes += status.Size - s.Size;
-                return _hardLinks.Remember(
-                    node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode, Xattrs = xattrs },
-                    status);
-            }
-            if (attempt == 1 || why != "changed while being read")
-            {
-                Files--;
-                Bytes -= s.Size;
-                Report(new TreeProblem(entry.DisplayPath, why + "; left out"));
-            }
+            Files--;
+            Bytes -= s.Size;
+            Report(new TreeProblem(entry.DisplayPath, why + "; left out"));
+            return null;
         }
-        return null;
+        Bytes += status.Size - s.Size;
+        return _hardLinks.Remember(
+            node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode, Xattrs = xattrs },
+            status);
     }
 
     /// <summary>
-    /// Reads one file into chunks. Chunking and chunk ids happen here, in walk order; compressing, sealing and packing
-    /// new chunks run on the thread pool, at most <c>2 × cores</c> at once, and are awaited when the snapshot ends.
-    /// Returns the chunk ids and extended attributes, or null and why when the file could not be read consistently.
+    /// Opens a file through the directory the walk listed it in (refused unless it is the inode the walk saw) and reads
+    /// it into chunks; a file that changed while read is read once more, from the same open file. Returns the chunk ids
+    /// and extended attributes, or null and why when it could not be read consistently.
     /// </summary>
-    private async Task<(List<string>? Content, FileStatus Status, string Why, List<byte[][]>? Xattrs)> ChunkFileAsync(TreeEntry entry, CancellationToken cancellationToken)
+    private async Task<(List<string>? Content, FileStatus Status, string Why, List<byte[][]>? Xattrs)> ReadFileAsync(TreeEntry entry, CancellationToken cancellationToken)
     {
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         FileStatus before;
         try
         {
-            handle = PosixFile.OpenForReading(entry.FullPath!);
-            before = PosixFile.Fstat(handle, entry.FullPath!);
+            handle = entry.OpenFile(out before);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -276,42 +291,63 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         }
         using (handle)
         {
-            if (before.Type != FileType.File)
+            for (var attempt = 0; ; attempt++)
             {
-                return (null, before, "replaced while being backed up", null);
-            }
-            var ids = new List<string>();
-            long read = 0;
-            // The stream must not own the handle: it is still needed for the second fstat.
-            using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
-            try
-            {
-                foreach (var chunk in _repository.Chunker.Split(stream, _splitBuffer ??= GC.AllocateUninitializedArray<byte>(_repository.Chunker.Parameters.MaxSize * 2)))
+                var (content, why) = await ChunkFileAsync(handle, before, entry, cancellationToken);
+                if (content is not null)
                 {
-                    var id = _repository.IdOf(chunk.Span);
-                    ids.Add(id.ToString());
-                    read += chunk.Length;
-                    if (_repository.TryClaim(id))
-                    {
-                        var copy = _repository.Buffers.Rent(chunk.Length);
-                        chunk.CopyTo(copy);
-                        await StoreAsync(id, copy, chunk.Length, cancellationToken);
-                    }
+                    return (content, before, "", _metadata.XattrsOf(handle, entry));
+                }
+                if (attempt == 1 || why != ChangedWhileRead)
+                {
+                    return (null, before, why, null);
+                }
+                before = PosixFile.Fstat(handle, entry.FullPath);
+            }
+        }
+    }
+
+    private const string ChangedWhileRead = "changed while being read";
+
+    /// <summary>
+    /// Reads one open file from its start into chunks. Chunking and chunk ids happen here, in walk order; compressing,
+    /// sealing and packing new chunks run on the thread pool, at most <c>2 × cores</c> at once, and are awaited when the
+    /// snapshot ends. Returns the chunk ids, or null and why when the file could not be read consistently.
+    /// </summary>
+    private async Task<(List<string>? Content, string Why)> ChunkFileAsync(
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileStatus before, TreeEntry entry, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        long read = 0;
+        // The stream must not own the handle: it is still needed for the second fstat (and a second reading).
+        using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        try
+        {
+            stream.Position = 0;
+            foreach (var chunk in _repository.Chunker.Split(stream, _splitBuffer ??= GC.AllocateUninitializedArray<byte>(_repository.Chunker.Parameters.MaxSize * 2)))
+            {
+                var id = _repository.IdOf(chunk.Span);
+                ids.Add(id.ToString());
+                read += chunk.Length;
+                if (_repository.TryClaim(id))
+                {
+                    var copy = _repository.Buffers.Rent(chunk.Length);
+                    chunk.CopyTo(copy);
+                    await StoreAsync(id, copy, chunk.Length, cancellationToken);
                 }
             }
-            catch (IOException e)
-            {
-                return (null, before, TreeProblem.ReasonOf(e), null);
-            }
-            // Read before the second fstat: an attribute changed meanwhile changes the ctime, so the file is read again.
-            var xattrs = _metadata.XattrsOf(handle, entry);
-            var after = PosixFile.Fstat(handle, entry.FullPath!);
-            if (read != before.Size || after.DiffersFrom(before))
-            {
-                return (null, before, "changed while being read", null);
-            }
-            return (ids, before, "", xattrs);
         }
+        catch (IOException e)
+        {
+            return (null, TreeProblem.ReasonOf(e));
+        }
+        // An attribute changed meanwhile changes the ctime, so the attributes read after this are the content's.
+        var after = PosixFile.Fstat(handle, entry.FullPath);
+        if (read != before.Size || after.DiffersFrom(before))
+        {
+            return (null, ChangedWhileRead);
+        }
+        return (ids, "");
     }
 
     /// <summary>Stores a claimed chunk on the pool; <paramref name="plaintext"/> is rented and returned when stored.</summary>
@@ -376,8 +412,11 @@ internal sealed class SnapshotTreeBuilder : IDisposable
 
 
     /// <summary>A directory the walk is in: its entries so far and the digest of their metadata.</summary>
-    private sealed class Frame(byte[] path, TreeEntry? entry, Frame? parent, long problemsAtStart)
+    private sealed class Frame(byte[] path, TreeEntry? entry, Frame? parent, long problemsAtStart, WalkDirectory? directory)
     {
+        /// <summary>This builder's reference to the directory's descriptor, through which its files are read; null when it could not be opened.</summary>
+        public WalkDirectory? Directory { get; set; } = directory;
+
         public byte[] Path { get; } = path;
         public TreeEntry? Entry { get; } = entry;
         public Frame? Parent { get; } = parent;

@@ -10,7 +10,8 @@ namespace Backup.Core.Archiving.Zip;
 /// <summary>
 /// Streams a tree into a <see cref="ZipWriter"/> with a bounded pipeline: one walker opens files and cuts them into blocks,
 /// one worker per core reads and compresses blocks, and the calling task writes entries in walk order. Each file is
-/// fstat-ed before and after it is read; a file that changed is read again once, then left out and reported.
+/// opened through the directory the walk listed it in and checked to be the inode the walk saw, and fstat-ed before and
+/// after it is read; a file that changed is read again once (the same open file), then left out and reported.
 /// </summary>
 internal sealed class ZipTreeWriter
 {
@@ -39,10 +40,13 @@ internal sealed class ZipTreeWriter
         }
     }
 
-    public async Task WriteAsync(string root, IReadOnlySet<string> excluded, CancellationToken cancellationToken)
-    {
+    public Task WriteAsync(string root, IReadOnlySet<string> excluded, CancellationToken cancellationToken) =>
         // Walk opens the root eagerly, so that a missing root fails here, before any thread starts.
-        var walk = TreeWalker.Walk(root, AddProblem, cancellationToken, excluded);
+        WriteAsync(TreeWalker.Walk(root, AddProblem, cancellationToken, excluded), cancellationToken);
+
+    /// <summary>Writes the entries of <paramref name="walk"/>, a walk whose problems go to <see cref="AddProblem"/> (a seam for tests).</summary>
+    internal async Task WriteAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
+    {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var entries = Channel.CreateBounded<PendingEntry>(new BoundedChannelOptions(1024) { SingleReader = true, SingleWriter = true });
         // Workers are dedicated threads that block while waiting for work; the in-flight semaphore bounds the queue.
@@ -76,7 +80,7 @@ internal sealed class ZipTreeWriter
         }
     }
 
-    private void AddProblem(TreeProblem problem)
+    internal void AddProblem(TreeProblem problem)
     {
         lock (_problemsLock)
         {
@@ -161,22 +165,15 @@ internal sealed class ZipTreeWriter
         FileStatus before;
         try
         {
-            handle = PosixFile.OpenForReading(entry.FullPath!);
-            before = PosixFile.Fstat(handle, entry.FullPath!);
+            // Through the directory the walk listed, while the walk is still in it; a file that is not the inode the walk
+            // saw (replaced, or reached through a parent swapped for a symlink) is refused here and never read.
+            handle = entry.OpenFile(out before);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            AddProblem(new TreeProblem(entry.DisplayPath, TreeProblem.ReasonOf(e)));
+            AddProblem(new TreeProblem(entry.DisplayPath, TreeProblem.ReasonOf(e) + "; left out"));
             return null;
         }
-        if (before.Type != FileType.File)
-        {
-            handle.Dispose();
-            AddProblem(new TreeProblem(entry.DisplayPath, "replaced by something that is not a file while being backed up; left out"));
-            return null;
-        }
-        // A different inode means the file was replaced (an editor saving by rename) after the walk saw it: the file now
-        // at this path is the one to back up, and `before` describes it.
         var count = (int)Math.Max(1, (before.Size + _options.BlockSize - 1) / _options.BlockSize);
         var blocks = new BlockJob[count];
         for (var i = 0; i < count; i++)
@@ -238,7 +235,7 @@ internal sealed class ZipTreeWriter
         if (failure is not null)
         {
             _writer.Rollback(start);
-            failure = await RetryFileAsync(name, entry, start, cancellationToken);
+            failure = await RetryFileAsync(name, pending, start, cancellationToken);
         }
         if (failure is not null)
         {
@@ -246,43 +243,38 @@ internal sealed class ZipTreeWriter
         }
     }
 
-    /// <summary>A second, sequential attempt at a file that changed or failed while read. Returns why it failed, or null.</summary>
-    private async Task<string?> RetryFileAsync(byte[] name, TreeEntry entry, long start, CancellationToken cancellationToken)
+    /// <summary>
+    /// A second, sequential attempt at a file that changed or failed while read: the same open file (the inode the walk
+    /// saw), read again from its start. Returns why it failed, or null.
+    /// </summary>
+    private async Task<string?> RetryFileAsync(byte[] name, PendingEntry pending, long start, CancellationToken cancellationToken)
     {
-        SafeFileHandle handle;
+        var handle = pending.Handle!;
         FileStatus before;
         try
         {
-            handle = PosixFile.OpenForReading(entry.FullPath!);
-            before = PosixFile.Fstat(handle, entry.FullPath!);
+            before = PosixFile.Fstat(handle, pending.Entry.FullPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return TreeProblem.ReasonOf(e);
+            return TreeProblem.ReasonOf(e) + "; left out";
         }
-        using (handle)
+        using var compressor = new ZipBlockCompressor(_options.CompressionLevel);
+        var retry = pending with { Status = before, Blocks = [] };
+        var count = (int)Math.Max(1, (before.Size + _options.BlockSize - 1) / _options.BlockSize);
+        var failure = await WriteFileAsync(
+            name, retry, count, i =>
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var offset = (long)i * _options.BlockSize;
+                return Task.FromResult(compressor.ReadAndCompress(handle, offset, (int)Math.Min(_options.BlockSize, Math.Max(0, before.Size - offset))));
+            }, null, cancellationToken);
+        if (failure is not null)
         {
-            if (before.Type != FileType.File)
-            {
-                return "replaced while being backed up; left out";
-            }
-            using var compressor = new ZipBlockCompressor(_options.CompressionLevel);
-            var retry = new PendingEntry(entry, handle, before, []);
-            var count = (int)Math.Max(1, (before.Size + _options.BlockSize - 1) / _options.BlockSize);
-            var failure = await WriteFileAsync(
-                name, retry, count, i =>
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var offset = (long)i * _options.BlockSize;
-                    return Task.FromResult(compressor.ReadAndCompress(handle, offset, (int)Math.Min(_options.BlockSize, Math.Max(0, before.Size - offset))));
-                }, null, cancellationToken);
-            if (failure is not null)
-            {
-                _writer.Rollback(start);
-                return failure + "; left out";
-            }
-            return null;
+            _writer.Rollback(start);
+            return failure + "; left out";
         }
+        return null;
     }
 
     private Task<string?> WriteFileAsync(byte[] name, PendingEntry pending, Func<int, Task<ZipBlock>> block, SemaphoreSlim? inFlight, CancellationToken cancellationToken) =>
