@@ -44,7 +44,7 @@ public sealed class RepositorySubstitutionTests
     }
 
     [Fact]
-    public void Snapshots_UnencryptedKeyPlantedBesideTheRealOnes_OpensWithThePasswordOnly()
+    public void SnapshotsAndCheck_UnencryptedKeyPlantedBesideTheRealOnes_OpensWithThePasswordOnlyAndCheckReportsIt()
     {
         using var world = BackedUp();
         using var attacker = Unencrypted();
@@ -52,10 +52,12 @@ public sealed class RepositorySubstitutionTests
         File.Copy(Assert.Single(attacker.Files("keys")), planted);
 
         var listed = world.Expect(0, "snapshots");
+        var check = world.Expect(1, "check");
         world.PasswordValue = null;
         var withoutPassword = world.Run("snapshots");
 
         Assert.Contains("/src", listed.Output, StringComparison.Ordinal);
+        Assert.Contains($"key file {Path.GetFileName(planted)} opens without a password", check.Error, StringComparison.Ordinal);
         Assert.NotEqual(0, withoutPassword.ExitCode);
         Assert.DoesNotContain("/src", withoutPassword.Output, StringComparison.Ordinal);
     }

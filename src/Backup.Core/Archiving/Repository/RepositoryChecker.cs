@@ -42,6 +42,8 @@ public sealed class RepositoryChecker(Repository repository)
             warnings.Add($"pack {pack} is not in the index (left by an interrupted backup; 'backup prune' removes it, 'backup repair index' adds it)");
         }
 
+        await CheckKeysAsync(errors, warnings, cancellationToken);
+
         var traversal = new SnapshotTraversal(repository);
         var filesByPack = new Dictionary<string, (int Count, List<string> Examples)>(StringComparer.Ordinal);
         var lastFileOfPack = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -119,6 +121,40 @@ public sealed class RepositoryChecker(Repository repository)
         catch (InvalidDataException e)
         {
             return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// A key file that cannot be read is a warning (it opens nothing); a key without a password beside keys with one is
+    /// an error: the repository never opens through it, and it can only have been planted (docs/repository.md, "Threat model").
+    /// </summary>
+    private async Task CheckKeysAsync(List<string> errors, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var unprotected = new List<string>();
+        var protectedKeys = 0;
+        await foreach (var (name, _) in repository.Store.ListAsync(BlobKind.Key, cancellationToken))
+        {
+            try
+            {
+                var key = Encryption.KeyFile.Parse(await repository.Store.ReadAsync(BlobKind.Key, name, cancellationToken));
+                if (key.NeedsPassword)
+                {
+                    protectedKeys++;
+                }
+                else
+                {
+                    unprotected.Add(name);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                warnings.Add($"key file {name} cannot be read, and opens nothing: {e.Message}");
+            }
+        }
+        if (protectedKeys > 0)
+        {
+            errors.AddRange(unprotected.Select(name =>
+                $"key file {name} opens without a password beside password keys: it is never used, and was not made by this tool (remove it: backup key remove {name[..8]})"));
         }
     }
 }
