@@ -12,7 +12,7 @@ public sealed class DestinationTests
     [Fact]
     public void Run_RepositoryConfigMovedAway_Exits10AndWritesNoZip()
     {
-        using var world = BackedUpRepository();
+        using var world = RepositoryProcess.BackedUp();
         File.Move(Path.Join(world.Repo, "config"), world.Join("config.aside"));
         File.WriteAllText(world.Join("src", "b.txt"), "changed");
 
@@ -27,7 +27,7 @@ public sealed class DestinationTests
     [Fact]
     public void Run_RepositoryDiskNotMounted_Exits10AndLeavesTheMountPointEmpty()
     {
-        using var world = BackedUpRepository();
+        using var world = RepositoryProcess.BackedUp();
         Directory.Move(world.Repo, world.Join("unmounted"));
         Directory.CreateDirectory(world.Repo); // the empty mount point
         File.WriteAllText(world.Join("src", "b.txt"), "changed");
@@ -42,7 +42,7 @@ public sealed class DestinationTests
     [Fact]
     public void Daemon_RepositoryVanishes_KeepsRunningAndWritesNoZip()
     {
-        using var world = BackedUpRepository();
+        using var world = RepositoryProcess.BackedUp();
         File.Move(Path.Join(world.Repo, "config"), world.Join("config.aside"));
         File.WriteAllText(world.Join("src", "b.txt"), "changed");
 
@@ -145,7 +145,7 @@ public sealed class DestinationTests
     [Fact]
     public void Forget_RemovedSnapshot_LeavesTheCatalog()
     {
-        using var world = BackedUpRepository();
+        using var world = RepositoryProcess.BackedUp();
         File.WriteAllText(world.Join("src", "b.txt"), "changed");
         world.Expect(0, "run");
 
@@ -160,15 +160,4 @@ public sealed class DestinationTests
     }
 
     private static int Count(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
-
-    private static RepositoryProcess BackedUpRepository()
-    {
-        var world = new RepositoryProcess();
-        world.Init();
-        var src = world.Dir("src");
-        new TestTree(src).File("a.txt", "alpha");
-        world.Add(src);
-        world.Expect(0, "run");
-        return world;
-    }
 }

@@ -73,6 +73,18 @@ internal sealed class RepositoryProcess : IDisposable
         return new(Shell.Start(program, argv, Environment, Root));
     }
 
+    /// <summary>A new world whose repository holds one snapshot of <c>src/</c> (one file, a.txt), taken by <c>run</c>.</summary>
+    public static RepositoryProcess BackedUp()
+    {
+        var world = new RepositoryProcess();
+        world.Init();
+        var src = world.Dir("src");
+        new TestTree(src).File("a.txt", "alpha");
+        world.Add(src);
+        world.Expect(0, "run");
+        return world;
+    }
+
     /// <summary>Makes <see cref="Repo"/> a repository with the password.</summary>
     public void Init() => Expect(0, "init");
 

@@ -11,7 +11,7 @@ public sealed class RepositorySubstitutionTests
     [Fact]
     public void Run_PlantedUnencryptedKeyAndConfig_PasswordConfigured_RefusesAndWritesNothing()
     {
-        using var world = BackedUp();
+        using var world = RepositoryProcess.BackedUp();
         using var attacker = Unencrypted();
         Substitute(world, attacker);
         File.WriteAllText(world.Join("src", "secret.txt"), "written after the swap");
@@ -30,7 +30,7 @@ public sealed class RepositorySubstitutionTests
     {
         // Without a configured password (a user who types it when asked), no prompt would come: the identity the
         // catalog recorded at the first backup is what exposes the swap.
-        using var world = BackedUp();
+        using var world = RepositoryProcess.BackedUp();
         using var attacker = Unencrypted();
         Substitute(world, attacker);
         File.WriteAllText(world.Join("src", "secret.txt"), "written after the swap");
@@ -46,7 +46,7 @@ public sealed class RepositorySubstitutionTests
     [Fact]
     public void SnapshotsAndCheck_UnencryptedKeyPlantedBesideTheRealOnes_OpensWithThePasswordOnlyAndCheckReportsIt()
     {
-        using var world = BackedUp();
+        using var world = RepositoryProcess.BackedUp();
         using var attacker = Unencrypted();
         var planted = Path.Join(world.Repo, "keys", Path.GetFileName(Assert.Single(attacker.Files("keys"))));
         File.Copy(Assert.Single(attacker.Files("keys")), planted);
@@ -60,17 +60,6 @@ public sealed class RepositorySubstitutionTests
         Assert.Contains($"key file {Path.GetFileName(planted)} opens without a password", check.Error, StringComparison.Ordinal);
         Assert.NotEqual(0, withoutPassword.ExitCode);
         Assert.DoesNotContain("/src", withoutPassword.Output, StringComparison.Ordinal);
-    }
-
-    private static RepositoryProcess BackedUp()
-    {
-        var world = new RepositoryProcess();
-        world.Init();
-        var src = world.Dir("src");
-        new TestTree(src).File("a.txt", "alpha");
-        world.Add(src);
-        world.Expect(0, "run");
-        return world;
     }
 
     private static RepositoryProcess Unencrypted()
