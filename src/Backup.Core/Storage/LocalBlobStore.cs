@@ -19,6 +19,11 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     private readonly Lock _openLock = new();
 
     private const string TempMarker = ".tmp-";
+
+    // Bounds on what ReadAsync allocates, far above what this store writes: a pack is 16 MiB (docs/repository.md), a
+    // key, lock, snapshot, index or config object at most a few MiB; a 3 GB file planted in locks/ is refused, named.
+    private const long MaxPackSize = 1L << 30;
+    private const long MaxObjectSize = 256L << 20;
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -34,7 +39,11 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     internal LocalBlobStore(string root, Action<string> flushDirectory)
     {
         ArgumentNullException.ThrowIfNull(root);
-        Root = Path.GetFullPath(root);
+        // The root may be the user's symlink to the repository: resolved once, here. Below it, no symlink is followed
+        // (FolderOf), so that someone who can write the repository cannot send a root process's reads, writes and
+        // deletions elsewhere.
+        var full = Path.GetFullPath(root);
+        Root = PosixFile.RealPath(full) ?? full;
         _flushDirectory = flushDirectory;
     }
 
@@ -197,8 +206,43 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<byte[]> ReadAsync(BlobKind kind, string name, CancellationToken cancellationToken) =>
-        await File.ReadAllBytesAsync(PathOf(kind, name), cancellationToken);
+    public Task<byte[]> ReadAsync(BlobKind kind, string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(kind, name);
+        using var handle = OpenRegular(path);
+        var size = PosixFile.Fstat(handle, path).Size;
+        var limit = kind == BlobKind.Pack ? MaxPackSize : MaxObjectSize;
+        if (size > limit)
+        {
+            throw new InvalidDataException($"repository file is {size} bytes, more than any it holds ({limit}): {path}");
+        }
+        var buffer = new byte[size];
+        Read(handle, false, buffer, 0, path);
+        return Task.FromResult(buffer);
+    }
+
+    /// <summary>
+    /// Opens a repository file for reading without following a symlink and without blocking on a FIFO put in its place
+    /// (<c>O_NOFOLLOW|O_NONBLOCK</c>), and refuses anything but a regular file, naming it.
+    /// </summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle OpenRegular(string path)
+    {
+        var handle = PosixFile.OpenForReading(path);
+        try
+        {
+            if (PosixFile.Fstat(handle, path).Type != FileType.File)
+            {
+                throw new InvalidDataException($"not a regular file: {path}");
+            }
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
 
     /// <inheritdoc/>
     public async Task<byte[]> ReadRangeAsync(BlobKind kind, string name, long offset, int length, CancellationToken cancellationToken)
@@ -222,7 +266,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         catch (ObjectDisposedException)
         {
             // Evicted from the open-pack cache by another thread between lookup and read: read it through a fresh handle.
-            Read(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), true, destination.Span, offset, path);
+            Read(OpenRegular(path), true, destination.Span, offset, path);
         }
         return Task.CompletedTask;
     }
@@ -255,7 +299,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     {
         if (kind != BlobKind.Pack)
         {
-            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            return OpenRegular(path);
         }
         lock (_openLock)
         {
@@ -263,7 +307,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
             {
                 return open;
             }
-            var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var handle = OpenRegular(path);
             _openPacks[name] = handle;
             _openOrder.Enqueue(name);
             if (_openOrder.Count > OpenPacksKept)
@@ -293,6 +337,11 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Only regular files whose name is a repository id (64 lowercase hex digits; a pack inside the folder named by its
+    /// first two) are listed: anything else (a FIFO, a symlink, a name such as <c>passwd</c> placed by someone who can
+    /// write the folder) was not written by this store, and a name built from it must never lead elsewhere.
+    /// </remarks>
     public async IAsyncEnumerable<(string Name, long Size)> ListAsync(BlobKind kind, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.CompletedTask;
@@ -301,16 +350,26 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         {
             yield break;
         }
-        var options = new EnumerationOptions { RecurseSubdirectories = kind == BlobKind.Pack, AttributesToSkip = FileAttributes.ReparsePoint };
+        var options = new EnumerationOptions { RecurseSubdirectories = kind == BlobKind.Pack, AttributesToSkip = FileAttributes.ReparsePoint, MaxRecursionDepth = 1 };
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", options))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!file.Name.StartsWith('.'))
+            if (!IsId(file.Name) || file.DirectoryName != Path.GetDirectoryName(PathOf(kind, file.Name)))
             {
-                yield return (file.Name, file.Length);
+                continue;
             }
+            if (kind != BlobKind.Pack && PosixFile.TryLstat(file.FullName) is not { Type: FileType.File })
+            {
+                continue; // a FIFO would block the reader; packs are checked when opened (OpenRegular)
+            }
+            yield return (file.Name, file.Length);
         }
     }
+
+    /// <summary>True for the names this store gives files: 64 lowercase hex digits (a SHA-256).</summary>
+    private static bool IsId(string name) => name.Length == 64 && !name.AsSpan().ContainsAnyExcept(s_hexDigits);
+
+    private static readonly System.Buffers.SearchValues<char> s_hexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     /// <inheritdoc/>
     public Task DeleteAsync(BlobKind kind, string name, CancellationToken cancellationToken)
@@ -326,7 +385,26 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         return Task.CompletedTask;
     }
 
-    private string FolderOf(BlobKind kind) => kind switch
+    /// <summary>
+    /// The folder of <paramref name="kind"/>, refused (<see cref="InvalidDataException"/>) when it is a symlink or not
+    /// a directory: a repository's own folders are always real ones.
+    /// </summary>
+    private string FolderOf(BlobKind kind)
+    {
+        var folder = KindFolder(kind);
+        CheckNotLink(folder);
+        return folder;
+    }
+
+    private static void CheckNotLink(string folder)
+    {
+        if (PosixFile.TryLstat(folder) is { } status && status.Type != FileType.Directory)
+        {
+            throw new InvalidDataException($"repository folder is {(status.Type == FileType.Symlink ? "a symlink" : "not a directory")}: {folder} (refusing to follow it)");
+        }
+    }
+
+    private string KindFolder(BlobKind kind) => kind switch
     {
         BlobKind.Config => Root,
         BlobKind.Key => Path.Join(Root, "keys"),
@@ -339,12 +417,16 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
 
     private string PathOf(BlobKind kind, string name)
     {
-        if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name.StartsWith('.'))
+        if (kind == BlobKind.Config ? name != "config" : !IsId(name))
         {
-            throw new ArgumentException($"invalid repository file name '{name}'", nameof(name));
+            throw new InvalidDataException($"invalid repository file name '{name}'");
         }
-        return kind == BlobKind.Pack && name.Length >= 2
-            ? Path.Join(FolderOf(kind), name[..2], name)
-            : Path.Join(FolderOf(kind), name);
+        if (kind != BlobKind.Pack)
+        {
+            return Path.Join(FolderOf(kind), name);
+        }
+        var sub = Path.Join(FolderOf(kind), name[..2]);
+        CheckNotLink(sub);
+        return Path.Join(sub, name);
     }
 }

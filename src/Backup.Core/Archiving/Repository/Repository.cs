@@ -256,6 +256,11 @@ public sealed partial class Repository : IDisposable
             {
                 // Try the next key: a repository may have several passwords.
             }
+            catch (Exception e) when (e is ArgumentException or InvalidDataException or CryptographicException)
+            {
+                // A key file with parameters this build cannot use (an unknown KDF, a memory size below Argon2's
+                // minimum) opens nothing; a planted one must not stop the keys that do (check reports it).
+            }
         }
         throw new WrongPasswordException();
     }
