@@ -42,22 +42,7 @@ public sealed unsafe class WalkDirectory : IDisposable
     /// <exception cref="DirectoryNotFoundException">Nothing is there, or it is not a directory.</exception>
     public static WalkDirectory OpenRoot(string path)
     {
-        var bytes = PosixFile.ToCString(path);
-        int fd;
-        fixed (byte* p = bytes)
-        {
-            fd = Libc.Open(p, DirectoryFlags, 0);
-        }
-        if (fd < 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            throw errno switch
-            {
-                Libc.ENOENT => new DirectoryNotFoundException($"directory does not exist: {path}"),
-                Libc.ENOTDIR or Libc.ELOOP => new DirectoryNotFoundException($"not a directory: {path}"),
-                _ => PosixFile.ErrorFor(errno, path),
-            };
-        }
+        var fd = OpenEachLevel(path);
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
@@ -180,5 +165,59 @@ public sealed unsafe class WalkDirectory : IDisposable
             throw PosixFile.ErrorFor(Marshal.GetLastPInvokeError(), path);
         }
         return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> one level at a time from <c>/</c> with <c>O_NOFOLLOW|O_DIRECTORY</c>: a watched
+    /// path is stored with its symlinks resolved, so a symlink met on the way (an ancestor that a user who owns it
+    /// swapped for a link to a root-only directory) is refused rather than followed. A relative path is opened as given.
+    /// </summary>
+    private static int OpenEachLevel(string path)
+    {
+        if (!path.StartsWith('/'))
+        {
+            return OpenLevel(Libc.AtFdCwd, path, path);
+        }
+        var fd = OpenLevel(Libc.AtFdCwd, "/", "/");
+        var reached = "";
+        foreach (var component in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            reached += "/" + component;
+            int next;
+            try
+            {
+                next = OpenLevel(fd, component, reached);
+            }
+            finally
+            {
+                _ = Libc.Close(fd);
+            }
+            fd = next;
+        }
+        return fd;
+    }
+
+    private static int OpenLevel(int dirFd, string name, string reached)
+    {
+        var bytes = PosixFile.ToCString(name);
+        int fd;
+        fixed (byte* p = bytes)
+        {
+            fd = Libc.OpenAt(dirFd, p, DirectoryFlags, 0);
+        }
+        if (fd >= 0)
+        {
+            return fd;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        throw errno switch
+        {
+            Libc.ENOENT => new DirectoryNotFoundException($"directory does not exist: {reached}"),
+            Libc.ENOTDIR or Libc.ELOOP => new DirectoryNotFoundException(
+                PosixFile.TryLstat(reached) is { Type: FileType.Symlink }
+                    ? $"{reached} is a symlink: a watched path is followed through no symlink (it was resolved when added; add the directory it leads to instead)"
+                    : $"not a directory: {reached}"),
+            _ => PosixFile.ErrorFor(errno, reached),
+        };
     }
 }
