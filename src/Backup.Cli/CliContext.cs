@@ -46,12 +46,20 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
         return FullPath(Path.Join(data, "backup", "catalog.db"));
     }
 
-    /// <summary>--archive, else $BACKUP_ARCHIVE, else archive/ beside the catalog.</summary>
+    /// <summary>
+    /// --archive, else $BACKUP_ARCHIVE, else archive/ beside the catalog; canonical (every symlink resolved, for a folder
+    /// not made yet its parent's), so that the catalog knows a destination by one name however it is spelled.
+    /// </summary>
     public string ArchivePath(string? option, string catalogPath)
     {
         var chosen = NonEmpty(option) ?? NonEmpty(environment("BACKUP_ARCHIVE"));
-        return chosen is not null ? FullPath(chosen) : Path.Join(Path.GetDirectoryName(catalogPath), "archive");
+        return Canonical(chosen is not null ? FullPath(chosen) : Path.Join(Path.GetDirectoryName(catalogPath), "archive"));
     }
+
+    /// <summary><paramref name="path"/> with symlinks resolved; for a path that does not exist yet, its parent's.</summary>
+    public static string Canonical(string path) =>
+        Backup.Core.Posix.PosixFile.RealPath(path)
+        ?? Path.Join(Backup.Core.Posix.PosixFile.RealPath(Path.GetDirectoryName(path)!) ?? Path.GetDirectoryName(path), Path.GetFileName(path));
 
     /// <summary>An absolute, normalised path: '~' expanded, relative paths resolved, trailing slashes dropped.</summary>
     public string FullPath(string path)

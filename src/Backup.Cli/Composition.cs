@@ -33,7 +33,7 @@ internal static class Composition
             WorkLockPath(catalog.Path),
             DaemonLockPath(catalog.Path),
         ];
-        return written.Concat(written.Select(Canonical)).ToHashSet(StringComparer.Ordinal);
+        return written.Concat(written.Select(CliContext.Canonical)).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -77,10 +77,6 @@ internal static class Composition
     public static Task<ProcessLock> AcquireWorkLockAsync(CliContext context, string catalogPath, string role, Action<string> onWait, CancellationToken cancellationToken) =>
         ProcessLock.AcquireAsync(WorkLockPath(catalogPath), role, onWait, context.Time, cancellationToken);
 
-    /// <summary><paramref name="path"/> with symlinks resolved; for a path that does not exist yet, its parent's.</summary>
-    private static string Canonical(string path) =>
-        PosixFile.RealPath(path)
-        ?? Path.Join(PosixFile.RealPath(Path.GetDirectoryName(path)!) ?? Path.GetDirectoryName(path), Path.GetFileName(path));
 
     /// <summary>An archiver and what must be released with it.</summary>
     public sealed record OpenArchiver(IArchiver Archiver) : IAsyncDisposable

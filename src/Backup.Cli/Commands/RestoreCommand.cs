@@ -85,9 +85,12 @@ internal static class RestoreCommand
             {
                 // The catalog is a cache of the destinations: a snapshot that is gone from one is dropped, and said so.
                 var refresh = CatalogRefresh.Run(catalog, [record]);
+                var where = CatalogStore.DestinationOf(path);
                 throw new BackupException(refresh.Dropped.Count > 0
                     ? $"snapshot {id} no longer exists: {Formatting.Path(path)} was removed (by forget or by hand); it is no longer listed"
-                    : $"snapshot {id}: its destination {Formatting.Path(CatalogStore.DestinationOf(path))} cannot be found (is its disk mounted?)");
+                    : Repository.Exists(where)
+                        ? $"snapshot {id} is not in the repository at {Formatting.Path(where)} (forgotten, or another repository is there); 'backup snapshots --archive {where}' lists what it holds"
+                        : $"snapshot {id}: its destination {Formatting.Path(where)} cannot be found (is its disk mounted?)");
             }
         }
         else

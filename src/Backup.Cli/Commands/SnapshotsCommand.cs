@@ -32,7 +32,7 @@ internal static class SnapshotsCommand
                 if (File.Exists(db))
                 {
                     using var cache = CatalogStore.Open(db, create: false);
-                    Refresh(context, cache);
+                    Refresh(context, cache, open.Repository);
                 }
                 var wanted = parse.GetValue(path) is { } only ? context.WatchedPath(only) : null;
                 var selected = all.Where(s => wanted is null || s.Snapshot.SourcePath == wanted).ToList();
@@ -111,9 +111,15 @@ internal static class SnapshotsCommand
     }
 
     /// <summary>Drops the rows of snapshots gone from their destination; warns of destinations that cannot be seen.</summary>
-    internal static void Refresh(CliContext context, CatalogStore catalog)
+    /// <remarks>
+    /// The rows of <paramref name="opened"/>'s snapshots are checked too when it is the repository the catalog recorded
+    /// at that path (same identity); those of any other repository only when it is open and verified so.
+    /// </remarks>
+    internal static void Refresh(CliContext context, CatalogStore catalog, Repository? opened = null)
     {
-        var refresh = CatalogRefresh.Run(catalog);
+        var root = opened is null ? null : ((Backup.Core.Storage.LocalBlobStore)opened.Store).Root;
+        var verified = root is not null && catalog.FindDestination(root)?.Identity == opened!.Identity ? root : null;
+        var refresh = CatalogRefresh.Run(catalog, openedRepository: verified);
         foreach (var missing in refresh.MissingDestinations)
         {
             context.Error.WriteLine($"backup: warning: {Formatting.Path(missing)} cannot be found (is its disk mounted?): its snapshots are listed from the catalog only");

@@ -15,8 +15,13 @@ public static class CatalogRefresh
     /// <param name="MissingDestinations">Destinations whose snapshots could not be looked at (their rows were kept).</param>
     public sealed record Result(IReadOnlyList<SnapshotRecord> Dropped, IReadOnlyList<string> MissingDestinations);
 
-    /// <summary>Checks every snapshot row (or those in <paramref name="only"/>) against its destination.</summary>
-    public static Result Run(CatalogStore catalog, IReadOnlyCollection<SnapshotRecord>? only = null)
+    /// <summary>
+    /// Checks every snapshot row (or those in <paramref name="only"/>) against its destination. Rows of repository
+    /// snapshots are dropped only for <paramref name="openedRepository"/>, a repository just opened and checked against
+    /// the identity the catalog recorded: another disk mounted at the same path holds another repository, whose missing
+    /// snapshots say nothing of the recorded one's.
+    /// </summary>
+    public static Result Run(CatalogStore catalog, IReadOnlyCollection<SnapshotRecord>? only = null, string? openedRepository = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var dropped = new List<SnapshotRecord>();
@@ -27,7 +32,7 @@ public static class CatalogRefresh
             {
                 continue;
             }
-            if (Visible(row.Archive))
+            if (Visible(row.Archive, openedRepository))
             {
                 dropped.Add(row);
             }
@@ -44,11 +49,13 @@ public static class CatalogRefresh
     }
 
     /// <summary>True when the place that would hold <paramref name="archive"/> is there, so that its absence is real.</summary>
-    private static bool Visible(string archive)
+    private static bool Visible(string archive, string? openedRepository)
     {
         var folder = Path.GetDirectoryName(archive)!;
         var destination = CatalogStore.DestinationOf(archive);
         var isRepositorySnapshot = Path.GetFileName(folder) == "snapshots" && !archive.EndsWith(Archiving.Zip.ZipArchiver.Extension, StringComparison.Ordinal);
-        return isRepositorySnapshot ? Repository.Exists(destination) : Directory.Exists(folder) && !Repository.Exists(destination);
+        return isRepositorySnapshot
+            ? destination == openedRepository && Repository.Exists(destination)
+            : Directory.Exists(folder) && !Repository.Exists(destination);
     }
 }

@@ -240,8 +240,9 @@ public sealed class CatalogStore : IWatchList, IDisposable
     }
 
     /// <summary>
-    /// Drops the rows of snapshots that no longer exist in their destination (forgotten, or deleted by hand), and the
-    /// last hash of each path that has no snapshot left there, so that its next check writes one. Returns the rows dropped.
+    /// Drops the rows of snapshots that no longer exist in their destination (forgotten, or deleted by hand); each path's
+    /// last hash there becomes that of its newest snapshot left, or goes when none is left, so that its next check
+    /// writes one. Returns the rows dropped.
     /// </summary>
     public int ForgetSnapshots(IEnumerable<string> archives)
     {
@@ -254,11 +255,17 @@ public sealed class CatalogStore : IWatchList, IDisposable
             delete.Parameters.AddWithValue("$archive", archive);
             dropped += delete.ExecuteNonQuery();
         }
-        using var orphans = Command("""
+        // A path's hash there becomes that of its newest snapshot left (the next check compares with what is really
+        // stored), or goes when none is left, so that the next check writes one.
+        using var rewind = Command("""
+            UPDATE path_states SET last_hash = (
+                SELECT s.hash FROM snapshots s WHERE s.path = path_states.path AND s.destination = path_states.destination
+                ORDER BY s.time DESC, s.id DESC LIMIT 1)
+            WHERE EXISTS (SELECT 1 FROM snapshots s WHERE s.path = path_states.path AND s.destination = path_states.destination);
             DELETE FROM path_states WHERE NOT EXISTS (
-                SELECT 1 FROM snapshots s WHERE s.path = path_states.path AND s.destination = path_states.destination)
+                SELECT 1 FROM snapshots s WHERE s.path = path_states.path AND s.destination = path_states.destination);
             """, transaction);
-        orphans.ExecuteNonQuery();
+        rewind.ExecuteNonQuery();
         transaction.Commit();
         return dropped;
     }

@@ -150,6 +150,9 @@ public class CatalogStoreTests
         catalog.RecordSnapshot("/src", "/a", Result("/a/src-1/1.zip", s_now, "h1"), s_now);
         catalog.RecordSnapshot("/src", "/a", Result("/a/src-1/2.zip", s_now.AddMinutes(1), "h2"), s_now);
 
+        Assert.Equal(1, catalog.ForgetSnapshots(["/a/src-1/2.zip"]));
+        Assert.Equal("h1", Assert.Single(catalog.GetWatchedPaths("/a")).LastHash); // the newest one left, not the one dropped
+        catalog.RecordSnapshot("/src", "/a", Result("/a/src-1/2.zip", s_now.AddMinutes(1), "h2"), s_now);
         Assert.Equal(1, catalog.ForgetSnapshots(["/a/src-1/1.zip"]));
         Assert.Equal("h2", Assert.Single(catalog.GetWatchedPaths("/a")).LastHash);
         Assert.Equal(1, catalog.ForgetSnapshots(["/a/src-1/2.zip", "/a/src-1/missing.zip"]));
