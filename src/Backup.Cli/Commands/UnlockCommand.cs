@@ -5,7 +5,8 @@ namespace Backup.Cli.Commands;
 
 /// <summary>
 /// <c>backup unlock --archive DIR [--remove-all]</c>: removes the locks whose holders are gone (the rule every command
-/// applies: this host and a dead pid, another host and not refreshed for 30 minutes, or unreadable and 30 minutes old),
+/// applies: this host and pid namespace and a dead pid, another host or pid namespace and not refreshed for 30 minutes,
+/// or unreadable and 30 minutes old),
 /// or with <c>--remove-all</c> every lock, naming each one before it goes.
 /// </summary>
 internal static class UnlockCommand

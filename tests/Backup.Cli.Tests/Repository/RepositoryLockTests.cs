@@ -200,6 +200,41 @@ public sealed class RepositoryLockTests
     }
 
     [Fact]
+    public void UnlockAndPrune_WhileRunInAnotherPidNamespaceHoldsItsLock_KeepItAndRefuse()
+    {
+        Assert.True(Shell.Exists("unshare"), "unshare (util-linux) is required to run the backup in another pid namespace");
+        using var world = new RepositoryProcess();
+        var src = world.Join("src");
+        new TestTree(src).File("big.bin", TestTree.RandomBytes(8 << 20, 9)).File("small.txt", "s");
+        world.Init();
+        world.Add(src);
+        // Pid 1 of a namespace of its own, on this host name: our /proc has no such process, or another one.
+        using var run = world.StartUnder(["unshare", "--pid", "--fork", "--mount-proc", "--"], "run");
+        Poll.Until(() => world.Locks().Length > 0 || run.HasExited, "run to take its repository lock", describe: run.ToString);
+        Assert.False(run.HasExited, $"run ended before it could be stopped\n{run}");
+        var backup = Assert.Single(File.ReadAllText($"/proc/{run.Pid.ToString(CultureInfo.InvariantCulture)}/task/{run.Pid.ToString(CultureInfo.InvariantCulture)}/children")
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var file = Assert.Single(world.Locks());
+        Kill("STOP", backup);
+        try
+        {
+            var unlock = world.Expect(0, "unlock");
+            var prune = world.Expect(11, "prune");
+
+            Assert.Contains("kept lock " + Path.GetFileName(file)[..8], unlock.Output, StringComparison.Ordinal);
+            Assert.True(File.Exists(file), unlock.ToString());
+            Assert.Contains("locked by pid 1 on ", prune.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Kill("CONT", backup);
+        }
+        Assert.True(run.WaitForExit(BackupProcess.DefaultTimeout) == 0, run.ToString());
+        Assert.Empty(world.Files("locks"));
+        TreeAssert.Identical(src, world.Restore(Assert.Single(world.Snapshots()).Id));
+    }
+
+    [Fact]
     public void RunAndPrune_GarbageFileInLocks_SucceedWarningNamingItAndUnlockRemovesItWhenOld()
     {
         using var world = OneSnapshot(out _, 1 << 20);
@@ -222,6 +257,12 @@ public sealed class RepositoryLockTests
         Assert.Contains("removing stale lock " + name[..8], old.Output, StringComparison.Ordinal);
         Assert.False(File.Exists(path), old.ToString());
         Assert.Equal(2, world.Snapshots().Count);
+    }
+
+    private static void Kill(string signal, string pid)
+    {
+        var kill = Shell.Run("kill", $"-{signal}", pid);
+        Assert.True(kill.ExitCode == 0, kill.ToString());
     }
 
     /// <summary>A repository with one snapshot of a source folder <c>src</c> holding <paramref name="bytes"/> of random data.</summary>

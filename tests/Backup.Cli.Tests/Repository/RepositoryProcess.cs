@@ -73,6 +73,13 @@ internal sealed class RepositoryProcess : IDisposable
         return new(Shell.Start(program, argv, Environment, Root));
     }
 
+    /// <summary>Starts <c>WRAPPER… backup ARGS --archive REPO</c> without waiting (<c>unshare --pid --fork --</c>, say).</summary>
+    public RunningBackup StartUnder(string[] wrapper, params string[] args)
+    {
+        var (program, argv) = _backup.CommandLine([.. args, "--archive", Repo]);
+        return new(Shell.Start(wrapper[0], [.. wrapper[1..], program, .. argv], Environment, Root));
+    }
+
     /// <summary>A new world whose repository holds one snapshot of <c>src/</c> (one file, a.txt), taken by <c>run</c>.</summary>
     public static RepositoryProcess BackedUp()
     {

@@ -22,6 +22,15 @@ public sealed record LockObject
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ulong? Start { get; init; }
 
+    /// <summary>
+    /// The inode number of the holder's pid namespace (see <see cref="Posix.PidNamespace"/>): its <see cref="Pid"/> and
+    /// <see cref="Start"/> name a process only for a reader of the same namespace. Null in locks written before it was
+    /// recorded, or when /proc did not show it.
+    /// </summary>
+    [JsonPropertyName("pidns")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ulong? PidNamespace { get; init; }
+
     /// <summary>What the holder does (run, prune, check…).</summary>
     [JsonPropertyName("operation")] public string Operation { get; init; } = "";
 

@@ -122,13 +122,16 @@ public sealed partial class RepositoryLock
     }
 
     /// <summary>
-    /// A lock of this host is stale when its process is gone (or the pid now belongs to a process started later), however
-    /// old or new its time: a live process keeps its lock through a suspend, and the clocks of hosts differ. A lock of
-    /// another host is stale when not refreshed for <see cref="StaleAfter"/>.
+    /// A lock of this host and pid namespace is stale when its process is gone (or the pid now belongs to a process
+    /// started later), however old or new its time: a live process keeps its lock through a suspend, and the clocks of
+    /// hosts differ. Any other lock (another host, or a holder in another pid namespace, under <c>unshare --pid</c> or in
+    /// a container with our host name, whose pid means nothing in our /proc) is stale when not refreshed for
+    /// <see cref="StaleAfter"/>. A lock without a namespace (written before it was recorded) is taken for one of ours.
     /// </summary>
     private static bool IsStale(LockObject other, TimeProvider time)
     {
-        if (other.Host != Environment.MachineName)
+        if (other.Host != Environment.MachineName
+            || (other.PidNamespace is { } theirs && theirs != PidNamespace.Current()))
         {
             return time.GetUtcNow() - other.Time > StaleAfter;
         }

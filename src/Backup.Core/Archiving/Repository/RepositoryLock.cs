@@ -5,14 +5,14 @@ namespace Backup.Core.Archiving.Repository;
 
 /// <summary>
 /// A lock object in <c>locks/</c> (docs/repository.md, "Locks"). Backups and the commands that read take shared locks
-/// and run side by side; prune takes an exclusive one. A lock of this host is stale when its process is gone, a lock of
-/// another host when it was not refreshed for <see cref="StaleAfter"/>; a stale lock is reported and ignored (and
-/// removed when it is this host's). The holder refreshes its lock and, before the repository writes an index or a
+/// and run side by side; prune takes an exclusive one. A lock of this host and pid namespace is stale when its process
+/// is gone, any other lock when it was not refreshed for <see cref="StaleAfter"/>; a stale lock is reported and ignored
+/// (and removed when it is this host's). The holder refreshes its lock and, before the repository writes an index or a
 /// snapshot, checks that it still holds it (<see cref="EnsureHeldAsync"/>). Dispose to release.
 /// </summary>
 public sealed partial class RepositoryLock : IAsyncDisposable
 {
-    /// <summary>A lock of another host older than this is stale: a live holder refreshes every <see cref="RefreshEvery"/>.</summary>
+    /// <summary>A lock of another host (or pid namespace) older than this is stale: a live holder refreshes every <see cref="RefreshEvery"/>.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(30);
 
     /// <summary>How often a holder rewrites its lock.</summary>
@@ -62,6 +62,7 @@ public sealed partial class RepositoryLock : IAsyncDisposable
             Host = Environment.MachineName,
             Pid = Environment.ProcessId,
             Start = ProcessStartTime.Of(Environment.ProcessId),
+            PidNamespace = PidNamespace.Current(),
             Operation = operation,
             Exclusive = exclusive,
         };

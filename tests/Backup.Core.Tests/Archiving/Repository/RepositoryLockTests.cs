@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Backup.Core.Archiving.Repository;
 using Backup.Core.Encryption;
+using Backup.Core.Posix;
 using Backup.Core.Restore;
 using Backup.Testing;
 using Microsoft.Extensions.Time.Testing;
@@ -88,6 +90,63 @@ public class RepositoryLockTests
         var found = Assert.Single(await RepositoryLock.ListAsync(repository, TimeProvider.System, CancellationToken.None));
 
         Assert.True(found.IsStale);
+    }
+
+    [Theory]
+    [InlineData(true, 1, false)]
+    [InlineData(false, 1, false)]
+    [InlineData(true, 31, true)]
+    public async Task List_LockOfThisHostInAnotherPidNamespace_IsStaleOnlyByAge(bool deadPid, int minutesOld, bool stale)
+    {
+        using var temp = new TempDirectory();
+        using var repository = await OpenAsync(temp);
+        var now = DateTimeOffset.UtcNow;
+        // As a run under 'unshare --pid' writes it: its pid (1 there, or one that is dead here) means nothing in our /proc.
+        var (pid, start) = deadPid ? (DeadPid(), 1UL) : (1, ProcessStartTime.Of(1)!.Value + 1);
+        await WriteLockJsonAsync(repository, LockJson(now - TimeSpan.FromMinutes(minutesOld), pid, start, OurPidNamespace() + 1));
+
+        var found = Assert.Single(await RepositoryLock.ListAsync(repository, new FakeTimeProvider(now), CancellationToken.None));
+
+        Assert.Equal(stale, found.IsStale);
+    }
+
+    [Fact]
+    public async Task List_LockOfThisHostInOurPidNamespaceWhosePidIsDead_IsStale()
+    {
+        using var temp = new TempDirectory();
+        using var repository = await OpenAsync(temp);
+        await WriteLockJsonAsync(repository, LockJson(DateTimeOffset.UtcNow, DeadPid(), 1, OurPidNamespace()));
+
+        var found = Assert.Single(await RepositoryLock.ListAsync(repository, TimeProvider.System, CancellationToken.None));
+
+        Assert.True(found.IsStale);
+    }
+
+    [Fact]
+    public async Task Acquire_FreshExclusiveLockOfAnotherPidNamespaceOnThisHost_RefusesAndKeepsIt()
+    {
+        using var temp = new TempDirectory();
+        using var repository = await OpenAsync(temp);
+        await WriteLockJsonAsync(repository, LockJson(DateTimeOffset.UtcNow, 1, ProcessStartTime.Of(1)!.Value + 1, OurPidNamespace() + 1, exclusive: true));
+        var stale = new List<string>();
+
+        await Assert.ThrowsAsync<RepositoryLockedException>(
+            () => RepositoryLock.AcquireAsync(repository, "run", exclusive: false, stale.Add, TimeProvider.System, CancellationToken.None));
+
+        Assert.Empty(stale);
+        Assert.Single(Directory.GetFiles(temp.Join("repo", "locks")));
+    }
+
+    [Fact]
+    public async Task Acquire_ThisProcess_RecordsItsPidNamespace()
+    {
+        using var temp = new TempDirectory();
+        using var repository = await OpenAsync(temp);
+        await using var held = await RepositoryLock.AcquireAsync(repository, "run", exclusive: false, _ => { }, TimeProvider.System, CancellationToken.None);
+
+        var found = Assert.Single(await RepositoryLock.ListAsync(repository, TimeProvider.System, CancellationToken.None));
+
+        Assert.Equal(OurPidNamespace(), found.Lock!.PidNamespace);
     }
 
     [Fact]
@@ -309,10 +368,33 @@ public class RepositoryLockTests
         return path;
     }
 
-    private static async Task WriteLockAsync(RepositoryType repository, LockObject lockObject)
+    private static Task WriteLockAsync(RepositoryType repository, LockObject lockObject) =>
+        WriteLockJsonAsync(repository, JsonSerializer.SerializeToUtf8Bytes(lockObject, RepositoryJson.Default.LockObject));
+
+    private static async Task WriteLockJsonAsync(RepositoryType repository, byte[] json)
     {
-        var sealedLock = repository.Seal(BlobType.Lock, JsonSerializer.SerializeToUtf8Bytes(lockObject, RepositoryJson.Default.LockObject));
+        var sealedLock = repository.Seal(BlobType.Lock, json);
         await repository.Store.WriteAsync(Core.Storage.BlobKind.Lock, Convert.ToHexStringLower(SHA256.HashData(sealedLock)), sealedLock, CancellationToken.None);
+    }
+
+    /// <summary>A lock object of this host as docs/repository.md spells it, written by hand so that the field names are checked too.</summary>
+    private static byte[] LockJson(DateTimeOffset time, int pid, ulong start, ulong pidNamespace, bool exclusive = false) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
+        {
+            ["time"] = time,
+            ["host"] = Environment.MachineName,
+            ["pid"] = pid,
+            ["start"] = start,
+            ["pidns"] = pidNamespace,
+            ["operation"] = "run",
+            ["exclusive"] = exclusive,
+        });
+
+    /// <summary>The inode of this process's pid namespace, read from <c>/proc/self/ns/pid</c> (<c>pid:[4026531836]</c>).</summary>
+    private static ulong OurPidNamespace()
+    {
+        var target = new FileInfo("/proc/self/ns/pid").LinkTarget ?? throw new InvalidOperationException("/proc/self/ns/pid is not a link");
+        return ulong.Parse(target.AsSpan("pid:[".Length, target.Length - "pid:[]".Length), CultureInfo.InvariantCulture);
     }
 
     /// <summary>The pid of a process that has ended.</summary>
