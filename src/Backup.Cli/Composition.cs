@@ -64,6 +64,19 @@ internal static class Composition
                 ExitCodes.NoRepository, new NoRepositoryException(archiveRoot));
         }
         ZipArchiver.RefuseRepositoryFolder(archiveRoot);
+        if (recorded is { Kind: DestinationKind.Zip })
+        {
+            // A zip folder whose every snapshot folder has gone is a disk that is not mounted (or an empty mount point):
+            // writing there would put backups on the disk they protect, and hide the real ones.
+            var folders = catalog.ListSnapshots(null).Where(r => CatalogStore.DestinationOf(r.Archive) == archiveRoot)
+                .Select(r => Path.GetDirectoryName(r.Archive)!).Distinct(StringComparer.Ordinal).ToList();
+            if (folders.Count > 0 && !folders.Any(Directory.Exists))
+            {
+                throw new DestinationUnavailableException(
+                    $"the archive folder {archiveRoot} holds none of its snapshot folders: if it lies on a disk that is not mounted, mount it; nothing was written",
+                    ExitCodes.NoRepository, new DirectoryNotFoundException(archiveRoot));
+            }
+        }
         return new OpenArchiver(new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>()));
     }
 

@@ -32,13 +32,7 @@ internal sealed class RepositoryCredentials(Func<string> readPassword, bool pass
     /// </summary>
     public RepositoryOpenOptions Options(string catalogPath, string root, bool loadIndex = true)
     {
-        RepositoryIdentity? expected = null;
-        if (File.Exists(catalogPath))
-        {
-            using var catalog = CatalogStore.Open(catalogPath, create: false);
-            expected = catalog.FindDestination(root)?.Identity;
-        }
-        return Options(expected, loadIndex);
+        return Options(CatalogStore.PeekDestination(catalogPath, root)?.Identity, loadIndex);
     }
 
     /// <summary>Called once a repository opened: a daemon keeps its key from now on, and no longer needs the password.</summary>

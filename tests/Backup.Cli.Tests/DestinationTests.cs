@@ -62,6 +62,62 @@ public sealed class DestinationTests
     }
 
     [Fact]
+    public void Run_ZipFolderDiskNotMounted_Exits10AndWritesNothing()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("src");
+        new TestTree(src).File("a.txt", "a");
+        Assert.Equal(0, backup.Run("add", src).ExitCode);
+        Assert.Equal(0, backup.Run("run").ExitCode);
+        Directory.Move(backup.Archive, backup.Join("unmounted"));
+        Directory.CreateDirectory(backup.Archive); // the empty mount point
+        File.WriteAllText(Path.Join(src, "b.txt"), "changed");
+
+        var result = backup.Run("run");
+        var listed = backup.Run("snapshots");
+
+        Assert.True(result.ExitCode == 10, result.ToString());
+        Assert.Contains("mount", result.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(backup.Archive));
+        Assert.Contains("cannot be found", listed.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_ArchiveFolderThroughASymlink_IsTheSameDestination()
+    {
+        using var world = RepositoryProcess.BackedUp();
+        var link = world.Join("repolink");
+        File.CreateSymbolicLink(link, world.Repo);
+        Directory.Move(world.Repo, world.Join("unmounted"));
+        Directory.CreateDirectory(world.Repo);
+        File.WriteAllText(world.Join("src", "b.txt"), "changed");
+
+        var result = world.Raw("run", "--archive", link);
+
+        Assert.True(result.ExitCode == 10, result.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(world.Repo));
+    }
+
+    [Fact]
+    public void Run_NewestZipDeletedByHand_NextRunWritesTheCurrentTreeAgain()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("src");
+        new TestTree(src).File("a.txt", "a");
+        Assert.Equal(0, backup.Run("add", src).ExitCode);
+        Assert.Equal(0, backup.Run("run").ExitCode);
+        File.WriteAllText(Path.Join(src, "b.txt"), "b");
+        Assert.Equal(0, backup.Run("run").ExitCode);
+        File.Delete(ArchiveFolder.Zips(backup.Archive)[^1]);
+
+        Assert.Equal(0, backup.Run("snapshots").ExitCode);
+        var result = backup.Run("run");
+
+        Assert.Contains("archived 1 of 1 directories", result.Output, StringComparison.Ordinal);
+        Assert.Equal(2, ArchiveFolder.Zips(backup.Archive).Length);
+    }
+
+    [Fact]
     public void Run_FolderWithRepositoryKeysButNoConfig_NeverUsed_RefusesToWriteZips()
     {
         using var backup = new BackupProcess();

@@ -198,6 +198,37 @@ public sealed class CatalogStore : IWatchList, IDisposable
         return id;
     }
 
+    /// <summary>
+    /// What the catalog file at <paramref name="catalogPath"/> knows of <paramref name="root"/>, read without opening it
+    /// for writing (no migration, no write lock: a read-only command must not wait for a run that holds the catalog).
+    /// Null when there is no such catalog, it predates destinations, or it knows nothing of <paramref name="root"/>.
+    /// </summary>
+    public static DestinationRecord? PeekDestination(string catalogPath, string root)
+    {
+        ArgumentNullException.ThrowIfNull(catalogPath);
+        if (!File.Exists(catalogPath))
+        {
+            return null;
+        }
+        var builder = new SqliteConnectionStringBuilder { DataSource = catalogPath, Pooling = false, Mode = SqliteOpenMode.ReadOnly };
+        using var connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout = 10000;");
+            using var store = new CatalogStore(catalogPath, connection);
+            return store.FindDestination(root);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 1 /* SQLITE_ERROR: no such table, a catalog before version 2 */)
+        {
+            return null;
+        }
+        catch (SqliteException e)
+        {
+            throw new BackupException($"cannot read catalog {catalogPath}: {e.Message}", e);
+        }
+    }
+
     /// <summary>What the catalog knows of the archive folder <paramref name="root"/>, or null when it never wrote there.</summary>
     public DestinationRecord? FindDestination(string root)
     {
