@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Backup.Core;
 using Backup.Core.Archiving.Repository;
+using Backup.Core.Catalog;
 
 namespace Backup.Cli.Commands;
 
@@ -16,9 +18,20 @@ internal static class InitCommand
         var command = new Command("init", "Make the archive folder a deduplicating, compressed, encrypted repository") { archive, noEncryption };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var root = context.ArchivePath(parse.GetValue(archive), context.CatalogPath(parse.GetValue(GlobalOptions.Db)));
+            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
+            var root = context.ArchivePath(parse.GetValue(archive), db);
             var password = parse.GetValue(noEncryption) ? null : Passwords.Read(context, parse, confirm: true);
-            await Repository.InitAsync(root, password, kdf: null, context.Time, cancellationToken);
+            var identity = await Repository.InitAsync(root, password, kdf: null, context.Time, cancellationToken);
+            try
+            {
+                // Remembered from the start: a key and config planted later, before any backup, are refused too.
+                using var catalog = CatalogStore.Open(db);
+                catalog.RecordRepository(CliContext.Canonical(root), identity, context.Time.GetUtcNow(), created: true);
+            }
+            catch (BackupException e)
+            {
+                context.Error.WriteLine($"backup: warning: the repository was created, but the catalog could not record it: {e.Message}");
+            }
             context.Output.WriteLine($"created repository {Formatting.Path(root)}{(password is null ? " without encryption" : "")}");
             context.Output.WriteLine(password is null
                 ? "from now on run, daemon, snapshots and restore with this --archive use it; it has no password: anyone who can read the folder can read the data"

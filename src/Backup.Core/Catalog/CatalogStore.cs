@@ -252,11 +252,21 @@ public sealed class CatalogStore : IWatchList, IDisposable
     /// the identity of one recorded without it (a catalog from before identities were kept). An identity already
     /// recorded is never replaced; the caller compares it first (<see cref="FindDestination"/>).
     /// </summary>
-    public void RecordRepository(string root, Archiving.Repository.RepositoryIdentity identity, DateTimeOffset now)
+    /// <param name="root">The repository folder (canonical).</param>
+    /// <param name="identity">Who it is.</param>
+    /// <param name="now">When it was first used.</param>
+    /// <param name="created">True for <c>init</c>, which just made it: what was recorded for that folder before is replaced.</param>
+    public void RecordRepository(string root, Archiving.Repository.RepositoryIdentity identity, DateTimeOffset now, bool created = false)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(identity);
         using var transaction = _connection.BeginTransaction();
+        if (created)
+        {
+            using var forget = Command("DELETE FROM destinations WHERE root = $root", transaction);
+            forget.Parameters.AddWithValue("$root", root);
+            forget.ExecuteNonQuery();
+        }
         InsertDestination(root, DestinationKind.Repository, now, transaction);
         using var update = Command("""
             UPDATE destinations SET repository_id = $id, key_fingerprint = $fingerprint, encrypted = $encrypted

@@ -44,6 +44,25 @@ public sealed class RepositorySubstitutionTests
     }
 
     [Fact]
+    public void Run_KeysPlantedBeforeTheFirstBackup_NoPasswordGiven_InitRecordedTheIdentity()
+    {
+        using var world = new RepositoryProcess();
+        world.Init();
+        var src = world.Dir("src");
+        new TestTree(src).File("a.txt", "alpha");
+        world.Add(src);
+        using var attacker = Unencrypted();
+        Substitute(world, attacker);
+        world.PasswordValue = null;
+
+        var result = world.Run("run");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("was encrypted when first used", result.Error, StringComparison.Ordinal);
+        Assert.Empty(world.Files("snapshots"));
+    }
+
+    [Fact]
     public void SnapshotsAndCheck_UnencryptedKeyPlantedBesideTheRealOnes_OpensWithThePasswordOnlyAndCheckReportsIt()
     {
         using var world = RepositoryProcess.BackedUp();
@@ -84,7 +103,10 @@ public sealed class RepositorySubstitutionTests
         var aside = world.Dir("aside");
         foreach (var folder in (string[])["index", "snapshots", "data"])
         {
-            Directory.Move(Path.Join(world.Repo, folder), Path.Join(aside, folder));
+            if (Directory.Exists(Path.Join(world.Repo, folder)))
+            {
+                Directory.Move(Path.Join(world.Repo, folder), Path.Join(aside, folder));
+            }
             Directory.CreateDirectory(Path.Join(world.Repo, folder));
         }
     }

@@ -62,11 +62,14 @@ public sealed partial class Repository : IDisposable
     /// (<c>--no-encryption</c>: see <see cref="KeyFile.None"/>). Refuses a folder that is not empty (a repository already
     /// there included).
     /// </summary>
-    public static Task InitAsync(string path, string? password, KdfParameters? kdf, CancellationToken cancellationToken) =>
+    public static Task<RepositoryIdentity> InitAsync(string path, string? password, KdfParameters? kdf, CancellationToken cancellationToken) =>
         InitAsync(path, password, kdf, TimeProvider.System, cancellationToken);
 
-    /// <summary>As <see cref="InitAsync(string, string?, KdfParameters?, CancellationToken)"/>; the key records <paramref name="time"/>'s now as its creation time.</summary>
-    public static async Task InitAsync(string path, string? password, KdfParameters? kdf, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// As <see cref="InitAsync(string, string?, KdfParameters?, CancellationToken)"/>; the key records
+    /// <paramref name="time"/>'s now as its creation time. Returns the new repository's identity, for the catalog.
+    /// </summary>
+    public static async Task<RepositoryIdentity> InitAsync(string path, string? password, KdfParameters? kdf, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(path);
@@ -97,7 +100,9 @@ public sealed partial class Repository : IDisposable
         var sealedConfig = cipher.Seal(BlobType.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig));
         // The config is written last: a folder counts as a repository only once its key is in place.
         await store.WriteAsync(BlobKind.Config, "config", sealedConfig, cancellationToken);
+        var identity = new RepositoryIdentity(config.Id, Fingerprint(master), password is not null);
         CryptographicOperations.ZeroMemory(master);
+        return identity;
     }
 
     /// <summary>

@@ -136,7 +136,7 @@ public sealed partial class RepositoryLock : IAsyncDisposable
         {
             _lost = $"its file {_name[..8]} was removed, by 'backup unlock' or by a process that took it for stale";
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             // Not known to be gone: tried again at the next refresh, and lost once StaleAfter has passed.
         }
@@ -189,7 +189,7 @@ public sealed partial class RepositoryLock : IAsyncDisposable
             _lost = $"its file {_name[..8]} was removed, by 'backup unlock' or by a process that took it for stale";
             return false;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             return false; // tried again after RetryEvery; EnsureHeldAsync stops the holder once StaleAfter has passed
         }
