@@ -73,7 +73,7 @@ internal static class Composition
             if (folders.Count > 0 && !folders.Any(Directory.Exists))
             {
                 throw new DestinationUnavailableException(
-                    $"the archive folder {archiveRoot} holds none of its snapshot folders: if it lies on a disk that is not mounted, mount it; nothing was written",
+                    $"the archive folder {archiveRoot} holds none of its snapshot folders: if it lies on a disk that is not mounted, mount it (if you deleted them on purpose, give a new --archive folder); nothing was written",
                     ExitCodes.NoRepository, new DirectoryNotFoundException(archiveRoot));
             }
         }
@@ -89,7 +89,6 @@ internal static class Composition
     /// <summary>Takes the work lock, waiting for a check in progress elsewhere and saying so once.</summary>
     public static Task<ProcessLock> AcquireWorkLockAsync(CliContext context, string catalogPath, string role, Action<string> onWait, CancellationToken cancellationToken) =>
         ProcessLock.AcquireAsync(WorkLockPath(catalogPath), role, onWait, context.Time, cancellationToken);
-
 
     /// <summary>An archiver and what must be released with it.</summary>
     public sealed record OpenArchiver(IArchiver Archiver) : IAsyncDisposable
