@@ -64,11 +64,7 @@ public sealed class DestinationTests
     [Fact]
     public void Run_ZipFolderDiskNotMounted_Exits10AndWritesNothing()
     {
-        using var backup = new BackupProcess();
-        var src = backup.Dir("src");
-        new TestTree(src).File("a.txt", "a");
-        Assert.Equal(0, backup.Run("add", src).ExitCode);
-        Assert.Equal(0, backup.Run("run").ExitCode);
+        using var backup = ZipBackedUp(out var src);
         Directory.Move(backup.Archive, backup.Join("unmounted"));
         Directory.CreateDirectory(backup.Archive); // the empty mount point
         File.WriteAllText(Path.Join(src, "b.txt"), "changed");
@@ -101,11 +97,7 @@ public sealed class DestinationTests
     [Fact]
     public void Run_NewestZipDeletedByHand_NextRunWritesTheCurrentTreeAgain()
     {
-        using var backup = new BackupProcess();
-        var src = backup.Dir("src");
-        new TestTree(src).File("a.txt", "a");
-        Assert.Equal(0, backup.Run("add", src).ExitCode);
-        Assert.Equal(0, backup.Run("run").ExitCode);
+        using var backup = ZipBackedUp(out var src);
         File.WriteAllText(Path.Join(src, "b.txt"), "b");
         Assert.Equal(0, backup.Run("run").ExitCode);
         File.Delete(ArchiveFolder.Zips(backup.Archive)[^1]);
@@ -135,11 +127,7 @@ public sealed class DestinationTests
     [Fact]
     public void Run_NewArchiveFolderForUnchangedPath_WritesAFirstSnapshotThere()
     {
-        using var backup = new BackupProcess();
-        var src = backup.Dir("src");
-        new TestTree(src).File("a.txt", "a");
-        Assert.Equal(0, backup.Run("add", src).ExitCode);
-        Assert.Equal(0, backup.Run("run").ExitCode);
+        using var backup = ZipBackedUp(out _);
         var other = backup.Join("other-archive");
 
         var second = backup.Run("run", "--archive", other);
@@ -156,11 +144,7 @@ public sealed class DestinationTests
     [Fact]
     public void Snapshots_ZipDeletedByHand_IsDroppedAndRestoreOfItSaysSo()
     {
-        using var backup = new BackupProcess();
-        var src = backup.Dir("src");
-        new TestTree(src).File("a.txt", "a");
-        Assert.Equal(0, backup.Run("add", src).ExitCode);
-        Assert.Equal(0, backup.Run("run").ExitCode);
+        using var backup = ZipBackedUp(out var src);
         File.WriteAllText(Path.Join(src, "b.txt"), "b");
         Assert.Equal(0, backup.Run("run").ExitCode);
         var zips = ArchiveFolder.Zips(backup.Archive);
@@ -179,11 +163,7 @@ public sealed class DestinationTests
     [Fact]
     public void Snapshots_ZipFolderNotMounted_KeepsItsRowsAndWarns()
     {
-        using var backup = new BackupProcess();
-        var src = backup.Dir("src");
-        new TestTree(src).File("a.txt", "a");
-        Assert.Equal(0, backup.Run("add", src).ExitCode);
-        Assert.Equal(0, backup.Run("run").ExitCode);
+        using var backup = ZipBackedUp(out _);
         var zip = Assert.Single(ArchiveFolder.Zips(backup.Archive));
         Directory.Move(backup.Archive, backup.Join("unmounted"));
         Directory.CreateDirectory(backup.Archive); // the empty mount point
@@ -213,6 +193,17 @@ public sealed class DestinationTests
         Assert.Contains("no snapshot 1 in catalog", first.Error, StringComparison.Ordinal); // forget dropped its row
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.True(File.Exists(world.Join("t2", "b.txt")));
+    }
+
+    /// <summary>A zip world whose <c>src/</c> (one file, a.txt) is watched and has one snapshot.</summary>
+    private static BackupProcess ZipBackedUp(out string src)
+    {
+        var backup = new BackupProcess();
+        src = backup.Dir("src");
+        new TestTree(src).File("a.txt", "a");
+        Assert.Equal(0, backup.Run("add", src).ExitCode);
+        Assert.Equal(0, backup.Run("run").ExitCode);
+        return backup;
     }
 
     private static int Count(string text, string what) => (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
