@@ -53,11 +53,22 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
     public string ArchivePath(string? option, string catalogPath)
     {
         var chosen = NonEmpty(option) ?? NonEmpty(environment("BACKUP_ARCHIVE"));
+        if (chosen is not null && Backup.Core.Storage.StoreLocation.IsUrl(chosen))
+        {
+            try
+            {
+                return Backup.Core.Storage.StoreLocation.Parse(chosen).Text;
+            }
+            catch (FormatException e)
+            {
+                throw new Backup.Core.BackupException(e.Message, ExitCodes.Usage);
+            }
+        }
         return Canonical(chosen is not null ? FullPath(chosen) : Path.Join(Path.GetDirectoryName(catalogPath), "archive"));
     }
 
     /// <summary><paramref name="path"/> with symlinks resolved; for a path that does not exist yet, its parent's.</summary>
-    public static string Canonical(string path) =>
+    public static string Canonical(string path) => Backup.Core.Storage.StoreLocation.IsUrl(path) ? path :
         Backup.Core.Posix.PosixFile.RealPath(path)
         ?? Path.Join(Backup.Core.Posix.PosixFile.RealPath(Path.GetDirectoryName(path)!) ?? Path.GetDirectoryName(path), Path.GetFileName(path));
 
@@ -85,7 +96,8 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
     /// <summary>An environment variable, or null.</summary>
     public string? Variable(string name) => environment(name);
 
-    private string Home() => NonEmpty(environment("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    /// <summary>The home folder: $HOME, else the account's.</summary>
+    public string Home() => NonEmpty(environment("HOME")) ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -47,7 +47,7 @@ internal static class Composition
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation)
     {
         var recorded = catalog.FindDestination(archiveRoot);
-        if (Repository.Exists(archiveRoot))
+        if (Stores.HoldsRepository(archiveRoot))
         {
             if (recorded is { Kind: DestinationKind.Zip })
             {
@@ -149,7 +149,7 @@ internal static class Composition
             }
             try
             {
-                _open = await OpenRepository.OpenAsync(context, credentials.Options(expected), root, RepositoryAccess.Shared, operation, cancellationToken);
+                _open = await OpenRepository.OpenAsync(context, credentials.Stores, credentials.Options(expected), root, RepositoryAccess.Shared, operation, cancellationToken);
                 if (expected is null)
                 {
                     catalog.RecordRepository(root, _open.Repository.Identity, context.Time.GetUtcNow());

@@ -35,7 +35,7 @@ internal sealed class OpenRepository : IAsyncDisposable
         CliContext context, ParseResult parse, string root, RepositoryAccess access, string operation, CancellationToken cancellationToken)
     {
         using var credentials = RepositoryCredentials.From(context, parse);
-        return await OpenAsync(context, credentials.Options(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), root), root, access, operation, cancellationToken);
+        return await OpenAsync(context, credentials.Stores, credentials.Options(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), root), root, access, operation, cancellationToken);
     }
 
     /// <summary>
@@ -45,14 +45,20 @@ internal sealed class OpenRepository : IAsyncDisposable
     /// <see cref="NoRepositoryException"/>, <see cref="RepositoryLockedException"/>, and what opening throws.
     /// </summary>
     public static async Task<OpenRepository> OpenAsync(
-        CliContext context, RepositoryOpenOptions options, string root, RepositoryAccess access, string operation, CancellationToken cancellationToken)
+        CliContext context, StoreSettings stores, RepositoryOpenOptions options, string root, RepositoryAccess access, string operation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!Repository.Exists(root))
+        Repository repository;
+        var store = Stores.Open(stores, root);
+        try
         {
-            throw new NoRepositoryException(root);
+            repository = await Repository.OpenAsync(store, options with { LoadIndex = false }, cancellationToken);
         }
-        var repository = await Repository.OpenAsync(root, options with { LoadIndex = false }, cancellationToken);
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
         RepositoryLock? held = null;
         try
         {

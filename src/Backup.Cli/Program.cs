@@ -16,6 +16,9 @@ var root = new RootCommand("backup: watch directories and keep a snapshot of eac
     GlobalOptions.Db,
     Passwords.File,
     Passwords.Command,
+    GlobalOptions.S3Endpoint,
+    GlobalOptions.S3Region,
+    GlobalOptions.SshIdentity,
 };
 root.Subcommands.Add(InitCommand.Create(context));
 root.Subcommands.Add(AddCommand.Create(context));

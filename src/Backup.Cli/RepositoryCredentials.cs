@@ -8,13 +8,16 @@ namespace Backup.Cli;
 /// How a command unlocks a repository: the password from where the user configured it (read only when a key needs it),
 /// and, for a daemon, the master key kept after the first open in place of the password. Dispose to wipe that key.
 /// </summary>
-internal sealed class RepositoryCredentials(Func<string> readPassword, bool passwordConfigured, bool keepKey) : IDisposable
+internal sealed class RepositoryCredentials(Func<string> readPassword, bool passwordConfigured, bool keepKey, StoreSettings stores) : IDisposable
 {
     private RepositoryKey? _key;
 
     /// <summary>The credentials a command's options and environment give.</summary>
     public static RepositoryCredentials From(CliContext context, ParseResult parse, bool keepKey = false) =>
-        new(() => Passwords.Read(context, parse), Passwords.IsConfigured(context, parse), keepKey);
+        new(() => Passwords.Read(context, parse), Passwords.IsConfigured(context, parse), keepKey, StoreSettings.From(context, parse));
+
+    /// <summary>How to reach a remote store.</summary>
+    public StoreSettings Stores { get; } = stores;
 
     /// <summary>The options to open a repository with, checking it against <paramref name="expected"/> when the catalog knows it.</summary>
     public RepositoryOpenOptions Options(RepositoryIdentity? expected, bool loadIndex = true) => new()

@@ -44,7 +44,7 @@ internal static class DaemonCommand
             // Unlock the repository now, keeping its key rather than the password: a daemon must not find out at its first
             // check that it cannot work, nor hold the password for its whole life.
             using var credentials = RepositoryCredentials.From(context, parse, keepKey: true);
-            if (Backup.Core.Archiving.Repository.Repository.Exists(archiveRoot))
+            if (Stores.HoldsRepository(archiveRoot))
             {
                 await using var probe = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
                 await probe.OpenAsync(cancellationToken);

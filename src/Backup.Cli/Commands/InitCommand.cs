@@ -21,7 +21,11 @@ internal static class InitCommand
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             var root = context.ArchivePath(parse.GetValue(archive), db);
             var password = parse.GetValue(noEncryption) ? null : Passwords.Read(context, parse, confirm: true);
-            var identity = await Repository.InitAsync(root, password, kdf: null, context.Time, cancellationToken);
+            RepositoryIdentity identity;
+            using (var store = Stores.Open(StoreSettings.From(context, parse), root))
+            {
+                identity = await Repository.InitAsync(store, password, kdf: null, context.Time, cancellationToken);
+            }
             try
             {
                 // Remembered from the start: a key and config planted later, before any backup, are refused too.

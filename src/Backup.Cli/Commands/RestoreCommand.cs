@@ -70,7 +70,7 @@ internal static class RestoreCommand
     private static (string? Repository, string Name) Locate(CliContext context, string? dbOption, string? archiveOption, string snapshot)
     {
         var db = context.CatalogPath(dbOption);
-        if (archiveOption is not null && Repository.Exists(context.ArchivePath(archiveOption, db)))
+        if (archiveOption is not null && Stores.HoldsRepository(context.ArchivePath(archiveOption, db)))
         {
             return (context.ArchivePath(archiveOption, db), snapshot);
         }
@@ -88,7 +88,7 @@ internal static class RestoreCommand
                 var where = CatalogStore.DestinationOf(path);
                 throw new BackupException(refresh.Dropped.Count > 0
                     ? $"snapshot {id} no longer exists: {Formatting.Path(path)} was removed (by forget or by hand); it is no longer listed"
-                    : Repository.Exists(where)
+                    : Stores.HoldsRepository(where)
                         ? $"snapshot {id} is not in the repository at {Formatting.Path(where)} (forgotten, or another repository is there); 'backup snapshots --archive {where}' lists what it holds"
                         : $"snapshot {id}: its destination {Formatting.Path(where)} cannot be found (is its disk mounted?)");
             }
@@ -99,7 +99,7 @@ internal static class RestoreCommand
         }
         // A repository snapshot's archive is <repository>/snapshots/<id>.
         var parent = Path.GetDirectoryName(path);
-        if (parent is not null && Path.GetFileName(parent) == "snapshots" && Repository.Exists(Path.GetDirectoryName(parent)!))
+        if (parent is not null && Path.GetFileName(parent) == "snapshots" && Stores.HoldsRepository(Path.GetDirectoryName(parent)!))
         {
             return (Path.GetDirectoryName(parent)!, Path.GetFileName(path));
         }

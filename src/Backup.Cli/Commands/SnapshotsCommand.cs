@@ -24,7 +24,7 @@ internal static class SnapshotsCommand
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             var explicitArchive = parse.GetValue(archive);
             var archiveRoot = context.ArchivePath(explicitArchive, db);
-            if (Repository.Exists(archiveRoot))
+            if (Stores.HoldsRepository(archiveRoot))
             {
                 // A repository is read directly: it needs no catalog at all.
                 await using var open = await OpenRepository.OpenAsync(context, parse, archiveRoot, RepositoryAccess.Shared, "snapshots", cancellationToken);
@@ -117,7 +117,7 @@ internal static class SnapshotsCommand
     /// </remarks>
     internal static void Refresh(CliContext context, CatalogStore catalog, Repository? opened = null)
     {
-        var root = opened is null ? null : ((Backup.Core.Storage.LocalBlobStore)opened.Store).Root;
+        var root = opened is null ? null : opened.Store.Location;
         var verified = root is not null && catalog.FindDestination(root)?.Identity == opened!.Identity ? root : null;
         var refresh = CatalogRefresh.Run(catalog, openedRepository: verified);
         foreach (var missing in refresh.MissingDestinations)

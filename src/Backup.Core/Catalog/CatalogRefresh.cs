@@ -55,7 +55,7 @@ public static class CatalogRefresh
         var destination = CatalogStore.DestinationOf(archive);
         var isRepositorySnapshot = Path.GetFileName(folder) == "snapshots" && !archive.EndsWith(Archiving.Zip.ZipArchiver.Extension, StringComparison.Ordinal);
         return isRepositorySnapshot
-            ? destination == openedRepository && Repository.Exists(destination)
-            : Directory.Exists(folder) && !Repository.Exists(destination);
+            ? destination == openedRepository && Storage.LocalBlobStore.HoldsRepository(destination)
+            : Directory.Exists(folder) && !Storage.LocalBlobStore.HoldsRepository(destination);
     }
 }

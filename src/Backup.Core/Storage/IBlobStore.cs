@@ -1,11 +1,34 @@
 namespace Backup.Core.Storage;
 
 /// <summary>
-/// Where repository files live. Files are written once, whole, and never modified: a write is atomic (a reader sees
-/// the whole file or nothing, also after a crash), and only deletion removes one. Implementations are thread-safe.
+/// Where a repository's files live: a local folder, an S3 bucket and prefix, an SFTP folder. The contract every store
+/// keeps (docs/repository.md, "The store contract"; the conformance suite in tests/Backup.Testing checks it):
+/// <list type="bullet">
+/// <item>A write is atomic: a reader sees the whole file or nothing, also after a crash or a cut connection; a partial
+/// file is never visible under its final name.</item>
+/// <item>Read after write: once a write returns, a read of that name returns its bytes. A listing may lag behind.</item>
+/// <item>Files are never modified. Names are content hashes (but <c>config</c>), so writing a name again writes the
+/// same bytes.</item>
+/// <item>Delete is idempotent: deleting a missing file succeeds.</item>
+/// </list>
+/// Implementations are thread-safe; disposing one closes its connections and open files. A failure that retrying cannot help (a missing file, denied access) is thrown at
+/// once; <see cref="FileNotFoundException"/> means the file does not exist, <see cref="InvalidDataException"/> that
+/// what is there is not what the store wrote.
 /// </summary>
-public interface IBlobStore
+public interface IBlobStore : IDisposable
 {
+    /// <summary>Where the store is, for messages and the catalog: a folder or a URL, never with credentials.</summary>
+    string Location { get; }
+
+    /// <summary>
+    /// Creates what the store needs before the first write (the folder, the bucket), if it is missing. Called by
+    /// <c>init</c>; other writes do not create it, so that an unmounted disk or a mistyped bucket is an error.
+    /// </summary>
+    Task CreateAsync(CancellationToken cancellationToken);
+
+    /// <summary>True when nothing at all is stored at <see cref="Location"/> (a file of any name counts), or it does not exist.</summary>
+    Task<bool> IsEmptyAsync(CancellationToken cancellationToken);
+
     /// <summary>Writes <paramref name="data"/> as <paramref name="name"/>, atomically and durably. Writing an existing name replaces it whole.</summary>
     Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
@@ -17,8 +40,8 @@ public interface IBlobStore
     IBlobUpload BeginUpload(BlobKind kind);
 
     /// <summary>
-    /// Removes what interrupted writes left of <paramref name="kind"/> (temporary files). Call only under an exclusive
-    /// repository lock, when no other process writes that kind. Returns how many were removed.
+    /// Removes what interrupted writes left of <paramref name="kind"/> (temporary files, unfinished multipart uploads).
+    /// Call only under an exclusive repository lock, when no other process writes that kind. Returns how many were removed.
     /// </summary>
     Task<int> RemoveLeftoversAsync(BlobKind kind, CancellationToken cancellationToken);
 
@@ -31,7 +54,13 @@ public interface IBlobStore
     /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; throws <see cref="InvalidDataException"/> when the file is shorter.</summary>
     Task ReadRangeAsync(BlobKind kind, string name, long offset, Memory<byte> destination, CancellationToken cancellationToken);
 
-    /// <summary>Lists the names and sizes of one kind's files (never temporary files).</summary>
+    /// <summary>The size and last write time of a file, or null when it does not exist.</summary>
+    Task<BlobInfo?> StatAsync(BlobKind kind, string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists the names and sizes of one kind's files: only names the store could have written (64 lowercase hex
+    /// digits), never temporary files. May lag behind writes and deletes.
+    /// </summary>
     IAsyncEnumerable<(string Name, long Size)> ListAsync(BlobKind kind, CancellationToken cancellationToken);
 
     /// <summary>Deletes a file; nothing happens when it does not exist.</summary>

@@ -51,6 +51,40 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
     public string Root { get; }
 
     /// <inheritdoc/>
+    public string Location => Root;
+
+    /// <summary>True when <paramref name="folder"/> holds a repository (a <c>config</c> file and a <c>keys</c> folder).</summary>
+    public static bool HoldsRepository(string folder) =>
+        File.Exists(Path.Join(folder, BlobNames.Config)) && Directory.Exists(Path.Join(folder, "keys"));
+
+    /// <inheritdoc/>
+    public Task CreateAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(Root))
+        {
+            throw new IOException($"not a folder: {Root}");
+        }
+        CreateFolder(Root);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> IsEmptyAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(!File.Exists(Root) && (!Directory.Exists(Root) || !Directory.EnumerateFileSystemEntries(Root).Any()));
+
+    /// <inheritdoc/>
+    public Task<BlobInfo?> StatAsync(BlobKind kind, string name, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathOf(kind, name);
+        var info = new FileInfo(path);
+        // Only a regular file counts: a symlink or FIFO planted under a repository name was not written by this store.
+        return Task.FromResult(PosixFile.TryLstat(path) is { Type: FileType.File } && info.Exists
+            ? new BlobInfo(info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero))
+            : (BlobInfo?)null);
+    }
+
+    /// <inheritdoc/>
     public async Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var path = PathOf(kind, name);
@@ -354,7 +388,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", options))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!IsId(file.Name) || file.DirectoryName != Path.GetDirectoryName(PathOf(kind, file.Name)))
+            if (!BlobNames.IsId(file.Name) || file.DirectoryName != Path.GetDirectoryName(PathOf(kind, file.Name)))
             {
                 continue;
             }
@@ -365,11 +399,6 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
             yield return (file.Name, file.Length);
         }
     }
-
-    /// <summary>True for the names this store gives files: 64 lowercase hex digits (a SHA-256).</summary>
-    private static bool IsId(string name) => name.Length == 64 && !name.AsSpan().ContainsAnyExcept(s_hexDigits);
-
-    private static readonly System.Buffers.SearchValues<char> s_hexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     /// <inheritdoc/>
     public Task DeleteAsync(BlobKind kind, string name, CancellationToken cancellationToken)
@@ -404,20 +433,11 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         }
     }
 
-    private string KindFolder(BlobKind kind) => kind switch
-    {
-        BlobKind.Config => Root,
-        BlobKind.Key => Path.Join(Root, "keys"),
-        BlobKind.Pack => Path.Join(Root, "data"),
-        BlobKind.Index => Path.Join(Root, "index"),
-        BlobKind.Snapshot => Path.Join(Root, "snapshots"),
-        BlobKind.Lock => Path.Join(Root, "locks"),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    private string KindFolder(BlobKind kind) => kind == BlobKind.Config ? Root : Path.Join(Root, BlobNames.Folder(kind));
 
     private string PathOf(BlobKind kind, string name)
     {
-        if (kind == BlobKind.Config ? name != "config" : !IsId(name))
+        if (!BlobNames.IsValid(kind, name))
         {
             throw new InvalidDataException($"invalid repository file name '{name}'");
         }

@@ -42,7 +42,7 @@ public sealed class RepositoryForgeryTests
     {
         using var world = BackedUp(encrypted: false);
         ChunkId forged;
-        using (var repository = await CoreRepository.OpenAsync(world.Repo, "", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(world.Repo, "", CancellationToken.None))
         {
             var next = new RepositoryIndex();
             forged = repository.Index.ByPack().SelectMany(p => p.Entries).First(e => e.Type == BlobType.Data).Id;
@@ -69,7 +69,7 @@ public sealed class RepositoryForgeryTests
     {
         using var world = BackedUp(encrypted: false);
         string id;
-        using (var repository = await CoreRepository.OpenAsync(world.Repo, "", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(world.Repo, "", CancellationToken.None))
         {
             var data = repository.Index.ByPack().SelectMany(p => p.Entries).First(e => e.Type == BlobType.Data).Id;
             var root = await repository.SaveTreeAsync(new TreeObject { Nodes = [DirNode("d", data)] }, CancellationToken.None);
@@ -92,7 +92,7 @@ public sealed class RepositoryForgeryTests
         // to 2^18 - 2 directories. A real snapshot records every directory it stored, so this one says 34.
         using var world = BackedUp(encrypted: false);
         string id;
-        using (var repository = await CoreRepository.OpenAsync(world.Repo, "", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(world.Repo, "", CancellationToken.None))
         {
             var tree = await repository.SaveTreeAsync(new TreeObject { Nodes = [FileNode("f")] }, CancellationToken.None);
             for (var level = 0; level < 17; level++)

@@ -124,7 +124,7 @@ public sealed class RepositoryLockTests
     public async Task ReadCommands_WhileALiveProcessHoldsAnExclusiveLock_Exit11()
     {
         using var world = OneSnapshot(out var id, 1 << 20);
-        using var repository = await CoreRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
         await using var held = await RepositoryLock.AcquireAsync(repository, "prune", exclusive: true, _ => { }, TimeProvider.System, CancellationToken.None);
         string[][] commands =
         [
@@ -144,7 +144,7 @@ public sealed class RepositoryLockTests
     public async Task ReadCommandsAndRun_WhileALiveProcessHoldsASharedLock_ProceedAndPruneExits11()
     {
         using var world = OneSnapshot(out var id, 1 << 20);
-        using var repository = await CoreRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
         await using var held = await RepositoryLock.AcquireAsync(repository, "restore", exclusive: false, _ => { }, TimeProvider.System, CancellationToken.None);
 
         world.Expect(0, "restore", id, "--target", world.Join("out"));
@@ -185,7 +185,7 @@ public sealed class RepositoryLockTests
     public async Task UnlockAndPrune_OldLockOfALiveProcessOnThisHost_KeepItAndRefuse()
     {
         using var world = OneSnapshot(out _, 1 << 20);
-        using var repository = await CoreRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(world.Repo, RepositoryProcess.Password, CancellationToken.None);
         // Taken two hours ago by this clock (a laptop that slept, a clock that differs): its holder, this process, lives.
         var behind = new FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromHours(2));
         await using var held = await RepositoryLock.AcquireAsync(repository, "run", exclusive: false, _ => { }, behind, CancellationToken.None);

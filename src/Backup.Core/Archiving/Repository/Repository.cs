@@ -53,35 +53,32 @@ public sealed partial class Repository : IDisposable
     /// <summary>Every chunk stored, as loaded at open and extended by saves.</summary>
     public RepositoryIndex Index { get; }
 
-    /// <summary>True when <paramref name="path"/> holds a repository (a <c>config</c> file and a <c>keys</c> folder).</summary>
-    public static bool Exists(string path) =>
-        File.Exists(Path.Join(path, "config")) && Directory.Exists(Path.Join(path, "keys"));
+    /// <summary>True when <paramref name="store"/> holds a repository (its <c>config</c> file is there).</summary>
+    public static async Task<bool> ExistsAsync(IBlobStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return await store.StatAsync(BlobKind.Config, BlobNames.Config, cancellationToken) is not null;
+    }
 
     /// <summary>
-    /// Makes <paramref name="path"/> a repository protected by <paramref name="password"/>, or by none when it is null
-    /// (<c>--no-encryption</c>: see <see cref="KeyFile.None"/>). Refuses a folder that is not empty (a repository already
-    /// there included).
+    /// Makes <paramref name="store"/> a repository protected by <paramref name="password"/>, or by none when it is
+    /// null (<c>--no-encryption</c>: see <see cref="KeyFile.None"/>); the key records <paramref name="time"/>'s now as
+    /// its creation time. Creates the store's folder or bucket if missing, and refuses one that holds anything (a
+    /// repository included). Returns the new repository's identity, for the catalog.
     /// </summary>
-    public static Task<RepositoryIdentity> InitAsync(string path, string? password, KdfParameters? kdf, CancellationToken cancellationToken) =>
-        InitAsync(path, password, kdf, TimeProvider.System, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="InitAsync(string, string?, KdfParameters?, CancellationToken)"/>; the key records
-    /// <paramref name="time"/>'s now as its creation time. Returns the new repository's identity, for the catalog.
-    /// </summary>
-    public static async Task<RepositoryIdentity> InitAsync(string path, string? password, KdfParameters? kdf, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<RepositoryIdentity> InitAsync(IBlobStore store, string? password, KdfParameters? kdf, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(path);
-        if (Exists(path))
+        ArgumentNullException.ThrowIfNull(store);
+        if (await ExistsAsync(store, cancellationToken))
         {
-            throw new BackupException($"a repository already exists at {path}");
+            throw new BackupException($"a repository already exists at {store.Location}");
         }
-        if (File.Exists(path) || (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any()))
+        if (!await store.IsEmptyAsync(cancellationToken))
         {
-            throw new BackupException($"cannot create a repository at {path}: it is not an empty folder");
+            throw new BackupException($"cannot create a repository at {store.Location}: it is not empty");
         }
-        var store = new LocalBlobStore(path);
+        await store.CreateAsync(cancellationToken);
         var (keyFile, master) = password is null
             ? (KeyFile.CreateUnprotected(RandomNumberGenerator.GetBytes(64)), (byte[]?)null)
             : KeyFile.Create(password, kdf);
@@ -98,50 +95,29 @@ public sealed partial class Repository : IDisposable
         };
         using var cipher = new BlobCipher(master.AsSpan(0, 32));
         var sealedConfig = cipher.Seal(BlobType.Config, JsonSerializer.SerializeToUtf8Bytes(config, RepositoryJson.Default.RepositoryConfig));
-        // The config is written last: a folder counts as a repository only once its key is in place.
-        await store.WriteAsync(BlobKind.Config, "config", sealedConfig, cancellationToken);
+        // The config is written last: a store counts as a repository only once its key is in place.
+        await store.WriteAsync(BlobKind.Config, BlobNames.Config, sealedConfig, cancellationToken);
         var identity = new RepositoryIdentity(config.Id, Fingerprint(master), password is not null);
         CryptographicOperations.ZeroMemory(master);
         return identity;
     }
 
     /// <summary>
-    /// Opens the repository at <paramref name="path"/> with <paramref name="password"/> and loads its index.
-    /// Throws <see cref="NoRepositoryException"/>, <see cref="WrongPasswordException"/>, or <see cref="InvalidDataException"/>
-    /// for a damaged config or index (the message says which file).
+    /// Opens the repository in <paramref name="store"/> as <paramref name="options"/> say: with a password or a key
+    /// unlocked before, checking what the opener knows of it. The repository disposes the store when it is disposed; when
+    /// this throws, the store is still the caller's. Throws <see cref="NoRepositoryException"/>, <see cref="WrongPasswordException"/>,
+    /// <see cref="RepositoryMismatchException"/> (keys or config replaced, or an encrypted repository that now opens
+    /// without a password), or <see cref="InvalidDataException"/> naming a damaged config or index.
     /// </summary>
-    public static Task<Repository> OpenAsync(string path, string password, CancellationToken cancellationToken) =>
-        OpenAsync(path, () => password, cancellationToken);
-
-    /// <summary>
-    /// Opens the repository, asking <paramref name="password"/> only when its key needs one (a repository made with
-    /// <c>--no-encryption</c> does not).
-    /// </summary>
-    /// <param name="path">The repository folder.</param>
-    /// <param name="password">Asked only when a key needs a password.</param>
-    /// <param name="cancellationToken">Stops the open.</param>
-    /// <param name="loadIndex">
-    /// False to load it later, after taking a lock (<see cref="ReloadIndexAsync"/>), or never (<c>repair index</c>, which
-    /// must work when the index is damaged).
-    /// </param>
-    public static Task<Repository> OpenAsync(string path, Func<string> password, CancellationToken cancellationToken, bool loadIndex = true) =>
-        OpenAsync(path, new RepositoryOpenOptions { Password = password, LoadIndex = loadIndex }, cancellationToken);
-
-    /// <summary>
-    /// Opens the repository at <paramref name="path"/> as <paramref name="options"/> say: with a password or a key
-    /// unlocked before, checking what the opener knows of it. Throws <see cref="NoRepositoryException"/>,
-    /// <see cref="WrongPasswordException"/>, <see cref="RepositoryMismatchException"/> (keys or config replaced, or an
-    /// encrypted repository that now opens without a password), or <see cref="InvalidDataException"/> naming a damaged
-    /// config or index.
-    /// </summary>
-    public static async Task<Repository> OpenAsync(string path, RepositoryOpenOptions options, CancellationToken cancellationToken)
+    public static async Task<Repository> OpenAsync(IBlobStore store, RepositoryOpenOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
-        if (!Exists(path))
+        var path = store.Location;
+        if (!await ExistsAsync(store, cancellationToken))
         {
             throw new NoRepositoryException(path);
         }
-        var store = new LocalBlobStore(path);
         var (keyId, master, encrypted) = options.Key is { } key
             ? (key.KeyId, key.Master.ToArray(), key.Encrypted)
             : await UnlockAsync(store, options.Password ?? (() => throw new WrongPasswordException()), cancellationToken);
@@ -149,7 +125,7 @@ public sealed partial class Repository : IDisposable
         try
         {
             using var cipher = new BlobCipher(master.AsSpan(0, 32));
-            var sealedConfig = await store.ReadAsync(BlobKind.Config, "config", cancellationToken);
+            var sealedConfig = await store.ReadAsync(BlobKind.Config, BlobNames.Config, cancellationToken);
             byte[] plain;
             try
             {
@@ -228,7 +204,7 @@ public sealed partial class Repository : IDisposable
     /// password. A key without a password is used only when no key of the repository has one: an encrypted repository
     /// never opens through an unencrypted key planted beside its own.
     /// </summary>
-    private static async Task<(string KeyId, byte[] Master, bool Encrypted)> UnlockAsync(LocalBlobStore store, Func<string> password, CancellationToken cancellationToken)
+    private static async Task<(string KeyId, byte[] Master, bool Encrypted)> UnlockAsync(IBlobStore store, Func<string> password, CancellationToken cancellationToken)
     {
         var keys = new List<(string Name, KeyFile File)>();
         await foreach (var (name, _) in store.ListAsync(BlobKind.Key, cancellationToken))
@@ -244,7 +220,7 @@ public sealed partial class Repository : IDisposable
         }
         if (keys.Count == 0)
         {
-            throw new InvalidDataException($"repository has no readable key files: {Path.Join(store.Root, "keys")}");
+            throw new InvalidDataException($"repository has no readable key files: {$"{store.Location}/keys"}");
         }
         if (keys.All(k => !k.File.NeedsPassword))
         {
@@ -305,6 +281,6 @@ public sealed partial class Repository : IDisposable
         }
         _packLock.Dispose();
         _current?.Dispose();
-        (Store as IDisposable)?.Dispose();
+        Store.Dispose();
     }
 }

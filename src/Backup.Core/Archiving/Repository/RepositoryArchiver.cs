@@ -29,7 +29,7 @@ public sealed class RepositoryArchiver : IArchiver
     }
 
     /// <inheritdoc/>
-    public string Destination => ((Storage.LocalBlobStore)_repository.Store).Root;
+    public string Destination => _repository.Store.Location;
 
     /// <summary>Where a snapshot's file lies, as recorded in the catalog's <c>archive</c> column.</summary>
     public static string SnapshotPath(string repositoryRoot, string snapshotId) => Path.Join(repositoryRoot, "snapshots", snapshotId);

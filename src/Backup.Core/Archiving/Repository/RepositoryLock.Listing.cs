@@ -30,7 +30,7 @@ public sealed partial class RepositoryLock
             }
             catch (InvalidDataException)
             {
-                list.Add(new StoredLock(name, null, IsOld(repository, name, time)));
+                list.Add(new StoredLock(name, null, await IsOldAsync(repository, name, time, cancellationToken)));
             }
         }
         return list;
@@ -63,7 +63,8 @@ public sealed partial class RepositoryLock
             catch (InvalidDataException e)
             {
                 // A holder's lock always opens with the repository's key: this one is garbage, and holds nothing.
-                onWarning(IsOld(repository, name, time)
+                var old = await IsOldAsync(repository, name, time, cancellationToken);
+                onWarning(old
                     ? $"stale lock {name}: it cannot be read ({e.Message}); ignored, 'backup unlock' removes it"
                     : $"lock file {name} cannot be read ({e.Message}); ignored, 'backup unlock' removes it once it is {StaleAfter.TotalMinutes:0} minutes old");
                 continue;
@@ -140,15 +141,11 @@ public sealed partial class RepositoryLock
     }
 
     /// <summary>True when the file <paramref name="name"/> was last written more than <see cref="StaleAfter"/> ago; false when that is not known.</summary>
-    private static bool IsOld(Repository repository, string name, TimeProvider time)
+    private static async Task<bool> IsOldAsync(Repository repository, string name, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (repository.Store is not LocalBlobStore local)
-        {
-            return false;
-        }
-        var written = File.GetLastWriteTimeUtc(Path.Join(local.Root, "locks", name));
-        // A file that is gone reads as 1601: it holds nothing either.
-        return time.GetUtcNow() - new DateTimeOffset(written, TimeSpan.Zero) > StaleAfter;
+        // A file that is gone holds nothing either.
+        return await repository.Store.StatAsync(BlobKind.Lock, name, cancellationToken) is not { } info
+            || time.GetUtcNow() - info.Modified > StaleAfter;
     }
 
     private static string Describe(LockObject l) =>

@@ -15,8 +15,8 @@ public class PrunerTests
         using var temp = new TempDirectory();
         var source = temp.Join("src");
         new TestTree(source).File("keep.bin", TestTree.RandomBytes(2 << 20, 1));
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         var archiver = new RepositoryArchiver(repository);
         var first = await archiver.ArchiveAsync(source, "h1", CancellationToken.None);
         File.WriteAllBytes(Path.Join(source, "gone.bin"), TestTree.RandomBytes(3 << 20, 2));
@@ -30,7 +30,7 @@ public class PrunerTests
 
         Assert.True(SizeOf(temp.Join("repo", "data")) < before - (2 << 20), $"freed {report.BytesFreed} bytes");
         Assert.Empty((await new RepositoryChecker(repository).CheckAsync(1, CancellationToken.None)).Errors);
-        using var reopened = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        using var reopened = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         await new RepositoryArchiver(reopened).RestoreAsync(third.Archive, temp.Join("out"), new RestoreOptions(), CancellationToken.None);
         TreeAssert.Identical(source, temp.Join("out"));
         Assert.NotNull(first);
@@ -41,8 +41,8 @@ public class PrunerTests
     {
         using var temp = new TempDirectory();
         new TestTree(temp.Join("src")).File("a.txt", TestTree.Text(300_000, 1));
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         var archive = (await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None)).Archive;
         string[] leftovers = [temp.Join("repo", "data", ".upload.tmp-999999-0badf00d"), temp.Join("repo", "index", ".abc.tmp-999999-12345678")];
         foreach (var leftover in leftovers)
@@ -70,9 +70,9 @@ public class PrunerTests
     {
         using var temp = new TempDirectory();
         new TestTree(temp.Join("src")).File("a.txt", TestTree.Text(300_000, 1)).File("b/c.bin", TestTree.RandomBytes(500_000, 2));
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
         string archive;
-        using (var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
         {
             archive = (await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None)).Archive;
         }
@@ -80,7 +80,7 @@ public class PrunerTests
         {
             File.Delete(index);
         }
-        using (var broken = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        using (var broken = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
         {
             var e = await Assert.ThrowsAsync<InvalidDataException>(
                 () => new RepositoryArchiver(broken).RestoreAsync(archive, temp.Join("fail"), new RestoreOptions(), CancellationToken.None));
@@ -88,7 +88,7 @@ public class PrunerTests
             var (packs, chunks) = await new Pruner(broken).RepairIndexAsync(p => Assert.Fail(p), CancellationToken.None);
             Assert.True(packs >= 1 && chunks >= 3, $"{packs} packs, {chunks} chunks");
         }
-        using var repaired = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        using var repaired = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         await new RepositoryArchiver(repaired).RestoreAsync(archive, temp.Join("out"), new RestoreOptions(), CancellationToken.None);
         TreeAssert.Identical(temp.Join("src"), temp.Join("out"));
     }
@@ -98,8 +98,8 @@ public class PrunerTests
     {
         using var temp = new TempDirectory();
         new TestTree(temp.Join("src")).File("victim.bin", TestTree.RandomBytes(1 << 20, 3));
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
         var pack = Directory.EnumerateFiles(temp.Join("repo", "data"), "*", SearchOption.AllDirectories).Single();
         using (var f = new FileStream(pack, FileMode.Open))

@@ -16,16 +16,16 @@ public class RepositoryArchiverTests
         using var temp = new TempDirectory();
         var source = temp.Join("src");
         ZipArchiverTests.BuildMixedTree(source);
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
 
         string archive;
-        using (var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
         {
             var result = await new RepositoryArchiver(repository).ArchiveAsync(source, "h", CancellationToken.None);
             Assert.True(result.Complete, string.Join("; ", result.Problems));
             archive = result.Archive;
         }
-        using (var reopened = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        using (var reopened = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
         {
             await new RepositoryArchiver(reopened).RestoreAsync(archive, temp.Join("out"), new RestoreOptions(), CancellationToken.None);
         }
@@ -39,8 +39,8 @@ public class RepositoryArchiverTests
         using var temp = new TempDirectory();
         var source = temp.Join("src");
         new TestTree(source).File("a/big.bin", TestTree.RandomBytes(3 << 20, 1)).File("b/text.txt", TestTree.Text(2 << 20, 2));
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         var archiver = new RepositoryArchiver(repository);
 
         await archiver.ArchiveAsync(source, "h", CancellationToken.None);
@@ -69,8 +69,8 @@ public class RepositoryArchiverTests
             os.setxattr(src + b'/one', 'user.k', b'v')
             """, source);
         Assert.True(setup.ExitCode == 0, setup.ToString());
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         var archiver = new RepositoryArchiver(repository);
 
         var first = await archiver.ArchiveAsync(source, "h", CancellationToken.None);
@@ -94,9 +94,9 @@ public class RepositoryArchiverTests
     public async Task Open_WrongPassword_ThrowsWrongPassword()
     {
         using var temp = new TempDirectory();
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "right", s_cheap, CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "right", s_cheap, CancellationToken.None);
 
-        await Assert.ThrowsAsync<WrongPasswordException>(() => Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "wrong", CancellationToken.None));
+        await Assert.ThrowsAsync<WrongPasswordException>(() => Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "wrong", CancellationToken.None));
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public class RepositoryArchiverTests
     {
         using var temp = new TempDirectory();
 
-        var e = await Assert.ThrowsAsync<NoRepositoryException>(() => Core.Archiving.Repository.Repository.OpenAsync(temp.Path, "pw", CancellationToken.None));
+        var e = await Assert.ThrowsAsync<NoRepositoryException>(() => Backup.Testing.LocalRepository.OpenAsync(temp.Path, "pw", CancellationToken.None));
 
         Assert.Equal(10, e.ExitCode);
     }
@@ -115,7 +115,7 @@ public class RepositoryArchiverTests
         using var temp = new TempDirectory();
         new TestTree(temp.Path).File("something", "x");
 
-        await Assert.ThrowsAsync<BackupException>(() => Core.Archiving.Repository.Repository.InitAsync(temp.Path, "pw", s_cheap, CancellationToken.None));
+        await Assert.ThrowsAsync<BackupException>(() => Backup.Testing.LocalRepository.InitAsync(temp.Path, "pw", s_cheap, CancellationToken.None));
     }
 
     [Fact]
@@ -123,8 +123,8 @@ public class RepositoryArchiverTests
     {
         using var temp = new TempDirectory();
         new TestTree(temp.Join("src")).File("a", "1");
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         var result = await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
         File.Move(result.Archive, Path.Join(Path.GetDirectoryName(result.Archive), new string('0', 64)));
 

@@ -18,14 +18,14 @@ public class RepositoryKeysTests
         var repo = await InitAsync(temp);
         string snapshot;
         string added;
-        using (var repository = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None))
         {
             snapshot = await repository.SaveSnapshotAsync(new() { Time = s_now, Host = "h", SourcePath = "/src", Tree = new string('0', 64) }, CancellationToken.None);
             added = await repository.AddKeyAsync("b", s_cheap, s_now, CancellationToken.None);
         }
 
-        using var withA = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None);
-        using var withB = await RepositoryType.OpenAsync(repo, "b", CancellationToken.None);
+        using var withA = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None);
+        using var withB = await Backup.Testing.LocalRepository.OpenAsync(repo, "b", CancellationToken.None);
 
         Assert.Equal(added, withB.KeyId);
         Assert.NotEqual(withA.KeyId, withB.KeyId);
@@ -42,18 +42,18 @@ public class RepositoryKeysTests
         using var temp = new TempDirectory();
         var repo = await InitAsync(temp);
         string first;
-        using (var repository = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None))
         {
             first = repository.KeyId;
             await repository.AddKeyAsync("b", s_cheap, s_now, CancellationToken.None);
         }
-        using (var withB = await RepositoryType.OpenAsync(repo, "b", CancellationToken.None))
+        using (var withB = await Backup.Testing.LocalRepository.OpenAsync(repo, "b", CancellationToken.None))
         {
             Assert.Equal(first, await withB.RemoveKeyAsync(first[..6].ToUpperInvariant(), CancellationToken.None));
         }
 
-        await Assert.ThrowsAsync<WrongPasswordException>(() => RepositoryType.OpenAsync(repo, "a", CancellationToken.None));
-        using var still = await RepositoryType.OpenAsync(repo, "b", CancellationToken.None);
+        await Assert.ThrowsAsync<WrongPasswordException>(() => Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None));
+        using var still = await Backup.Testing.LocalRepository.OpenAsync(repo, "b", CancellationToken.None);
         Assert.Single(await still.ListKeysAsync(CancellationToken.None));
     }
 
@@ -62,7 +62,7 @@ public class RepositoryKeysTests
     {
         using var temp = new TempDirectory();
         var repo = await InitAsync(temp);
-        using var repository = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None);
         await repository.AddKeyAsync("b", s_cheap, s_now, CancellationToken.None);
 
         var e = await Assert.ThrowsAsync<BackupException>(() => repository.RemoveKeyAsync(repository.KeyId, CancellationToken.None));
@@ -76,7 +76,7 @@ public class RepositoryKeysTests
     {
         using var temp = new TempDirectory();
         var repo = await InitAsync(temp);
-        using var repository = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None);
 
         var e = await Assert.ThrowsAsync<BackupException>(() => repository.RemoveKeyAsync(repository.KeyId, CancellationToken.None));
 
@@ -91,7 +91,7 @@ public class RepositoryKeysTests
     {
         using var temp = new TempDirectory();
         var repo = await InitAsync(temp);
-        using var repository = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None);
         await repository.AddKeyAsync("b", s_cheap, s_now, CancellationToken.None);
 
         var e = await Assert.ThrowsAsync<BackupException>(() => repository.RemoveKeyAsync(id, CancellationToken.None));
@@ -106,7 +106,7 @@ public class RepositoryKeysTests
     {
         using var temp = new TempDirectory();
         var repo = await InitAsync(temp);
-        using (var repository = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None))
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None))
         {
             var old = repository.KeyId;
 
@@ -115,8 +115,8 @@ public class RepositoryKeysTests
             Assert.Equal(old, removed);
             Assert.Equal(added, repository.KeyId);
         }
-        await Assert.ThrowsAsync<WrongPasswordException>(() => RepositoryType.OpenAsync(repo, "a", CancellationToken.None));
-        using var reopened = await RepositoryType.OpenAsync(repo, "b", CancellationToken.None);
+        await Assert.ThrowsAsync<WrongPasswordException>(() => Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None));
+        using var reopened = await Backup.Testing.LocalRepository.OpenAsync(repo, "b", CancellationToken.None);
         Assert.Single(await reopened.ListKeysAsync(CancellationToken.None));
     }
 
@@ -125,8 +125,8 @@ public class RepositoryKeysTests
     {
         using var temp = new TempDirectory();
         var repo = temp.Join("repo");
-        await RepositoryType.InitAsync(repo, null, null, CancellationToken.None);
-        using var repository = await RepositoryType.OpenAsync(repo, "unused", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(repo, null, null, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "unused", CancellationToken.None);
 
         var e = await Assert.ThrowsAsync<BackupException>(() => repository.AddKeyAsync("b", s_cheap, s_now, CancellationToken.None));
 
@@ -140,7 +140,7 @@ public class RepositoryKeysTests
         using var temp = new TempDirectory();
         var repo = await InitAsync(temp);
 
-        using var repository = await RepositoryType.OpenAsync(repo, "a", CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "a", CancellationToken.None);
 
         var (id, key) = Assert.Single(await repository.ListKeysAsync(CancellationToken.None));
         Assert.Equal(repository.KeyId, id);
@@ -150,7 +150,10 @@ public class RepositoryKeysTests
     private static async Task<string> InitAsync(TempDirectory temp)
     {
         var repo = temp.Join("repo");
-        await RepositoryType.InitAsync(repo, "a", s_cheap, new FakeTimeProvider(s_now.AddDays(-1)), CancellationToken.None);
+        using (var store = new Backup.Core.Storage.LocalBlobStore(repo))
+        {
+            await RepositoryType.InitAsync(store, "a", s_cheap, new FakeTimeProvider(s_now.AddDays(-1)), CancellationToken.None);
+        }
         return repo;
     }
 }

@@ -219,8 +219,8 @@ public class RepositoryLockTests
             await new RepositoryArchiver(first).ArchiveAsync(source, "h1", CancellationToken.None);
         }
         // A opens (reading the index) before it locks; B then forgets the only snapshot and prunes its data.
-        using var a = await RepositoryType.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
-        using (var b = await RepositoryType.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        using var a = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        using (var b = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
         {
             await using var exclusive = await RepositoryLock.AcquireAsync(b, "prune", exclusive: true, _ => { }, TimeProvider.System, CancellationToken.None);
             foreach (var id in await b.ListSnapshotIdsAsync(CancellationToken.None))
@@ -236,7 +236,7 @@ public class RepositoryLockTests
             await new RepositoryArchiver(a).ArchiveAsync(source, "h2", CancellationToken.None);
         }
 
-        using var reopened = await RepositoryType.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        using var reopened = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         var report = await new RepositoryChecker(reopened).CheckAsync(1, CancellationToken.None);
         Assert.True(report.Errors.Count == 0, string.Join('\n', report.Errors));
         var snapshot = Assert.Single(await reopened.ListSnapshotIdsAsync(CancellationToken.None));
@@ -274,7 +274,7 @@ public class RepositoryLockTests
         await using var held = await RepositoryLock.AcquireAsync(repository, "run", exclusive: false, _ => { }, time, CancellationToken.None);
         File.Delete(Assert.Single(Directory.GetFiles(temp.Join("repo", "locks"))));
         // A second lock whose refreshes show that the refresher has had its turn.
-        using var other = await RepositoryType.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        using var other = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         await using var witness = await RepositoryLock.AcquireAsync(other, "witness", exclusive: false, _ => { }, time, CancellationToken.None);
         var witnessName = Path.GetFileName(Assert.Single(Directory.GetFiles(temp.Join("repo", "locks"))));
 
@@ -407,7 +407,7 @@ public class RepositoryLockTests
 
     private static async Task<RepositoryType> OpenAsync(TempDirectory temp)
     {
-        await RepositoryType.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        return await RepositoryType.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        return await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
     }
 }

@@ -42,8 +42,8 @@ public class SnapshotTreeBuilderTests
     private static async Task<(Dictionary<string, string> Restored, List<TreeProblem> Problems, long Files)> BuildAndRestoreAsync(SwapAttack attack, string script)
     {
         var repo = attack.Join("repo");
-        await Core.Archiving.Repository.Repository.InitAsync(repo, "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(repo, "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(repo, "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "pw", CancellationToken.None);
         var problems = new List<TreeProblem>();
         using var builder = new SnapshotTreeBuilder(repository, null, null, problems.Add);
         var root = await builder.BuildAsync(attack.Walk(builder.Report, "sub/data.txt", script, undecodableDirectories: true), CancellationToken.None);

@@ -80,8 +80,8 @@ public class SubtreeIndexTests
             .File("b/c/other.txt", TestTree.Text(100_000, 3))
             .File("b/d/e.txt", "e")
             .Link("b/link", "c/other.txt");
-        await Core.Archiving.Repository.Repository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
-        using var repository = await Core.Archiving.Repository.Repository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
         await new RepositoryArchiver(repository).ArchiveAsync(source, "h1", CancellationToken.None);
         var (_, first) = (await repository.ListSnapshotsAsync(CancellationToken.None)).Single();
         // Same size, same mtime: only the ctime (and the content) tell that it changed.

@@ -1,0 +1,32 @@
+using Backup.Core;
+using Backup.Core.Storage;
+
+namespace Backup.Cli;
+
+/// <summary>The one place that turns a destination (a folder, or an <c>s3://</c> or <c>sftp://</c> URL) into a store.</summary>
+internal static class Stores
+{
+    /// <summary>True when <paramref name="location"/> is a URL: only a repository can live there, never zip snapshots.</summary>
+    public static bool IsRemote(string location) => StoreLocation.IsUrl(location);
+
+    /// <summary>
+    /// True when <paramref name="location"/> is, or is meant to be, a repository: a remote store always (opening it
+    /// says whether one is there), a folder when it holds one.
+    /// </summary>
+    public static bool HoldsRepository(string location) => IsRemote(location) || LocalBlobStore.HoldsRepository(location);
+
+    /// <summary>Opens the store at <paramref name="location"/> (canonical, as <see cref="CliContext.ArchivePath"/> gives it). Dispose it when done.</summary>
+    public static IBlobStore Open(StoreSettings settings, string location)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!IsRemote(location))
+        {
+            return new LocalBlobStore(location);
+        }
+        var parsed = StoreLocation.Parse(location);
+        return parsed.Scheme switch
+        {
+            _ => throw new BackupException($"{parsed.Scheme} stores are not built into this executable: {parsed.Text}", ExitCodes.Usage),
+        };
+    }
+}
