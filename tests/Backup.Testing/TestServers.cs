@@ -120,9 +120,13 @@ public static class TestServers
     private static string? Variable(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 
-    /// <summary>The repository's .ci/servers folder, found upwards from the test assembly.</summary>
+    /// <summary>The .ci/servers folder: BACKUP_TEST_SERVERS_SCRIPTS (written by start), else found upwards from the test assembly.</summary>
     private static string FindServersScripts()
     {
+        if (Variable("BACKUP_TEST_SERVERS_SCRIPTS") is { } scripts)
+        {
+            return scripts;
+        }
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Join(dir.FullName, ".ci", "servers");
