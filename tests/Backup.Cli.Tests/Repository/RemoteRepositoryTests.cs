@@ -68,7 +68,7 @@ public class RemoteRepositoryTests
         Assert.Contains(message, init.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", init.Error, StringComparison.Ordinal);
         // Never taken for a relative folder named "s3:" or "gs:".
-        Assert.Empty(Directory.GetDirectories(world.Root).Where(d => Path.GetFileName(d).EndsWith(':')));
+        Assert.DoesNotContain(Directory.GetDirectories(world.Root), d => Path.GetFileName(d).EndsWith(':'));
     }
 
     private static void Commands(Func<RepositoryProcess> create, string? secret)
