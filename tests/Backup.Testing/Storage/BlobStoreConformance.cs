@@ -240,6 +240,23 @@ public abstract class BlobStoreConformance : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Upload_CommittedAgainWithTheSameName_SucceedsAndChangesNothing()
+    {
+        var store = await NewStoreAsync();
+        var name = NewId();
+        var data = RandomBytes(3000);
+        using var upload = store.BeginUpload(BlobKind.Pack);
+        upload.Append(data);
+        await upload.CommitAsync(name, None);
+
+        // What a retry does when the first commit's reply was lost (IBlobUpload.CommitAsync).
+        await upload.CommitAsync(name, None);
+
+        Assert.Equal(data, await store.ReadAsync(BlobKind.Pack, name, None));
+        Assert.Equal([new KeyValuePair<string, long>(name, data.Length)], await ListUntilAsync(store, BlobKind.Pack, l => l.Count > 0));
+    }
+
+    [SkippableFact]
     public async Task Upload_DisposedWithoutCommit_LeavesNothing()
     {
         var store = await NewStoreAsync();
