@@ -66,7 +66,8 @@ public sealed partial class S3BlobStore : IBlobStore
         {
             MaxErrorRetry = options.MaxErrorRetry,
             // SDK v4 defaults to aws-chunked uploads with a trailing CRC32, which Ceph RGW 16 refuses
-            // (400 XAmzContentSHA256Mismatch); the Content-MD5 sent with every body is checked by AWS and RGW alike.
+            // (400 XAmzContentSHA256Mismatch). RGW 16 also accepts a wrong x-amz-checksum-sha256 unchecked (measured),
+            // so the check is the Content-MD5 sent with every body, which AWS and RGW alike verify (400 BadDigest).
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
