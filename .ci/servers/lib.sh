@@ -147,8 +147,10 @@ sshd_start() {
   fi
   halt "$dir" sshd KILL
   port_open "$port" && fail "$dir" "port $port for sshd is taken by another program"
-  mkdir -p /run/sshd
-  chmod 755 /run/sshd
+  # sshd's privilege separation needs its empty folder (made by systemd-tmpfiles on a booted system).
+  if [ ! -d /run/sshd ]; then
+    mkdir -p /run/sshd && chmod 755 /run/sshd || servers_log "could not create /run/sshd"
+  fi
   spawn "$dir" sshd "$dir/log/sshd.log" "$(command -v sshd || echo /usr/sbin/sshd)" -D -e -f "$dir/sshd_config"
   for i in $(seq 1 300); do
     if port_open "$port" && sshd_answers "$dir"; then
