@@ -93,7 +93,7 @@ public sealed partial class S3BlobStore
         private readonly S3BlobStore _store;
         private readonly BlobKind _kind;
         private FileStream? _spool;
-        private bool _committed;
+        private string? _committedAs;
 
         public Upload(S3BlobStore store, BlobKind kind)
         {
@@ -116,14 +116,26 @@ public sealed partial class S3BlobStore
 
         public void Append(ReadOnlySpan<byte> data)
         {
-            ObjectDisposedException.ThrowIf(_spool is null || _committed, this);
+            ObjectDisposedException.ThrowIf(_spool is null, this);
             RandomAccess.Write(_spool.SafeFileHandle, data, Length);
             Length += data.Length;
         }
 
+        /// <remarks>
+        /// Retryable (<see cref="IBlobUpload.CommitAsync"/>): the spool is kept until a commit succeeds, so a call after
+        /// one that failed sends the file again whole; a call after one that succeeded, with the same name, does nothing.
+        /// </remarks>
         public async Task CommitAsync(string name, CancellationToken cancellationToken)
         {
-            ObjectDisposedException.ThrowIf(_spool is null || _committed, this);
+            if (_committedAs is not null)
+            {
+                if (_committedAs != name)
+                {
+                    throw new InvalidOperationException($"upload already committed as {_committedAs}, not {name}");
+                }
+                return;
+            }
+            ObjectDisposedException.ThrowIf(_spool is null, this);
             var key = _store.KeyOf(_kind, name);
             var file = _spool.SafeFileHandle;
             var length = Length;
@@ -136,7 +148,7 @@ public sealed partial class S3BlobStore
             {
                 await _store.PutMultipartAsync(key, file, length, cancellationToken);
             }
-            _committed = true;
+            _committedAs = name;
             Dispose();
         }
 

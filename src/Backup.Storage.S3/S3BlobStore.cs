@@ -126,12 +126,12 @@ public sealed partial class S3BlobStore : IBlobStore
     }, cancellationToken);
 
     /// <inheritdoc/>
-    public Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    public async Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var key = KeyOf(kind, name);
         var md5 = ContentMd5(data.Span);
         var array = MemoryMarshal.TryGetArray(data, out var segment) ? segment : new ArraySegment<byte>(data.ToArray());
-        return PutAsync(key, () => new MemoryStream(array.Array!, array.Offset, array.Count, writable: false), md5, cancellationToken);
+        await PutAsync(key, () => new MemoryStream(array.Array!, array.Offset, array.Count, writable: false), md5, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -208,10 +208,10 @@ public sealed partial class S3BlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
-    public Task<byte[]> ReadAsync(BlobKind kind, string name, CancellationToken cancellationToken)
+    public async Task<byte[]> ReadAsync(BlobKind kind, string name, CancellationToken cancellationToken)
     {
         var key = KeyOf(kind, name);
-        return RunAsync("read", key, async ct =>
+        return await RunAsync("read", key, async ct =>
         {
             using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, ct);
             var size = response.ContentLength;
@@ -284,10 +284,10 @@ public sealed partial class S3BlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
-    public Task<BlobInfo?> StatAsync(BlobKind kind, string name, CancellationToken cancellationToken)
+    public async Task<BlobInfo?> StatAsync(BlobKind kind, string name, CancellationToken cancellationToken)
     {
         var key = KeyOf(kind, name);
-        return RunAsync("stat", key, async ct =>
+        return await RunAsync("stat", key, async ct =>
         {
             try
             {
@@ -334,10 +334,10 @@ public sealed partial class S3BlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
-    public Task DeleteAsync(BlobKind kind, string name, CancellationToken cancellationToken)
+    public async Task DeleteAsync(BlobKind kind, string name, CancellationToken cancellationToken)
     {
         var key = KeyOf(kind, name);
-        return RunAsync("delete", key, async ct =>
+        await RunAsync("delete", key, async ct =>
         {
             // S3 answers 204 for a key that does not exist, so a delete is idempotent as it is.
             await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, ct);

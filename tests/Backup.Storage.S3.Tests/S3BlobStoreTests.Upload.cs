@@ -132,4 +132,36 @@ public sealed partial class S3BlobStoreTests
         Assert.Equal([$"other/data/{pack[..2]}/{pack}", $"repo/index/{index}"], (await bucket.UploadsAsync()).Select(u => u.Key).Order(StringComparer.Ordinal));
         Assert.Equal(1, await store.RemoveLeftoversAsync(BlobKind.Index, CancellationToken.None));
     }
+
+    [S3Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Commit_AfterOneThatFailed_SendsTheWholeFileAgain(bool multipart)
+    {
+        await using var bucket = await S3TestBucket.CreateAsync();
+        var bodies = 0;
+        var options = (multipart ? Multipart(bucket.Options) : bucket.Options) with
+        {
+            MaxErrorRetry = 0,
+            // The first body fails (the SDK does not retry it: MaxErrorRetry 0); every later one goes through.
+            BodyFilter = body => Interlocked.Increment(ref bodies) == 1
+                ? new TamperingStream(body, (_, _) => throw new IOException("connection cut (test)"))
+                : body,
+        };
+        using var store = bucket.Open(options: options);
+        var id = NewId();
+        var data = RandomBytes(multipart ? (11 << 20) : 200_000);
+        using var upload = store.BeginUpload(BlobKind.Pack);
+        upload.Append(data);
+
+        await Assert.ThrowsAnyAsync<IOException>(() => upload.CommitAsync(id, CancellationToken.None));
+        Assert.Null(await store.StatAsync(BlobKind.Pack, id, CancellationToken.None));
+        await upload.CommitAsync(id, CancellationToken.None);
+        await upload.CommitAsync(id, CancellationToken.None);
+
+        Assert.Equal(data, await store.ReadAsync(BlobKind.Pack, id, CancellationToken.None));
+        Assert.Equal(multipart ? 4 : 2, bodies);
+        Assert.Empty(await bucket.UploadsAsync());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => upload.CommitAsync(NewId(), CancellationToken.None));
+    }
 }
