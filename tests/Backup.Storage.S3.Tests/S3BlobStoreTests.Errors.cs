@@ -80,4 +80,28 @@ public sealed partial class S3BlobStoreTests
         Assert.Contains("s3://nobody-home/repo/config", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-never-shown", e.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(503, "SlowDown", typeof(TransientStoreException), 3)]
+    [InlineData(500, "InternalError", typeof(TransientStoreException), 3)]
+    [InlineData(400, "RequestTimeout", typeof(TransientStoreException), 3)]
+    [InlineData(403, "AccessDenied", typeof(BackupException), 1)]
+    [InlineData(403, "InvalidAccessKeyId", typeof(BackupException), 1)]
+    [InlineData(404, "NoSuchBucket", typeof(BackupException), 1)]
+    [InlineData(404, "NoSuchKey", typeof(FileNotFoundException), 1)]
+    [InlineData(400, "InvalidArgument", typeof(BackupException), 1)]
+    public async Task Read_ServerError_MapsToTheContractAndRetriesOnlyTransientOnes(int status, string code, Type expected, int requests)
+    {
+        using var server = new CannedS3Server(status, code);
+        // MaxErrorRetry 2 (the default): a transient error is sent three times in all, a permanent one once.
+        var options = new S3StoreOptions { Endpoint = server.Endpoint, Credentials = new BasicAWSCredentials("AKIDEXAMPLE", "secret-never-shown") };
+        using var store = new S3BlobStore(StoreLocation.Parse("s3://canned/repo"), options);
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => store.ReadAsync(BlobKind.Config, BlobNames.Config, CancellationToken.None));
+
+        Assert.IsType(expected, e);
+        Assert.Contains("s3://canned/repo/config", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-never-shown", e.ToString(), StringComparison.Ordinal);
+        Assert.Equal(requests, server.Requests);
+    }
 }
