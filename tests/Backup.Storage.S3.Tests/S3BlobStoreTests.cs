@@ -203,13 +203,13 @@ public sealed partial class S3BlobStoreTests
         Assert.False(await store.IsEmptyAsync(CancellationToken.None));
     }
 
-    [S3Fact]
+    [Fact]
     public void Options_ToString_HidesTheCredentials()
     {
-        var server = TestServers.RequireS3();
-        var options = new S3StoreOptions { Credentials = new Amazon.Runtime.BasicAWSCredentials(server.AccessKey, server.SecretKey) };
+        const string Secret = "secret-never-shown-0123456789";
+        var options = new S3StoreOptions { Credentials = new Amazon.Runtime.BasicAWSCredentials("AKIDEXAMPLE", Secret) };
 
-        Assert.DoesNotContain(server.SecretKey, options.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, options.ToString(), StringComparison.Ordinal);
         Assert.Contains("(given)", options.ToString(), StringComparison.Ordinal);
     }
 
