@@ -24,9 +24,16 @@ internal static class Stores
             return new LocalBlobStore(location);
         }
         var parsed = StoreLocation.Parse(location);
-        return parsed.Scheme switch
+        IBlobStore store = parsed.Scheme switch
         {
+            StoreScheme.S3 => new Backup.Storage.S3.S3BlobStore(parsed, new Backup.Storage.S3.S3StoreOptions
+            {
+                Endpoint = settings.S3Endpoint,
+                Region = settings.S3Region,
+            }),
             _ => throw new BackupException($"{parsed.Scheme} stores are not built into this executable: {parsed.Text}", ExitCodes.Usage),
         };
+        // A remote store's transient failures (a cut connection, a 503) are tried again with backoff before a command fails.
+        return new RetryingBlobStore(store);
     }
 }
