@@ -1,0 +1,1 @@
+namespace Backup.Storage.Sftp;
