@@ -114,7 +114,16 @@ public sealed partial class SftpBlobStore : IBlobStore
         var relative = BlobNames.RelativePath(kind, name);
         return RunAsync(relative, async (client, root) =>
         {
-            var entry = await LstatAsync(client, root + "/" + relative, cancellationToken).ConfigureAwait(false);
+            ISftpFile? entry;
+            try
+            {
+                entry = await LstatAsync(client, root + "/" + relative, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException)
+            {
+                // A symlink planted under the name, as LocalBlobStore: this store never wrote it, so there is no such file.
+                entry = null;
+            }
             return entry is { IsRegularFile: true }
                 ? new BlobInfo(entry.Attributes.Size, new DateTimeOffset(entry.Attributes.LastWriteTimeUtc, TimeSpan.Zero))
                 : null;
