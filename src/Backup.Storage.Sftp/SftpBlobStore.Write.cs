@@ -22,8 +22,10 @@ public sealed partial class SftpBlobStore
     /// <remarks>
     /// The upload is spooled to an unlinked local temporary file (<see cref="Path.GetTempPath"/>) and sent at
     /// <see cref="IBlobUpload.CommitAsync"/>: <see cref="IBlobUpload.Append"/> is synchronous and called for each small
-    /// piece of a pack, and SSH.NET's upload pipelines its writes where a stream's writes wait for each answer. Nothing is
-    /// on the server before the commit, so an upload disposed uncommitted leaves nothing there.
+    /// piece of a pack, and SSH.NET's upload keeps several writes in flight where a stream's writes wait for each answer.
+    /// Measured on loopback (2 shared cores, 16 MiB, warm): UploadFileAsync 95-137 MiB/s, SftpFileStream.Write 51-60 MiB/s,
+    /// WriteAsync 28-35 MiB/s. Nothing is on the server before the commit, so an upload disposed uncommitted leaves
+    /// nothing there.
     /// </remarks>
     public IBlobUpload BeginUpload(BlobKind kind)
     {

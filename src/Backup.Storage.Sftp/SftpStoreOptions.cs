@@ -7,8 +7,11 @@ namespace Backup.Storage.Sftp;
 public sealed record SftpStoreOptions(IReadOnlyList<string> IdentityFiles, string KnownHostsFile, TimeSpan ConnectTimeout)
 {
     /// <summary>
-    /// How many SFTP connections the store opens at most, each serving one call at a time. Default 4: the repository
-    /// reads and writes packs a few at a time, and one SSH connection's cipher and window bound what one call moves.
+    /// How many SFTP connections the store opens at most, each serving one call at a time. One SftpClient is not
+    /// documented as safe for concurrent calls (sshnet/SSH.NET#669, #640 report hangs and "message type 52 is not valid"
+    /// when one is shared), so calls never share one. Default 4: the repository reads and writes a few packs at a time;
+    /// measured on loopback (2 shared cores) 4 connections read 16 MiB packs at 82-121 MiB/s against 44-58 with one, and
+    /// small range reads at 240-475/s against 134-226/s; uploads were bound by the CPU there (35-70 MiB/s either way).
     /// </summary>
     public int Connections { get; init; } = 4;
 
