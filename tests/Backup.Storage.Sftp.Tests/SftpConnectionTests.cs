@@ -105,6 +105,38 @@ public sealed class SftpConnectionTests : IDisposable
         Assert.Contains($"{server.User}@{server.Host}:{port}", e.Message, StringComparison.Ordinal);
     }
 
+    [SftpFact]
+    public async Task Call_ConnectionCut_TransientNamingStoreAndObject_ThenReconnects()
+    {
+        var server = TestServers.RequireSftp();
+        using var proxy = new CuttableProxy(server.Port);
+        var knownHosts = Path.Join(_temp.Path, "known_hosts");
+        var key = File.ReadAllText(server.KnownHostsFile).Split(' ');
+        File.WriteAllText(knownHosts, $"[{server.Host}]:{proxy.Port} {key[1]} {key[2]}");
+        var folder = SftpTestStore.NewFolder(server);
+        try
+        {
+            var location = Backup.Core.Storage.StoreLocation.Parse($"sftp://{server.User}@{server.Host}:{proxy.Port}{folder}");
+            using var store = new SftpBlobStore(location, SftpTestStore.Options(server, knownHosts) with { Connections = 1 });
+            await store.CreateAsync(CancellationToken.None);
+            var name = new string('7', 64);
+            var data = new byte[1 << 20];
+            new Random(1).NextBytes(data);
+            await store.WriteAsync(Backup.Core.Storage.BlobKind.Index, name, data, CancellationToken.None);
+
+            proxy.CutAfter(64 << 10);
+
+            var e = await Assert.ThrowsAsync<Backup.Core.Storage.TransientStoreException>(() => store.ReadAsync(Backup.Core.Storage.BlobKind.Index, name, CancellationToken.None));
+            Assert.Contains(location.Text, e.Message, StringComparison.Ordinal);
+            Assert.Contains("index/" + name, e.Message, StringComparison.Ordinal);
+            Assert.Equal(data, await store.ReadAsync(Backup.Core.Storage.BlobKind.Index, name, CancellationToken.None));
+        }
+        finally
+        {
+            SftpTestStore.Remove(folder);
+        }
+    }
+
     private static async Task<bool> IsEmptyAsync(SftpServer server, SftpStoreOptions options)
     {
         using var store = SftpTestStore.Open(server, SftpTestStore.NewFolder(server), options);
