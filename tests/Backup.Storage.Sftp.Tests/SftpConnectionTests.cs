@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Backup.Core;
 using Backup.Testing;
+using Backup.Testing.Network;
 
 namespace Backup.Storage.Sftp.Tests;
 
@@ -109,7 +110,7 @@ public sealed class SftpConnectionTests : IDisposable
     public async Task Call_ConnectionCut_TransientNamingStoreAndObject_ThenReconnects()
     {
         var server = TestServers.RequireSftp();
-        using var proxy = new CuttableProxy(server.Port);
+        using var proxy = new FaultProxy(server.Host, server.Port);
         var knownHosts = Path.Join(_temp.Path, "known_hosts");
         var key = File.ReadAllText(server.KnownHostsFile).Split(' ');
         File.WriteAllText(knownHosts, $"[{server.Host}]:{proxy.Port} {key[1]} {key[2]}");
@@ -124,7 +125,7 @@ public sealed class SftpConnectionTests : IDisposable
             new Random(1).NextBytes(data);
             await store.WriteAsync(Backup.Core.Storage.BlobKind.Index, name, data, CancellationToken.None);
 
-            proxy.CutAfter(64 << 10);
+            proxy.CutAfter(64 << 10, FaultDirection.Downstream);
 
             var e = await Assert.ThrowsAsync<Backup.Core.Storage.TransientStoreException>(() => store.ReadAsync(Backup.Core.Storage.BlobKind.Index, name, CancellationToken.None));
             Assert.Contains(location.Text, e.Message, StringComparison.Ordinal);
