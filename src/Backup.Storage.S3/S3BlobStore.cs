@@ -71,6 +71,11 @@ public sealed partial class S3BlobStore : IBlobStore
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
         };
+        if (options.MaxStaleConnectionRetries is { } stale)
+        {
+            config.MaxStaleConnectionRetries = stale;
+        }
+        config.Timeout = options.Timeout;
         if (options.Endpoint is { } endpoint)
         {
             config.ServiceURL = endpoint.ToString();
@@ -269,12 +274,27 @@ public sealed partial class S3BlobStore : IBlobStore
 
     private InvalidDataException Short(string key, long size) => new($"file is shorter than expected ({size} bytes): {UrlOf(key)}");
 
+    /// <summary>
+    /// Reads the body into <paramref name="destination"/>. Each read may wait <see cref="S3StoreOptions.Timeout"/> for
+    /// its bytes: the SDK's timeout ends with the headers, so a connection that stalls in the body would hang for good.
+    /// </summary>
     private async Task FillAsync(Stream body, Memory<byte> destination, string key, CancellationToken cancellationToken)
     {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var done = 0;
         while (done < destination.Length)
         {
-            var n = await body.ReadAsync(destination[done..], cancellationToken);
+            idle.CancelAfter(_options.Timeout);
+            int n;
+            try
+            {
+                n = await body.ReadAsync(destination[done..], idle.Token);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TransientStoreException(
+                    $"{Location}: the transfer of {UrlOf(key)} stalled after {done} of {destination.Length} bytes: nothing came for {_options.Timeout}", e);
+            }
             if (n == 0)
             {
                 throw new TransientStoreException($"{Location}: the transfer of {UrlOf(key)} ended after {done} of {destination.Length} bytes");

@@ -41,6 +41,20 @@ public sealed record S3StoreOptions
     public int MaxErrorRetry { get; init; } = 2;
 
     /// <summary>
+    /// How often the SDK retries a request whose pooled connection turned out dropped (a broken pipe, a reset), on top
+    /// of <see cref="MaxErrorRetry"/>. Null: the SDK's default (10 in AWSSDK.Core 4.1). Lowered by tests that count attempts.
+    /// </summary>
+    public int? MaxStaleConnectionRetries { get; init; }
+
+    /// <summary>
+    /// How long one HTTP request may take until its answer begins, its body sent included (the SDK's <c>Timeout</c>),
+    /// and how long a download may wait for its next bytes; then the call fails as transient. Default 5 minutes: a
+    /// 16 MiB body at 56 KB/s, yet a stalled connection does not hang a backup for good (the SDK's own default is
+    /// Int32.MaxValue ms, 24.8 days, and it bounds no download at all once the headers are in).
+    /// </summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// A file written by <see cref="S3BlobStore.BeginUpload"/> of at least this many bytes is sent as a multipart
     /// upload, a smaller one in one request. 16 MiB: a full pack (docs/repository.md) goes in parts, so that a cut
     /// connection costs one part, not the pack.
@@ -69,6 +83,14 @@ public sealed record S3StoreOptions
         {
             throw new ArgumentException($"MaxErrorRetry must not be negative: {MaxErrorRetry}", nameof(MaxErrorRetry));
         }
+        if (MaxStaleConnectionRetries < 0)
+        {
+            throw new ArgumentException($"MaxStaleConnectionRetries must not be negative: {MaxStaleConnectionRetries}", nameof(MaxStaleConnectionRetries));
+        }
+        if (Timeout <= TimeSpan.Zero || Timeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentException($"Timeout must be positive and at most {int.MaxValue} ms: {Timeout}", nameof(Timeout));
+        }
         if (MultipartThreshold < 0)
         {
             throw new ArgumentException($"MultipartThreshold must not be negative: {MultipartThreshold}", nameof(MultipartThreshold));
@@ -82,7 +104,7 @@ public sealed record S3StoreOptions
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append(CultureInfo.InvariantCulture,
-            $"Endpoint = {Endpoint}, Region = {Region}, Credentials = {(Credentials is null ? "(SDK chain)" : "(given)")}, MaxErrorRetry = {MaxErrorRetry}, MultipartThreshold = {MultipartThreshold}, PartSize = {PartSize}");
+            $"Endpoint = {Endpoint}, Region = {Region}, Credentials = {(Credentials is null ? "(SDK chain)" : "(given)")}, MaxErrorRetry = {MaxErrorRetry}, MaxStaleConnectionRetries = {MaxStaleConnectionRetries}, Timeout = {Timeout}, MultipartThreshold = {MultipartThreshold}, PartSize = {PartSize}");
         return true;
     }
 }

@@ -33,6 +33,7 @@ public sealed class FaultProxy : IDisposable
     private readonly CancellationTokenSource _disposed = new();
     private long _cutAfter = long.MaxValue;
     private long _armedBytes;
+    private bool _stallInstead;
     private FaultDirection _cutDirection = FaultDirection.Both;
     private bool _cutEvery;
     private TaskCompletionSource _flowing = NewFlowing(open: true);
@@ -41,6 +42,12 @@ public sealed class FaultProxy : IDisposable
     private long _bytesUp;
     private long _bytesDown;
     private long _cuts;
+
+    /// <summary>
+    /// Raised by a <see cref="CutAfter"/> fault just before it cuts, on the proxy's thread: a handler may set another
+    /// fault (<see cref="Stall()"/>, say) that is in place before the client sees the cut.
+    /// </summary>
+    public event Action? Cutting;
 
     /// <summary>Listens on a free loopback port and forwards every connection to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
     public FaultProxy(string targetHost, int targetPort)
@@ -118,6 +125,24 @@ public sealed class FaultProxy : IDisposable
         {
             _cutDirection = direction;
             _cutEvery = every;
+            _stallInstead = false;
+            _armedBytes = bytes;
+            Interlocked.Exchange(ref _cutAfter, bytes);
+        }
+    }
+
+    /// <summary>
+    /// Stalls (as <see cref="Stall()"/>) once <paramref name="bytes"/> more bytes have gone through in
+    /// <paramref name="direction"/>: a transfer that stops halfway with its connection still open. Until <see cref="Release"/>.
+    /// </summary>
+    public void StallAfter(long bytes, FaultDirection direction = FaultDirection.Both)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        lock (_lock)
+        {
+            _cutDirection = direction;
+            _cutEvery = false;
+            _stallInstead = true;
             _armedBytes = bytes;
             Interlocked.Exchange(ref _cutAfter, bytes);
         }
@@ -133,7 +158,11 @@ public sealed class FaultProxy : IDisposable
         }
     }
 
-    /// <summary>Stops forwarding either way, keeping every socket open, until <see cref="Release"/>.</summary>
+    /// <summary>
+    /// Stops forwarding either way, keeping every socket open, until <see cref="Release"/>. What the proxy has read
+    /// meanwhile is held and forwarded on release, even to a client that gave up; <see cref="Cut"/> before releasing
+    /// drops it.
+    /// </summary>
     public void Stall()
     {
         lock (_lock)
@@ -240,6 +269,16 @@ public sealed class FaultProxy : IDisposable
         _ = PumpAsync(outbound, inbound, upstream: false);
     }
 
+    private Task WaitFlowingAsync()
+    {
+        Task flowing;
+        lock (_lock)
+        {
+            flowing = _flowing.Task;
+        }
+        return flowing.WaitAsync(_disposed.Token);
+    }
+
     private bool Counts(bool upstream)
     {
         var direction = _cutDirection;
@@ -254,14 +293,12 @@ public sealed class FaultProxy : IDisposable
             int n;
             while ((n = await from.GetStream().ReadAsync(buffer)) > 0)
             {
-                Task flowing;
                 TimeSpan delay;
                 lock (_lock)
                 {
-                    flowing = _flowing.Task;
                     delay = _delay;
                 }
-                await flowing.WaitAsync(_disposed.Token);
+                await WaitFlowingAsync();
                 if (delay > TimeSpan.Zero)
                 {
                     await Task.Delay(delay, _disposed.Token);
@@ -275,11 +312,20 @@ public sealed class FaultProxy : IDisposable
                     {
                         await to.GetStream().WriteAsync(buffer.AsMemory(0, left));
                     }
+                    if (_stallInstead)
+                    {
+                        Interlocked.Exchange(ref _cutAfter, long.MaxValue);
+                        Stall();
+                        await WaitFlowingAsync();
+                        await to.GetStream().WriteAsync(buffer.AsMemory(left, n - left));
+                        continue;
+                    }
                     lock (_lock)
                     {
                         Interlocked.Exchange(ref _cutAfter, _cutEvery ? _armedBytes : long.MaxValue);
                     }
                     Interlocked.Increment(ref _cuts);
+                    Cutting?.Invoke();
                     Cut();
                     return;
                 }
