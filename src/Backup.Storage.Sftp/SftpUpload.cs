@@ -12,7 +12,7 @@ internal sealed class SftpUpload : IBlobUpload
     private readonly SftpBlobStore _store;
     private readonly BlobKind _kind;
     private FileStream? _spool;
-    private bool _committed;
+    private string? _committedAs;
 
     public SftpUpload(SftpBlobStore store, BlobKind kind)
     {
@@ -33,21 +33,30 @@ internal sealed class SftpUpload : IBlobUpload
 
     public void Append(ReadOnlySpan<byte> data)
     {
-        ObjectDisposedException.ThrowIf(_spool is null || _committed, this);
+        ObjectDisposedException.ThrowIf(_spool is null, this);
         _spool.Write(data);
         Length += data.Length;
     }
 
+    /// <remarks>
+    /// Retryable (<see cref="IBlobUpload.CommitAsync"/>): the spool is kept until a commit succeeds, so a call after one
+    /// that failed sends the file again whole; a call after one that succeeded, with the same name, does nothing.
+    /// </remarks>
     public async Task CommitAsync(string name, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_spool is null || _committed, this);
+        if (_committedAs is not null)
+        {
+            if (_committedAs != name)
+            {
+                throw new InvalidOperationException($"upload already committed as {_committedAs}, not {name}");
+            }
+            return;
+        }
+        ObjectDisposedException.ThrowIf(_spool is null, this);
         var relative = BlobNames.RelativePath(_kind, name);
-        var spool = _spool;
-        spool.Position = 0;
-        // PutAsync disposes the spool, whatever happens.
-        _spool = null;
-        await _store.PutAsync(relative, spool, cancellationToken).ConfigureAwait(false);
-        _committed = true;
+        await _store.PutAsync(relative, _spool, cancellationToken).ConfigureAwait(false);
+        _committedAs = name;
+        Dispose();
     }
 
     public void Dispose()
