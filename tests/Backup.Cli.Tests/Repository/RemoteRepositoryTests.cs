@@ -165,7 +165,7 @@ public class RemoteRepositoryTests
         }
     }
 
-    private static RepositoryProcess S3World()
+    internal static RepositoryProcess S3World()
     {
         var server = TestServers.RequireS3();
         return new RepositoryProcess($"s3://backup-e2e-{Guid.NewGuid():n}"[..40] + "/repo", S3Variables(server));
@@ -179,7 +179,7 @@ public class RemoteRepositoryTests
         ["AWS_REGION"] = server.Region,
     };
 
-    private static RepositoryProcess SftpWorld()
+    internal static RepositoryProcess SftpWorld()
     {
         var server = TestServers.RequireSftp();
         var folder = Path.Join(server.Root, "e2e-" + Guid.NewGuid().ToString("n")[..12]);
