@@ -78,10 +78,15 @@ public sealed partial class SftpBlobStore
     /// <paramref name="relative"/>, makes it 0600 and renames it onto <paramref name="relative"/> with the POSIX rename
     /// that replaces an existing file. The temporary file is removed when anything fails.
     /// </summary>
-    internal Task PutAsync(string relative, Stream data, CancellationToken cancellationToken) =>
+    internal Task PutAsync(string relative, Stream data, CancellationToken cancellationToken, bool leaveOpen = false) =>
         RunAsync(relative, async (client, root) =>
         {
-            await using var source = data;
+            var source = data;
+            await using var owned = leaveOpen ? null : data;
+            if (source.CanSeek)
+            {
+                source.Position = 0;
+            }
             var slash = relative.LastIndexOf('/');
             var folder = slash < 0 ? root : root + "/" + relative[..slash];
             await EnsureFolderAsync(client, root, folder, cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,7 @@ internal sealed class SftpUpload : IBlobUpload
     private readonly SftpBlobStore _store;
     private readonly BlobKind _kind;
     private FileStream? _spool;
-    private bool _committed;
+    private string? _committed;
 
     public SftpUpload(SftpBlobStore store, BlobKind kind)
     {
@@ -33,21 +33,29 @@ internal sealed class SftpUpload : IBlobUpload
 
     public void Append(ReadOnlySpan<byte> data)
     {
-        ObjectDisposedException.ThrowIf(_spool is null || _committed, this);
+        ObjectDisposedException.ThrowIf(_spool is null || _committed is not null, this);
         _spool.Write(data);
         Length += data.Length;
     }
 
     public async Task CommitAsync(string name, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_spool is null || _committed, this);
+        // Retryable (IBlobUpload's contract): the spool is kept until a commit succeeds, and a second commit under the
+        // same name after one did (a retry whose first reply was lost) changes nothing.
+        if (_committed is not null)
+        {
+            if (_committed != name)
+            {
+                throw new InvalidOperationException($"upload already committed as {_committed}, not {name}");
+            }
+            return;
+        }
+        ObjectDisposedException.ThrowIf(_spool is null, this);
         var relative = BlobNames.RelativePath(_kind, name);
-        var spool = _spool;
-        spool.Position = 0;
-        // PutAsync disposes the spool, whatever happens.
+        await _store.PutAsync(relative, _spool, cancellationToken, leaveOpen: true).ConfigureAwait(false);
+        _committed = name;
+        _spool.Dispose();
         _spool = null;
-        await _store.PutAsync(relative, spool, cancellationToken).ConfigureAwait(false);
-        _committed = true;
     }
 
     public void Dispose()
