@@ -1,4 +1,9 @@
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Archiving.Trees;
+using Backup.Core.Repositories;
+using Backup.Core.Repositories.Locks;
+using Backup.Core.Repositories.Maintenance;
+using Backup.Core.Repositories.Packs;
+using Backup.Core.Snapshots;
 
 namespace Backup.Core.Catalog;
 
