@@ -1,10 +1,7 @@
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Repositories;
 

@@ -1,10 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Repositories;
 

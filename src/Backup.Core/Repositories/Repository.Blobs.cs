@@ -1,13 +1,10 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories;
@@ -244,36 +241,6 @@ public sealed partial class Repository
             Buffers.Return(sealedBlob);
             Buffers.Return(stored);
         }
-    }
-
-    /// <summary>Stores a tree; returns its id. Throws <see cref="BackupException"/> for a tree above <see cref="BlobLimits.MaxTreeLength"/>.</summary>
-    public async Task<ChunkId> SaveTreeAsync(TreeObject tree, CancellationToken cancellationToken)
-    {
-        var json = JsonSerializer.SerializeToUtf8Bytes(tree, RepositoryJson.Default.TreeObject);
-        if (json.Length > BlobLimits.MaxTreeLength)
-        {
-            throw new BackupException($"a directory of {tree.Nodes.Count} entries lists {json.Length} bytes, more than a tree can hold ({BlobLimits.MaxTreeLength})");
-        }
-        return (await SaveBlobAsync(BlobType.Tree, json, cancellationToken)).Id;
-    }
-
-    /// <summary>
-    /// Loads a tree. Throws <see cref="InvalidDataException"/> naming it when it is missing, damaged, not a tree blob, or
-    /// not a tree's JSON (<see cref="TreeObject.Check"/>).
-    /// </summary>
-    public async Task<TreeObject> LoadTreeAsync(ChunkId id, CancellationToken cancellationToken)
-    {
-        using var json = await LoadPooledBlobAsync(id, cancellationToken, BlobType.Tree);
-        TreeObject? tree;
-        try
-        {
-            tree = JsonSerializer.Deserialize(json.Span, RepositoryJson.Default.TreeObject);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"tree {id} is not a valid tree: {e.Message}", e);
-        }
-        return (tree ?? throw new InvalidDataException($"tree {id} is empty")).Check($"tree {id}");
     }
 
     private static string Describe(BlobType type) => type switch

@@ -1,14 +1,11 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Chunking;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories;

@@ -1,12 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Repositories;
 

@@ -124,7 +124,7 @@ public class TreeNodeTests
 
     private static string Json(TreeNode node)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(new TreeObject { Nodes = [node] }, RepositoryJson.Default.TreeObject);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new TreeObject { Nodes = [node] }, SnapshotJson.Default.TreeObject);
         var text = Encoding.UTF8.GetString(bytes);
         const string prefix = """{"version":1,"nodes":[""";
         Assert.StartsWith(prefix, text, StringComparison.Ordinal);
@@ -132,5 +132,5 @@ public class TreeNodeTests
     }
 
     private static TreeNode Parse(string nodeJson) =>
-        Assert.Single(JsonSerializer.Deserialize("""{"version":1,"nodes":[""" + nodeJson + "]}", RepositoryJson.Default.TreeObject)!.Nodes);
+        Assert.Single(JsonSerializer.Deserialize("""{"version":1,"nodes":[""" + nodeJson + "]}", SnapshotJson.Default.TreeObject)!.Nodes);
 }

@@ -1,9 +1,6 @@
 using System.Text.Json.Serialization;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Repositories.Locks;
 

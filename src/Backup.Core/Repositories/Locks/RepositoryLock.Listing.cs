@@ -1,12 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Encryption;
 using Backup.Core.Posix;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories.Locks;

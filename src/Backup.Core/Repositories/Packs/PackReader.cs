@@ -1,11 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Repositories.Packs;
 

@@ -1,9 +1,6 @@
 using System.Globalization;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Repositories;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Repositories.Packs;
 

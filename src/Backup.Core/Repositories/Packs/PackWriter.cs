@@ -1,12 +1,9 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories.Packs;
