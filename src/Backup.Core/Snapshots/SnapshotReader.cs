@@ -1,11 +1,8 @@
 using System.Runtime.CompilerServices;
-using Backup.Core.Archiving.Trees;
+using System.Runtime.ExceptionServices;
 using Backup.Core.Encryption;
 using Backup.Core.Posix;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Restore;
 
 namespace Backup.Core.Snapshots;
@@ -49,53 +46,9 @@ public sealed class SnapshotReader : IRestoreSource
     /// </summary>
     public async Task<List<RestoreEntry>> ListAsync(ChunkId root, CancellationToken cancellationToken, (long Files, long Directories)? recorded = null)
     {
-        var entries = new List<RestoreEntry>();
-        long files = 0, directories = 0;
-        var pending = new Stack<(string Prefix, ChunkId Tree, Ancestor? Above)>();
-        pending.Push(("", root, null));
-        while (pending.Count > 0)
-        {
-            var (prefix, id, above) = pending.Pop();
-            for (var a = above; a is not null; a = a.Above)
-            {
-                if (a.Tree == id)
-                {
-                    // Tree ids are keyed hashes of their content, so only a forged id can point back up.
-                    throw new InvalidDataException($"tree {id} of {Shown(prefix)} is its own ancestor (a cycle): the snapshot is damaged or forged");
-                }
-            }
-            var tree = await _repository.LoadTreeAsync(id, cancellationToken);
-            var here = new Ancestor(id, above);
-            foreach (var node in tree.Nodes)
-            {
-                var path = prefix + CheckedName(node.Name, prefix);
-                var type = node.Type switch { "file" => FileType.File, "dir" => FileType.Directory, "symlink" => FileType.Symlink, _ => FileType.Other };
-                if (type == FileType.Other)
-                {
-                    continue;
-                }
-                if ((type == FileType.File && ++files > recorded?.Files) || (type == FileType.Directory && ++directories > recorded?.Directories))
-                {
-                    throw new InvalidDataException(
-                        $"tree {root} lists more {(type == FileType.File ? "files" : "directories")} than its snapshot recorded ({recorded?.Files} files, {recorded?.Directories} directories), at {Shown(path)}: a tree is damaged or forged");
-                }
-                if (entries.Count >= MaxEntries)
-                {
-                    throw new InvalidDataException($"tree {root} lists more than {MaxEntries} entries, at {Shown(path)}: more than a file system holds");
-                }
-                entries.Add(new RestoreEntry(path, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, node)
-                {
-                    HardLinkGroup = HardLinkGroupOf(node),
-                    Xattrs = node.DecodeXattrs(),
-                    Owner = (node.Uid, node.Gid),
-                });
-                if (type == FileType.Directory && node.Subtree is not null)
-                {
-                    pending.Push((path + "/", ChunkId.Parse(node.Subtree), here));
-                }
-            }
-        }
-        return entries;
+        var listing = new Listing(root, recorded);
+        await SnapshotWalker.WalkAsync(_repository, root, "", listing, cancellationToken);
+        return listing.Entries;
     }
 
     /// <inheritdoc/>
@@ -150,9 +103,6 @@ public sealed class SnapshotReader : IRestoreSource
 
     private static string Shown(string path) => path.Length == 0 ? "/" : EntryName.Escape(path);
 
-    /// <summary>A tree on the path from the root to the directory being listed.</summary>
-    private sealed record Ancestor(ChunkId Tree, Ancestor? Above);
-
     private static string CheckedName(byte[] raw, string prefix)
     {
         var shown = prefix + EntryName.Escape(raw);
@@ -175,4 +125,43 @@ public sealed class SnapshotReader : IRestoreSource
     /// </summary>
     private static string? HardLinkGroupOf(TreeNode node) =>
         node is { Type: "file", Links: > 1 } ? $"{node.Device}:{node.Inode}:{node.CtimeNs}:{node.Size}" : null;
+
+    /// <summary>The walk of <see cref="ListAsync(ChunkId, CancellationToken, ValueTuple{long, long}?)"/>: paths are relative, a directory's ending in '/'.</summary>
+    private sealed class Listing(ChunkId root, (long Files, long Directories)? recorded) : ITreeVisitor
+    {
+        private long _files;
+        private long _directories;
+
+        public List<RestoreEntry> Entries { get; } = [];
+
+        public bool Enter(ChunkId tree, string path) => true;
+
+        public void Unreadable(ChunkId tree, string path, InvalidDataException error) => ExceptionDispatchInfo.Throw(error);
+
+        public string? Visit(string path, TreeNode node)
+        {
+            var child = path + CheckedName(node.Name, path);
+            var type = node.Type switch { "file" => FileType.File, "dir" => FileType.Directory, "symlink" => FileType.Symlink, _ => FileType.Other };
+            if (type == FileType.Other)
+            {
+                return null;
+            }
+            if ((type == FileType.File && ++_files > recorded?.Files) || (type == FileType.Directory && ++_directories > recorded?.Directories))
+            {
+                throw new InvalidDataException(
+                    $"tree {root} lists more {(type == FileType.File ? "files" : "directories")} than its snapshot recorded ({recorded?.Files} files, {recorded?.Directories} directories), at {Shown(child)}: a tree is damaged or forged");
+            }
+            if (Entries.Count >= MaxEntries)
+            {
+                throw new InvalidDataException($"tree {root} lists more than {MaxEntries} entries, at {Shown(child)}: more than a file system holds");
+            }
+            Entries.Add(new RestoreEntry(child, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, node)
+            {
+                HardLinkGroup = HardLinkGroupOf(node),
+                Xattrs = node.DecodeXattrs(),
+                Owner = (node.Uid, node.Gid),
+            });
+            return type == FileType.Directory ? child + "/" : null;
+        }
+    }
 }

@@ -1,14 +1,11 @@
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Snapshots;
 
 /// <summary>
 /// Walks the trees of snapshots once each (a tree shared by many snapshots is read once), reporting every tree id,
-/// every file with its chunk ids, and trees that cannot be read. Used by check, prune and stats.
+/// every file with its chunk ids, and trees that cannot be read. Used by check, prune and stats; the walk itself is
+/// <see cref="SnapshotWalker"/>'s.
 /// </summary>
 internal sealed class SnapshotTraversal(Repository repository)
 {
@@ -43,40 +40,26 @@ internal sealed class SnapshotTraversal(Repository repository)
                 }
             }
         }
-        var root = ChunkId.Parse(snapshot.Tree);
-        var pending = new Stack<(string Path, ChunkId Tree)>();
-        pending.Push((label, root));
-        while (pending.Count > 0)
+        await SnapshotWalker.WalkAsync(repository, ChunkId.Parse(snapshot.Tree), label, new Visitor(this, onFile, onError), cancellationToken);
+    }
+
+    /// <summary>Paths are the label, then escaped names joined by '/'.</summary>
+    private sealed class Visitor(SnapshotTraversal traversal, Action<string, IReadOnlyList<ChunkId>>? onFile, Action<string> onError) : ITreeVisitor
+    {
+        public bool Enter(ChunkId tree, string path) => traversal.Trees.Add(tree);
+
+        public void Unreadable(ChunkId tree, string path, InvalidDataException error) => onError($"tree {tree.ToString()[..16]} of {path}: {error.Message}");
+
+        public string? Visit(string path, TreeNode node)
         {
-            var (path, id) = pending.Pop();
-            if (!Trees.Add(id))
+            var child = path + "/" + Posix.EntryName.Escape(node.Name);
+            if (node.Content is { Count: > 0 } content)
             {
-                continue;
+                var ids = content.Select(ChunkId.Parse).ToList();
+                traversal.Data.UnionWith(ids);
+                onFile?.Invoke(child, ids);
             }
-            TreeObject tree;
-            try
-            {
-                tree = await repository.LoadTreeAsync(id, cancellationToken);
-            }
-            catch (InvalidDataException e)
-            {
-                onError($"tree {id.ToString()[..16]} of {path}: {e.Message}");
-                continue;
-            }
-            foreach (var node in tree.Nodes)
-            {
-                var child = path + "/" + Posix.EntryName.Escape(node.Name);
-                if (node.Subtree is not null)
-                {
-                    pending.Push((child, ChunkId.Parse(node.Subtree)));
-                }
-                if (node.Content is { Count: > 0 } content)
-                {
-                    var ids = content.Select(ChunkId.Parse).ToList();
-                    Data.UnionWith(ids);
-                    onFile?.Invoke(child, ids);
-                }
-            }
+            return child;
         }
     }
 }

@@ -1,10 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Snapshots;
 

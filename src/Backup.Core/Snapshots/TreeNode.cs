@@ -1,10 +1,5 @@
 using System.Text.Json.Serialization;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Posix;
-using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Snapshots;
 

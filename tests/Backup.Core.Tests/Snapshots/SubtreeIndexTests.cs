@@ -99,7 +99,7 @@ public class SubtreeIndexTests
 
         var problems = new List<TreeProblem>();
         using var builder = new SnapshotTreeBuilder(
-            repository, ChunkId.Parse(first.Tree), await SubtreeIndex.LoadAsync(repository, first, CancellationToken.None), problems.Add);
+            new RepositoryArchiver.TreeBuilderRepository(repository), ChunkId.Parse(first.Tree), await SubtreeIndex.LoadAsync(repository, first, CancellationToken.None), problems.Add);
         var root = await builder.BuildAsync(TreeWalker.Walk(source, builder.Report, CancellationToken.None), CancellationToken.None);
         await repository.FlushAsync(CancellationToken.None);
 

@@ -1,8 +1,4 @@
 using Backup.Core.Posix;
-using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 using Microsoft.Win32.SafeHandles;

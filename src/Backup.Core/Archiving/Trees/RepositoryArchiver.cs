@@ -1,7 +1,4 @@
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Restore;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
@@ -13,7 +10,7 @@ namespace Backup.Core.Archiving.Trees;
 /// a tree, reusing the chunk lists of unchanged files from the newest snapshot of the same path and host;
 /// <see cref="RestoreAsync"/> takes a snapshot id (or unique prefix) as its archive. Thread-safe for one call at a time.
 /// </summary>
-public sealed class RepositoryArchiver : IArchiver
+public sealed partial class RepositoryArchiver : IArchiver
 {
     private readonly Repository _repository;
     private readonly TimeProvider _time;
@@ -49,7 +46,7 @@ public sealed class RepositoryArchiver : IArchiver
             .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
         var problems = new List<TreeProblem>();
         var parentIndex = parent.Snapshot is null ? null : await SubtreeIndex.LoadAsync(_repository, parent.Snapshot, cancellationToken);
-        using var builder = new SnapshotTreeBuilder(_repository, parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), parentIndex, problems.Add);
+        using var builder = new SnapshotTreeBuilder(new TreeBuilderRepository(_repository), parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), parentIndex, problems.Add);
         // Names that are not UTF-8 are stored as raw bytes, so the walk goes below such directories too.
         var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true);
         var root = await builder.BuildAsync(walk, cancellationToken);

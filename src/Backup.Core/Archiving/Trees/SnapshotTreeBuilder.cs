@@ -2,9 +2,6 @@ using System.Buffers;
 using Backup.Core.Encryption;
 using Backup.Core.Posix;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 
@@ -22,7 +19,7 @@ namespace Backup.Core.Archiving.Trees;
 /// </summary>
 internal sealed class SnapshotTreeBuilder : IDisposable
 {
-    private readonly Repository _repository;
+    private readonly ITreeBuilderRepository _repository;
     private readonly ChunkId? _parentRoot;
     private readonly SubtreeIndex? _parentIndex;
     private readonly Action<TreeProblem> _onProblem;
@@ -40,7 +37,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// Creates a builder. <paramref name="parentRoot"/> and <paramref name="parentIndex"/> describe the parent snapshot
     /// (either may be null); <paramref name="onProblem"/> gets what is left out.
     /// </summary>
-    public SnapshotTreeBuilder(Repository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem)
+    public SnapshotTreeBuilder(ITreeBuilderRepository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem)
     {
         _repository = repository;
         _parentRoot = parentRoot;

@@ -1,11 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Backup.Core.Posix;
-using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 using Backup.Core.Sources;
 
 namespace Backup.Core.Archiving.Trees;

@@ -50,7 +50,7 @@ public class SnapshotTreeBuilderTests
         await Backup.Testing.LocalRepository.InitAsync(repo, "pw", s_cheap, CancellationToken.None);
         using var repository = await Backup.Testing.LocalRepository.OpenAsync(repo, "pw", CancellationToken.None);
         var problems = new List<TreeProblem>();
-        using var builder = new SnapshotTreeBuilder(repository, null, null, problems.Add);
+        using var builder = new SnapshotTreeBuilder(new RepositoryArchiver.TreeBuilderRepository(repository), null, null, problems.Add);
         var root = await builder.BuildAsync(attack.Walk(builder.Report, "sub/data.txt", script, undecodableDirectories: true), CancellationToken.None);
         await repository.FlushAsync(CancellationToken.None);
         var entries = await new SnapshotReader(repository).ListAsync(root, CancellationToken.None);
