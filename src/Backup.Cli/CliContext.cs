@@ -93,6 +93,9 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
         return Backup.Core.Posix.PosixFile.RealPath(full) ?? full;
     }
 
+    /// <summary>Where remote repositories are cached: $XDG_CACHE_HOME/backup, else ~/.cache/backup.</summary>
+    public string CacheRoot() => FullPath(Path.Join(NonEmpty(environment("XDG_CACHE_HOME")) ?? Path.Join(Home(), ".cache"), "backup"));
+
     /// <summary>An environment variable, or null.</summary>
     public string? Variable(string name) => environment(name);
 

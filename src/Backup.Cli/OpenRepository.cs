@@ -57,7 +57,10 @@ internal sealed class OpenRepository : IAsyncDisposable
         var store = Stores.Open(stores, root);
         try
         {
-            repository = await Repository.OpenAsync(store, options with { LoadIndex = false }, cancellationToken);
+            // A remote repository's index, snapshots and trees are kept in a local cache, so that a backup that finds
+            // little new fetches little; a local one is as fast to read as its cache would be.
+            var cacheRoot = Stores.IsRemote(root) ? context.CacheRoot() : null;
+            repository = await Repository.OpenAsync(store, options with { LoadIndex = false, CacheRoot = cacheRoot }, cancellationToken);
         }
         catch
         {

@@ -18,7 +18,7 @@ internal sealed record StoreSettings
     /// <summary>--s3-region, else $AWS_REGION, else $AWS_DEFAULT_REGION; null for the SDK's default (us-east-1 for other servers).</summary>
     public string? S3Region { get; init; }
 
-    /// <summary>--ssh-identity, else the usual ~/.ssh/id_ed25519, id_ecdsa, id_rsa that exist.</summary>
+    /// <summary>--ssh-identity, else $BACKUP_SSH_IDENTITY, else the usual ~/.ssh/id_ed25519, id_ecdsa, id_rsa that exist.</summary>
     public IReadOnlyList<string> SshIdentities { get; init; } = [];
 
     /// <summary>The known_hosts file that host keys are checked against (~/.ssh/known_hosts unless $BACKUP_SSH_KNOWN_HOSTS).</summary>
@@ -38,7 +38,7 @@ internal sealed record StoreSettings
             throw new Backup.Core.BackupException($"invalid S3 endpoint '{endpoint}': expected http://host:port or https://host", ExitCodes.Usage);
         }
         var ssh = Path.Join(context.Home(), ".ssh");
-        var identities = parse.GetValue(GlobalOptions.SshIdentity) is { } given
+        var identities = (NonEmpty(parse.GetValue(GlobalOptions.SshIdentity)) ?? NonEmpty(context.Variable("BACKUP_SSH_IDENTITY"))) is { } given
             ? [context.FullPath(given)]
             : s_defaultIdentities.Select(n => Path.Join(ssh, n)).Where(File.Exists).ToList();
         return new StoreSettings

@@ -218,7 +218,7 @@ internal static class RepositoryCommands
             if (removed > 0 && File.Exists(db))
             {
                 using var catalog = Backup.Core.Catalog.CatalogStore.Open(db, create: false);
-                SnapshotsCommand.Refresh(context, catalog, open.Repository);
+                await SnapshotsCommand.RefreshAsync(context, catalog, open.Repository, cancellationToken);
             }
             if (parse.GetValue(prune) && !parse.GetValue(dryRun))
             {

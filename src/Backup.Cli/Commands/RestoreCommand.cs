@@ -86,6 +86,11 @@ internal static class RestoreCommand
             var record = catalog.FindSnapshot(id)
                 ?? throw new BackupException($"no snapshot {id} in catalog {db} (see 'backup snapshots', or give the path of a .zip)");
             path = record.Archive;
+            if (Stores.IsRemote(path))
+            {
+                // URL/snapshots/id: opening the repository says whether it still holds it.
+                return (CatalogStore.DestinationOf(path), CatalogStore.NameOf(path));
+            }
             if (!File.Exists(path))
             {
                 // The catalog is a cache of the destinations: a snapshot that is gone from one is dropped, and said so.

@@ -37,7 +37,7 @@ internal static class SnapshotsCommand
                 if (File.Exists(db))
                 {
                     using var cache = CatalogStore.Open(db, create: false);
-                    Refresh(context, cache, open.Repository);
+                    await RefreshAsync(context, cache, open.Repository, cancellationToken);
                 }
                 var wanted = parse.GetValue(path) is { } only ? context.WatchedPath(only) : null;
                 var selected = all.Where(s => wanted is null || s.Snapshot.SourcePath == wanted).ToList();
@@ -54,7 +54,7 @@ internal static class SnapshotsCommand
             // With --archive the folder can rebuild a lost catalog, so one is created; without it, a missing one is a mistake.
             using var catalog = CatalogStore.Open(db, create: explicitArchive is not null);
             Index(context, catalog, archiveRoot);
-            Refresh(context, catalog);
+            await RefreshAsync(context, catalog, null, cancellationToken);
             var source = parse.GetValue(path) is { } p ? context.WatchedPath(p) : null;
             var snapshots = catalog.ListSnapshots(source);
             if (explicitArchive is not null)
@@ -120,11 +120,12 @@ internal static class SnapshotsCommand
     /// The rows of <paramref name="opened"/>'s snapshots are checked too when it is the repository the catalog recorded
     /// at that path (same identity); those of any other repository only when it is open and verified so.
     /// </remarks>
-    internal static void Refresh(CliContext context, CatalogStore catalog, Repository? opened = null)
+    internal static async Task RefreshAsync(CliContext context, CatalogStore catalog, Repository? opened, CancellationToken cancellationToken)
     {
         var root = opened is null ? null : opened.Store.Location;
         var verified = root is not null && catalog.FindDestination(root)?.Identity == opened!.Identity ? root : null;
-        var refresh = CatalogRefresh.Run(catalog, openedRepository: verified);
+        var ids = verified is null ? null : (await opened!.ListSnapshotIdsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var refresh = CatalogRefresh.Run(catalog, openedRepository: verified, openedSnapshots: ids);
         foreach (var missing in refresh.MissingDestinations)
         {
             context.Error.WriteLine($"backup: warning: {Formatting.Path(missing)} cannot be found (is its disk mounted?): its snapshots are listed from the catalog only");

@@ -26,13 +26,33 @@ public static class CatalogRefresh
     /// the identity the catalog recorded: another disk mounted at the same path holds another repository, whose missing
     /// snapshots say nothing of the recorded one's.
     /// </summary>
-    public static Result Run(CatalogStore catalog, IReadOnlyCollection<SnapshotRecord>? only = null, string? openedRepository = null)
+    /// <param name="catalog">The catalog.</param>
+    /// <param name="only">The rows to check; null for all.</param>
+    /// <param name="openedRepository">The root of a repository just opened and verified, or null.</param>
+    /// <param name="openedSnapshots">
+    /// The snapshot ids <paramref name="openedRepository"/> lists now: its rows are checked against them rather than
+    /// against files (a remote repository has none to look at). Null to look at the files of a local one.
+    /// </param>
+    public static Result Run(CatalogStore catalog, IReadOnlyCollection<SnapshotRecord>? only = null, string? openedRepository = null, IReadOnlySet<string>? openedSnapshots = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var dropped = new List<SnapshotRecord>();
         var missing = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var row in only ?? catalog.ListSnapshots(null))
         {
+            if (openedSnapshots is not null && openedRepository is not null && CatalogStore.DestinationOf(row.Archive) == openedRepository)
+            {
+                if (!openedSnapshots.Contains(CatalogStore.NameOf(row.Archive)))
+                {
+                    dropped.Add(row);
+                }
+                continue;
+            }
+            if (Storage.StoreLocation.IsUrl(row.Archive))
+            {
+                // A remote repository not opened now: nothing can be said of its snapshots without asking it.
+                continue;
+            }
             if (File.Exists(row.Archive))
             {
                 continue;

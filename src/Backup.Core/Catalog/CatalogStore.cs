@@ -332,10 +332,23 @@ public sealed class CatalogStore : IWatchList, IDisposable
     }
 
     /// <summary>The archive folder of a snapshot: two levels above its archive (<c>ROOT/dir-hash/time.zip</c>, <c>ROOT/snapshots/id</c>).</summary>
+    /// <remarks>A remote repository's snapshot is <c>URL/snapshots/id</c>: cut at the slashes, never normalised as a path.</remarks>
     public static string DestinationOf(string archive)
     {
         ArgumentNullException.ThrowIfNull(archive);
+        if (Storage.StoreLocation.IsUrl(archive))
+        {
+            var folder = archive[..Math.Max(0, archive.LastIndexOf('/'))];
+            return folder[..Math.Max(0, folder.LastIndexOf('/'))];
+        }
         return System.IO.Path.GetDirectoryName(System.IO.Path.GetDirectoryName(archive)) ?? "/";
+    }
+
+    /// <summary>The last part of a snapshot's archive: the zip's file name, or the repository snapshot's id.</summary>
+    public static string NameOf(string archive)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        return archive[(archive.LastIndexOf('/') + 1)..];
     }
 
     /// <summary>Snapshots, oldest first; only those of <paramref name="path"/> when given.</summary>

@@ -67,6 +67,11 @@ public sealed partial class Repository
                 var id = codec.CompressInto(plaintext.Span, sealedBlob.AsSpan(BlobCipher.PlaintextOffset, bound), out var storedLength);
                 return (id, _cipher.SealInPlace(type, sealedBlob, storedLength));
             });
+            if (type == BlobType.Tree)
+            {
+                // The next backup compares against this tree: cached now, it need not be fetched back from a remote store.
+                TreeCache?.Write("trees", id.ToString(), sealedBlob.AsSpan(0, length));
+            }
             PackWriter? full = null;
             await _packLock.WaitAsync(cancellationToken);
             try
@@ -211,6 +216,10 @@ public sealed partial class Repository
         var plaintext = new PooledBlob(Buffers, Buffers.Rent(rawLength), rawLength);
         try
         {
+            if (where.Entry.Type == BlobType.Tree && TryOpenCachedTree(id, where.Entry, sealedBlob, stored, plaintext))
+            {
+                return plaintext;
+            }
             try
             {
                 await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, sealedBlob.AsMemory(0, length), cancellationToken);
@@ -229,6 +238,10 @@ public sealed partial class Repository
             {
                 throw new InvalidDataException($"chunk {id} in pack {where.Pack} is damaged: its content does not match its id");
             }
+            if (where.Entry.Type == BlobType.Tree)
+            {
+                TreeCache?.Write("trees", id.ToString(), sealedBlob.AsSpan(0, length));
+            }
             return plaintext;
         }
         catch
@@ -241,6 +254,42 @@ public sealed partial class Repository
             Buffers.Return(sealedBlob);
             Buffers.Return(stored);
         }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="plaintext"/> from the cached copy of tree <paramref name="id"/>, when there is one that
+    /// authenticates under this repository's key and hashes to the id; a copy that does not is dropped.
+    /// </summary>
+    private bool TryOpenCachedTree(ChunkId id, PackEntry entry, byte[] sealedBlob, byte[] stored, PooledBlob plaintext)
+    {
+        var name = id.ToString();
+        if (TreeCache?.TryRead("trees", name, entry.Length) is not { } cached)
+        {
+            return false;
+        }
+        try
+        {
+            if (cached.Length == entry.Length)
+            {
+                cached.CopyTo(sealedBlob, 0);
+                var storedLength = _cipher.Open(BlobType.Tree, sealedBlob.AsSpan(0, cached.Length), stored);
+                WithCodec(codec =>
+                {
+                    codec.DecompressInto(entry.Compression, stored.AsSpan(0, storedLength), plaintext.Writable);
+                    return 0;
+                });
+                if (IdOf(plaintext.Span) == id)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Not this repository's tree, or damaged: read it from the store.
+        }
+        TreeCache.Remove("trees", name);
+        return false;
     }
 
     private static string Describe(BlobType type) => type switch

@@ -150,7 +150,15 @@ public sealed partial class Repository : IDisposable
             CryptographicOperations.ZeroMemory(master);
             throw;
         }
-        var repository = new Repository(store, config, master, keyId, new RepositoryIndex()) { Encrypted = encrypted };
+        ObjectCache? cache = null;
+        if (options.CacheRoot is { } cacheRoot)
+        {
+            // Named by the id from the authenticated config: another repository's cache is never this one's (and what
+            // a cache holds is checked on every read anyway).
+            cache = new ObjectCache(Path.Join(cacheRoot, config.Id));
+            store = new CachingBlobStore(store, cache);
+        }
+        var repository = new Repository(store, config, master, keyId, new RepositoryIndex()) { Encrypted = encrypted, TreeCache = cache };
         CryptographicOperations.ZeroMemory(master);
         try
         {
@@ -166,6 +174,9 @@ public sealed partial class Repository : IDisposable
             throw;
         }
     }
+
+    /// <summary>Where sealed trees are cached (<see cref="RepositoryOpenOptions.CacheRoot"/>), or null.</summary>
+    private ObjectCache? TreeCache { get; init; }
 
     /// <summary>True when the key that opened this repository needs a password.</summary>
     public bool Encrypted { get; private init; }

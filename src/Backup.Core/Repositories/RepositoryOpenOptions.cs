@@ -27,4 +27,11 @@ public sealed record RepositoryOpenOptions
 
     /// <summary>Load the index at open. False for commands that take a lock first and load afterwards, and for <c>repair index</c>.</summary>
     public bool LoadIndex { get; init; } = true;
+
+    /// <summary>
+    /// The folder under which this repository's cache lives (<c>CacheRoot/&lt;repository id&gt;/</c>: index,
+    /// snapshot and key files, and trees), or null for none. Worth it for remote stores; a local one reads as fast
+    /// from the repository itself.
+    /// </summary>
+    public string? CacheRoot { get; init; }
 }

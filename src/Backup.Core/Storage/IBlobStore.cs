@@ -10,6 +10,9 @@ namespace Backup.Core.Storage;
 /// <item>Files are never modified. Names are content hashes (but <c>config</c>), so writing a name again writes the
 /// same bytes.</item>
 /// <item>Delete is idempotent: deleting a missing file succeeds.</item>
+/// <item>Every call may be made again after it threw <see cref="TransientStoreException"/>, also when the failure came
+/// after the work was done: a write writes the same bytes again, an upload's commit is retryable
+/// (<see cref="IBlobUpload.CommitAsync"/>). <see cref="RetryingBlobStore"/> retries those.</item>
 /// </list>
 /// Implementations are thread-safe; disposing one closes its connections and open files. A failure that retrying cannot help (a missing file, denied access) is thrown at
 /// once; <see cref="FileNotFoundException"/> means the file does not exist, <see cref="InvalidDataException"/> that

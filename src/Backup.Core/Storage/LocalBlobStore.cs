@@ -192,6 +192,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         private readonly BlobKind _kind;
         private readonly string _temp;
         private Microsoft.Win32.SafeHandles.SafeFileHandle? _handle;
+        private string? _movedTo;
         private bool _committed;
 
         public Upload(LocalBlobStore store, BlobKind kind, string temp)
@@ -207,24 +208,43 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
 
         public void Append(ReadOnlySpan<byte> data)
         {
-            ObjectDisposedException.ThrowIf(_handle is null || _committed, this);
+            ObjectDisposedException.ThrowIf(_handle is null, this);
             RandomAccess.Write(_handle, data, Length);
             Length += data.Length;
         }
 
+        /// <remarks>
+        /// Retryable (<see cref="IBlobUpload.CommitAsync"/>): a call after one that failed goes on from the step that
+        /// failed (flush, rename, folder flush); a call after one that succeeded, with the same name, does nothing.
+        /// </remarks>
         public Task CommitAsync(string name, CancellationToken cancellationToken)
         {
-            ObjectDisposedException.ThrowIf(_handle is null || _committed, this);
+            if (_movedTo is not null && _movedTo != name)
+            {
+                throw new InvalidOperationException($"upload already committed as {_movedTo}, not {name}");
+            }
+            if (_committed)
+            {
+                return Task.CompletedTask;
+            }
             cancellationToken.ThrowIfCancellationRequested();
             var path = _store.PathOf(_kind, name);
             var folder = Path.GetDirectoryName(path)!;
-            PosixFile.Flush(_handle, _temp);
-            _handle.Dispose();
-            _handle = null;
-            _store.CreateFolder(folder);
-            File.Move(_temp, path, overwrite: true);
-            _committed = true;
+            if (_movedTo is null)
+            {
+                if (_handle is not null)
+                {
+                    PosixFile.Flush(_handle, _temp);
+                    _handle.Dispose();
+                    _handle = null;
+                }
+                ObjectDisposedException.ThrowIf(!File.Exists(_temp), this);
+                _store.CreateFolder(folder);
+                File.Move(_temp, path, overwrite: true);
+                _movedTo = name;
+            }
             _store._flushDirectory(folder);
+            _committed = true;
             return Task.CompletedTask;
         }
 
@@ -232,7 +252,7 @@ public sealed class LocalBlobStore : IBlobStore, IDisposable
         {
             _handle?.Dispose();
             _handle = null;
-            if (!_committed)
+            if (_movedTo is null)
             {
                 File.Delete(_temp);
             }

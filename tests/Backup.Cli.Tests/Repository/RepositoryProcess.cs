@@ -12,9 +12,31 @@ internal sealed class RepositoryProcess : IDisposable
     public const string Password = "pw";
 
     private readonly BackupProcess _backup = new();
+    private readonly string? _remote;
 
-    /// <summary>The repository folder (the world's archive folder); not created until <see cref="Init"/>.</summary>
-    public string Repo => _backup.Archive;
+    /// <summary>A world whose repository is its archive folder.</summary>
+    public RepositoryProcess()
+    {
+    }
+
+    /// <summary>A world whose repository is at <paramref name="remote"/> (an <c>s3://</c> or <c>sftp://</c> URL), reached with <paramref name="variables"/>.</summary>
+    public RepositoryProcess(string remote, IReadOnlyDictionary<string, string?> variables)
+    {
+        _remote = remote;
+        foreach (var (name, value) in variables)
+        {
+            Variables[name] = value;
+        }
+    }
+
+    /// <summary>Another host (its own HOME and catalog) that uses the same remote repository with the same variables.</summary>
+    public RepositoryProcess Sibling() => new(_remote ?? throw new InvalidOperationException("only a remote repository is shared"), Variables);
+
+    /// <summary>The world's HOME (its cache is under HOME/.cache/backup).</summary>
+    public string Home => _backup.Home;
+
+    /// <summary>The repository folder (the world's archive folder), or the remote URL; not created until <see cref="Init"/>.</summary>
+    public string Repo => _remote ?? _backup.Archive;
 
     public string Root => _backup.Root;
 

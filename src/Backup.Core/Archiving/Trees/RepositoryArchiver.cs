@@ -34,7 +34,7 @@ public sealed partial class RepositoryArchiver : IArchiver
     public string Destination => _repository.Store.Location;
 
     /// <summary>Where a snapshot's file lies, as recorded in the catalog's <c>archive</c> column.</summary>
-    public static string SnapshotPath(string repositoryRoot, string snapshotId) => Path.Join(repositoryRoot, "snapshots", snapshotId);
+    public static string SnapshotPath(string repositoryRoot, string snapshotId) => repositoryRoot.TrimEnd('/') + "/snapshots/" + snapshotId;
 
     /// <inheritdoc/>
     public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken)

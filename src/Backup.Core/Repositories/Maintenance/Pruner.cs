@@ -11,8 +11,16 @@ namespace Backup.Core.Repositories.Maintenance;
 /// old: new packs, then one new index file, then the old index files, then the packs no longer listed. A crash at any
 /// point leaves a repository in which every snapshot still restores. Run under an exclusive lock.
 /// </summary>
-public sealed class Pruner(Repository repository)
+public sealed class Pruner(Repository repository, TimeProvider? time = null)
 {
+    /// <summary>
+    /// How old a pack that no index lists must be before prune deletes it. Such a pack is either left by an interrupted
+    /// backup or being written by one whose index is not written yet (another host whose lock went stale, a clock that
+    /// differs): a day is far longer than any backup takes between writing a pack and indexing it (restic and kopia keep
+    /// a grace period for the same reason).
+    /// </summary>
+    public static readonly TimeSpan UnindexedPackGrace = TimeSpan.FromDays(1);
+
     // A pack is rewritten only when enough of it is unused: rewriting a mostly-used pack costs more I/O than it frees.
     private const double RepackWhenUnusedAbove = 0.10;
 
@@ -99,7 +107,22 @@ public sealed class Pruner(Repository repository)
         {
             rewrite.Dispose();
         }
-        var orphans = sizes.Keys.Where(p => !repository.Index.Packs.Contains(p) && !next.Packs.Contains(p)).ToList();
+        var orphans = new List<string>();
+        var young = 0;
+        var now = (time ?? TimeProvider.System).GetUtcNow();
+        foreach (var pack in sizes.Keys.Where(p => !repository.Index.Packs.Contains(p) && !next.Packs.Contains(p)))
+        {
+            if (await repository.Store.StatAsync(BlobKind.Pack, pack, cancellationToken) is { } info && now - info.Modified < UnindexedPackGrace)
+            {
+                young++;
+                continue;
+            }
+            orphans.Add(pack);
+        }
+        if (young > 0)
+        {
+            onProgress($"keeping {young} packs that no index lists yet: younger than {UnindexedPackGrace.TotalHours:0} hours, a backup may still be writing them");
+        }
         onProgress($"keeping {next.Packs.Count} packs, rewrote {repacked}, deleting {drop.Count + orphans.Count}");
         await repository.RewriteIndexAsync(next, cancellationToken);
         long freed = 0;

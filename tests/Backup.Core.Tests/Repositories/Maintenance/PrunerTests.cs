@@ -71,6 +71,52 @@ public class PrunerTests
     }
 
     [Fact]
+    public async Task Prune_PacksNoIndexListsYet_KeepsThemUntilOlderThanTheGracePeriod()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Join("src")).File("a.txt", TestTree.Text(300_000, 1));
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        string[] indexed;
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        {
+            await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
+            indexed = Packs(temp);
+            // A backup in progress elsewhere: its packs are written, its index and snapshot not yet.
+            File.WriteAllBytes(temp.Join("src", "new.bin"), TestTree.RandomBytes(1 << 20, 7));
+            var indexes = Directory.GetFiles(temp.Join("repo", "index"));
+            var snapshots = Directory.GetFiles(temp.Join("repo", "snapshots"));
+            await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
+            foreach (var file in Directory.GetFiles(temp.Join("repo", "index")).Except(indexes).Concat(Directory.GetFiles(temp.Join("repo", "snapshots")).Except(snapshots)))
+            {
+                File.Delete(file);
+            }
+        }
+        var inProgress = Packs(temp).Except(indexed).ToList();
+        Assert.NotEmpty(inProgress);
+        var messages = new List<string>();
+
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        {
+            await new Pruner(repository).PruneAsync(messages.Add, CancellationToken.None);
+        }
+        Assert.Equal(Packs(temp).Order(), indexed.Concat(inProgress).Order());
+        Assert.Contains(messages, m => m.Contains($"keeping {inProgress.Count} packs that no index lists yet", StringComparison.Ordinal));
+
+        foreach (var pack in inProgress)
+        {
+            File.SetLastWriteTimeUtc(temp.Join("repo", "data", pack[..2], pack), DateTime.UtcNow - Pruner.UnindexedPackGrace - TimeSpan.FromMinutes(5));
+        }
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        {
+            await new Pruner(repository).PruneAsync(_ => { }, CancellationToken.None);
+        }
+        Assert.Equal(indexed.Order(), Packs(temp).Order());
+    }
+
+    private static string[] Packs(TempDirectory temp) =>
+        [.. Directory.GetFiles(temp.Join("repo", "data"), "*", SearchOption.AllDirectories).Select(Path.GetFileName).OfType<string>()];
+
+    [Fact]
     public async Task RepairIndex_IndexDeleted_RebuildsFromPacks()
     {
         using var temp = new TempDirectory();

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Text;
+
+namespace Backup.Storage.S3.Tests;
+
+/// <summary>
+/// An HTTP server on loopback that answers every request with one S3 error (status and code), and counts the requests:
+/// to see how the store maps errors that the test server cannot be made to send.
+/// </summary>
+internal sealed class CannedS3Server : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Task _loop;
+    private int _requests;
+
+    public CannedS3Server(int status, string code)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            Port = Random.Shared.Next(20_000, 60_000);
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try
+            {
+                _listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 20)
+            {
+                // The port was taken: try another.
+            }
+        }
+        _loop = Task.Run(async () =>
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    return;
+                }
+                Interlocked.Increment(ref _requests);
+                var body = Encoding.UTF8.GetBytes($"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>canned</Message><RequestId>1</RequestId></Error>");
+                context.Response.StatusCode = status;
+                context.Response.ContentType = "application/xml";
+                context.Response.ContentLength64 = body.Length;
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        });
+    }
+
+    public int Port { get; }
+
+    public Uri Endpoint => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>How many requests reached the server.</summary>
+    public int Requests => Volatile.Read(ref _requests);
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        _loop.Wait(TimeSpan.FromSeconds(10));
+    }
+}
