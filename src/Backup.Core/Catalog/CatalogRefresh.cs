@@ -1,9 +1,3 @@
-using Backup.Core.Archiving.Trees;
-using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 
 namespace Backup.Core.Catalog;
 

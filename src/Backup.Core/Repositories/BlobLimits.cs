@@ -1,6 +1,5 @@
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
-using Backup.Core.Repositories.Locks;
 using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Repositories;

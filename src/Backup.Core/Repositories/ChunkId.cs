@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Repositories;
 

@@ -1,5 +1,3 @@
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Repositories;
 

@@ -1,6 +1,4 @@
 using System.Buffers;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Repositories;
 

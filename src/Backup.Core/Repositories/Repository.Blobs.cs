@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
-using Backup.Core.Repositories.Locks;
 using Backup.Core.Repositories.Packs;
 using Backup.Core.Storage;
 

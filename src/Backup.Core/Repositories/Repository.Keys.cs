@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using Backup.Core.Encryption;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories;

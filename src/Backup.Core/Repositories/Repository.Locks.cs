@@ -1,5 +1,4 @@
 using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Repositories;
 

@@ -4,8 +4,6 @@ using System.Text.Json;
 using Backup.Core.Chunking;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories;

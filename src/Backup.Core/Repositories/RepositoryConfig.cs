@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Repositories;
 

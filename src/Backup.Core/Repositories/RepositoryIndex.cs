@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
-using Backup.Core.Repositories.Locks;
 using Backup.Core.Repositories.Packs;
 
 namespace Backup.Core.Repositories;

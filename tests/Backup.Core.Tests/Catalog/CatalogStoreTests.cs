@@ -1,11 +1,6 @@
 using Backup.Core.Archiving;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Catalog;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 using Backup.Testing;
 using Microsoft.Data.Sqlite;
 

@@ -1,9 +1,4 @@
 using System.Globalization;
-using Backup.Core.Archiving.Trees;
-using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Snapshots;
 
 namespace Backup.Core.Tests.Snapshots;

@@ -1,11 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Posix;
-using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Snapshots;
 
 namespace Backup.Core.Tests.Snapshots;

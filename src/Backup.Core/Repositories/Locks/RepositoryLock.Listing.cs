@@ -3,7 +3,6 @@ using System.Text.Json;
 using Backup.Core.Encryption;
 using Backup.Core.Posix;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories.Locks;

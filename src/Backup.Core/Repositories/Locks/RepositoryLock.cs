@@ -1,6 +1,5 @@
 using Backup.Core.Posix;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories.Locks;

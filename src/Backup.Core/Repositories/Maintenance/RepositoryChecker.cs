@@ -1,5 +1,4 @@
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
 using Backup.Core.Repositories.Packs;
 using Backup.Core.Snapshots;
 using Backup.Core.Storage;

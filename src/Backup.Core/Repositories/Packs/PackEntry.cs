@@ -1,7 +1,6 @@
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
 
 namespace Backup.Core.Repositories.Packs;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
 
 namespace Backup.Core.Repositories.Packs;
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
 
 namespace Backup.Core.Repositories.Packs;
 

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
 using Backup.Core.Storage;
 
 namespace Backup.Core.Repositories.Packs;

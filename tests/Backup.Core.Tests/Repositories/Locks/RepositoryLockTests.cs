@@ -7,7 +7,6 @@ using Backup.Core.Posix;
 using Backup.Core.Repositories;
 using Backup.Core.Repositories.Locks;
 using Backup.Core.Repositories.Maintenance;
-using Backup.Core.Repositories.Packs;
 using Backup.Core.Restore;
 using Backup.Core.Snapshots;
 using Backup.Testing;

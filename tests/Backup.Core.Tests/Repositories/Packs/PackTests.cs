@@ -1,12 +1,8 @@
 using System.Security.Cryptography;
-using Backup.Core.Archiving.Trees;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
-using Backup.Core.Repositories.Locks;
-using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
-using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 using Backup.Testing;
 
