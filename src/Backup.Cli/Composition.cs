@@ -1,12 +1,17 @@
 using System.CommandLine;
-using Backup.Core.Archiving;
-using Backup.Core.Archiving.Repository;
 using Backup.Core;
+using Backup.Core.Archiving;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Archiving.Zip;
-using Backup.Core.Encryption;
 using Backup.Core.Catalog;
+using Backup.Core.Encryption;
 using Backup.Core.Locking;
 using Backup.Core.Posix;
+using Backup.Core.Repositories;
+using Backup.Core.Repositories.Locks;
+using Backup.Core.Repositories.Maintenance;
+using Backup.Core.Repositories.Packs;
+using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli;

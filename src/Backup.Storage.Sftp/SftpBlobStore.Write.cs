@@ -12,17 +12,10 @@ public sealed partial class SftpBlobStore
     public Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var relative = BlobNames.RelativePath(kind, name);
-        return WriteAsync(relative, MemoryMarshal.TryGetArray(data, out var segment)
+        var stream = MemoryMarshal.TryGetArray(data, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(data.ToArray(), writable: false), cancellationToken);
-    }
-
-    private async Task WriteAsync(string relative, MemoryStream stream, CancellationToken cancellationToken)
-    {
-        await using (stream.ConfigureAwait(false))
-        {
-            await PutAsync(relative, stream, cancellationToken).ConfigureAwait(false);
-        }
+            : new MemoryStream(data.ToArray(), writable: false);
+        return PutAsync(relative, stream, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -81,16 +74,19 @@ public sealed partial class SftpBlobStore
     }
 
     /// <summary>
-    /// Sends <paramref name="data"/> (from its start, which it seeks to; not disposed, so a failed call can be made
-    /// again with the same stream) to a temporary file in the folder of
+    /// Sends <paramref name="data"/> (from its start; disposed here) to a temporary file in the folder of
     /// <paramref name="relative"/>, makes it 0600 and renames it onto <paramref name="relative"/> with the POSIX rename
     /// that replaces an existing file. The temporary file is removed when anything fails.
     /// </summary>
-    internal Task PutAsync(string relative, Stream data, CancellationToken cancellationToken) =>
+    internal Task PutAsync(string relative, Stream data, CancellationToken cancellationToken, bool leaveOpen = false) =>
         RunAsync(relative, async (client, root) =>
         {
             var source = data;
-            source.Position = 0;
+            await using var owned = leaveOpen ? null : data;
+            if (source.CanSeek)
+            {
+                source.Position = 0;
+            }
             var slash = relative.LastIndexOf('/');
             var folder = slash < 0 ? root : root + "/" + relative[..slash];
             await EnsureFolderAsync(client, root, folder, cancellationToken).ConfigureAwait(false);

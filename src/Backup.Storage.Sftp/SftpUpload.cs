@@ -12,7 +12,7 @@ internal sealed class SftpUpload : IBlobUpload
     private readonly SftpBlobStore _store;
     private readonly BlobKind _kind;
     private FileStream? _spool;
-    private string? _committedAs;
+    private string? _committed;
 
     public SftpUpload(SftpBlobStore store, BlobKind kind)
     {
@@ -33,30 +33,29 @@ internal sealed class SftpUpload : IBlobUpload
 
     public void Append(ReadOnlySpan<byte> data)
     {
-        ObjectDisposedException.ThrowIf(_spool is null, this);
+        ObjectDisposedException.ThrowIf(_spool is null || _committed is not null, this);
         _spool.Write(data);
         Length += data.Length;
     }
 
-    /// <remarks>
-    /// Retryable (<see cref="IBlobUpload.CommitAsync"/>): the spool is kept until a commit succeeds, so a call after one
-    /// that failed sends the file again whole; a call after one that succeeded, with the same name, does nothing.
-    /// </remarks>
     public async Task CommitAsync(string name, CancellationToken cancellationToken)
     {
-        if (_committedAs is not null)
+        // Retryable (IBlobUpload's contract): the spool is kept until a commit succeeds, and a second commit under the
+        // same name after one did (a retry whose first reply was lost) changes nothing.
+        if (_committed is not null)
         {
-            if (_committedAs != name)
+            if (_committed != name)
             {
-                throw new InvalidOperationException($"upload already committed as {_committedAs}, not {name}");
+                throw new InvalidOperationException($"upload already committed as {_committed}, not {name}");
             }
             return;
         }
         ObjectDisposedException.ThrowIf(_spool is null, this);
         var relative = BlobNames.RelativePath(_kind, name);
-        await _store.PutAsync(relative, _spool, cancellationToken).ConfigureAwait(false);
-        _committedAs = name;
-        Dispose();
+        await _store.PutAsync(relative, _spool, cancellationToken, leaveOpen: true).ConfigureAwait(false);
+        _committed = name;
+        _spool.Dispose();
+        _spool = null;
     }
 
     public void Dispose()

@@ -1,5 +1,10 @@
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Encryption;
+using Backup.Core.Repositories;
+using Backup.Core.Repositories.Locks;
+using Backup.Core.Repositories.Maintenance;
+using Backup.Core.Repositories.Packs;
+using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 
 namespace Backup.Testing;

@@ -1,10 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using Backup.Core;
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
+using Backup.Core.Repositories;
+using Backup.Core.Repositories.Locks;
+using Backup.Core.Repositories.Maintenance;
+using Backup.Core.Repositories.Packs;
 using Backup.Core.Restore;
+using Backup.Core.Snapshots;
 
 namespace Backup.Cli.Commands;
 

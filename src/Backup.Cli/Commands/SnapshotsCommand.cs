@@ -1,8 +1,13 @@
 using System.CommandLine;
 using System.Text.Json;
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
+using Backup.Core.Repositories;
+using Backup.Core.Repositories.Locks;
+using Backup.Core.Repositories.Maintenance;
+using Backup.Core.Repositories.Packs;
+using Backup.Core.Snapshots;
 
 namespace Backup.Cli.Commands;
 

@@ -2,7 +2,7 @@ namespace Backup.Core.Archiving;
 
 /// <summary>
 /// Writes a snapshot of a directory tree somewhere and reads one back. Implementations: <see cref="Zip.ZipArchiver"/>
-/// (one zip file per snapshot) and <see cref="Repository.RepositoryArchiver"/> (a deduplicating repository).
+/// (one zip file per snapshot) and <see cref="Trees.RepositoryArchiver"/> (a deduplicating repository).
 /// </summary>
 public interface IArchiver
 {

@@ -1,4 +1,3 @@
-using Backup.Core.Archiving.Repository;
 
 namespace Backup.Core.Catalog;
 

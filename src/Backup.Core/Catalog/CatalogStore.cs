@@ -243,7 +243,7 @@ public sealed class CatalogStore : IWatchList, IDisposable
         var kind = reader.GetString(0) == "repository" ? DestinationKind.Repository : DestinationKind.Zip;
         var identity = reader.IsDBNull(1) || reader.IsDBNull(2)
             ? null
-            : new Archiving.Repository.RepositoryIdentity(reader.GetString(1), reader.GetString(2), !reader.IsDBNull(3) && reader.GetInt64(3) != 0);
+            : new Repositories.RepositoryIdentity(reader.GetString(1), reader.GetString(2), !reader.IsDBNull(3) && reader.GetInt64(3) != 0);
         return new DestinationRecord(root, kind, identity, Parse(reader.GetString(4)));
     }
 
@@ -256,7 +256,7 @@ public sealed class CatalogStore : IWatchList, IDisposable
     /// <param name="identity">Who it is.</param>
     /// <param name="now">When it was first used.</param>
     /// <param name="created">True for <c>init</c>, which just made it: what was recorded for that folder before is replaced.</param>
-    public void RecordRepository(string root, Archiving.Repository.RepositoryIdentity identity, DateTimeOffset now, bool created = false)
+    public void RecordRepository(string root, Repositories.RepositoryIdentity identity, DateTimeOffset now, bool created = false)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(identity);

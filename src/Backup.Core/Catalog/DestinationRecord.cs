@@ -1,5 +1,5 @@
 using Backup.Core.Archiving;
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Repositories;
 
 namespace Backup.Core.Catalog;
 

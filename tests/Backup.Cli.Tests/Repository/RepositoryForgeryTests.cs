@@ -1,8 +1,13 @@
 using System.Security.Cryptography;
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Encryption;
+using Backup.Core.Repositories;
+using Backup.Core.Repositories.Locks;
+using Backup.Core.Repositories.Maintenance;
+using Backup.Core.Repositories.Packs;
+using Backup.Core.Snapshots;
 using Backup.Testing;
-using CoreRepository = Backup.Core.Archiving.Repository.Repository;
+using CoreRepository = Backup.Core.Repositories.Repository;
 
 namespace Backup.Cli.Tests.Repository;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Backup.Testing;
 using Microsoft.Extensions.Time.Testing;
-using CoreRepository = Backup.Core.Archiving.Repository.Repository;
-using RepositoryLock = Backup.Core.Archiving.Repository.RepositoryLock;
+using CoreRepository = Backup.Core.Repositories.Repository;
+using RepositoryLock = Backup.Core.Repositories.Locks.RepositoryLock;
 
 namespace Backup.Cli.Tests.Repository;
 

@@ -33,7 +33,7 @@ public sealed class RepositoryRoundTripTests
 
         var init = world.Expect(1, "init");
 
-        Assert.Contains("not an empty folder", init.Error, StringComparison.Ordinal);
+        Assert.Contains("it is not empty", init.Error, StringComparison.Ordinal);
         Assert.Equal(["precious.txt"], Directory.EnumerateFileSystemEntries(world.Repo).Select(Path.GetFileName));
     }
 

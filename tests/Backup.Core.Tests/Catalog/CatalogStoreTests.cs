@@ -1,6 +1,6 @@
 using Backup.Core.Archiving;
-using Backup.Core.Archiving.Repository;
 using Backup.Core.Catalog;
+using Backup.Core.Repositories;
 using Backup.Testing;
 using Microsoft.Data.Sqlite;
 

@@ -1,5 +1,7 @@
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Encryption;
+using Backup.Core.Repositories;
+using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 using Backup.Testing;
 using Backup.Testing.Storage;

@@ -1,6 +1,9 @@
-using Backup.Core.Archiving.Repository;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Encryption;
+using Backup.Core.Repositories;
+using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Restore;
+using Backup.Core.Snapshots;
 using Backup.Core.Storage;
 using Backup.Testing;
 using Backup.Testing.Storage;

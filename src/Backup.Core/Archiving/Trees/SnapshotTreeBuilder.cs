@@ -1,0 +1,439 @@
+using System.Buffers;
+using Backup.Core.Encryption;
+using Backup.Core.Posix;
+using Backup.Core.Repositories;
+using Backup.Core.Snapshots;
+using Backup.Core.Sources;
+
+namespace Backup.Core.Archiving.Trees;
+
+/// <summary>
+/// Turns a walk into trees, bottom-up. Each directory's entries are collected in walk order, with a digest of their
+/// metadata (<see cref="SubtreeDigest"/>); when the walk leaves the directory, an unchanged digest (the parent
+/// snapshot's <see cref="SubtreeIndex"/>) reuses the stored tree without reading anything. Otherwise the directory's
+/// old tree is loaded, and a file whose size, mtime, ctime and inode equal its old node keeps that node's chunk list
+/// unread; other files are chunked, and chunks are hashed, compressed and sealed on every core with a bounded number
+/// in flight. Files are opened through the descriptor of the directory the walk listed (kept open, one per directory of
+/// the current path, until that directory is finished) and must be the inode the walk saw. A file that changes while
+/// read is read once more, then left out and reported, once.
+/// </summary>
+internal sealed class SnapshotTreeBuilder : IDisposable
+{
+    private readonly ITreeBuilderRepository _repository;
+    private readonly ChunkId? _parentRoot;
+    private readonly SubtreeIndex? _parentIndex;
+    private readonly Action<TreeProblem> _onProblem;
+    private readonly NodeMetadata _metadata;
+    private readonly HardLinkMemo _hardLinks = new();
+    // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
+    private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
+    private readonly List<Task> _saves = [];
+    private byte[]? _splitBuffer;
+    private long _newChunks;
+    private long _newBytes;
+    private long _problems;
+
+    /// <summary>
+    /// Creates a builder. <paramref name="parentRoot"/> and <paramref name="parentIndex"/> describe the parent snapshot
+    /// (either may be null); <paramref name="onProblem"/> gets what is left out.
+    /// </summary>
+    public SnapshotTreeBuilder(ITreeBuilderRepository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem)
+    {
+        _repository = repository;
+        _parentRoot = parentRoot;
+        _parentIndex = parentIndex;
+        _onProblem = onProblem;
+        // Through Report, so that a directory with an unreadable attribute below it is not indexed as complete.
+        _metadata = new NodeMetadata(Report);
+    }
+
+    public long Files { get; private set; }
+    public long Directories { get; private set; }
+    public long Bytes { get; private set; }
+    public long NewChunks => Interlocked.Read(ref _newChunks);
+    public long NewBytes => Interlocked.Read(ref _newBytes);
+
+    /// <summary>Subtrees reused unread from the parent snapshot.</summary>
+    public long ReusedSubtrees { get; private set; }
+
+    /// <summary>The new snapshot's subtree index: every directory below which nothing was left out.</summary>
+    public SubtreeIndex Index { get; } = new();
+
+    /// <summary>Reports a problem of the walk (or of this builder): the directories above it are not indexed.</summary>
+    public void Report(TreeProblem problem)
+    {
+        _problems++;
+        _onProblem(problem);
+    }
+
+    public async Task<ChunkId> BuildAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await BuildTreesAsync(walk, cancellationToken);
+        }
+        finally
+        {
+            // On failure or cancellation, let the saves still running end before the repository can be disposed.
+            await Task.WhenAll(_saves).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private async Task<ChunkId> BuildTreesAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
+    {
+        var stack = new Stack<Frame>();
+        stack.Push(new Frame([], null, null, _problems, null));
+        try
+        {
+            foreach (var entry in walk)
+            {
+                while (!IsParentOf(stack.Peek().Path, entry.RelativePathBytes))
+                {
+                    await CloseAsync(stack, cancellationToken);
+                }
+                var frame = stack.Peek();
+                // The files are read once the directory's walk is over: keep its descriptor open until then (the root's
+                // is known from its first entry).
+                frame.Directory ??= entry.Parent?.Retain();
+                var name = NameOf(entry.RelativePathBytes);
+                if (entry.Type == FileType.Directory)
+                {
+                    stack.Push(new Frame(entry.RelativePathBytes, entry, frame, _problems, entry.Directory?.Retain()));
+                    continue;
+                }
+                frame.Digest.Add(entry, name, null);
+                var node = NodeOf(entry, name);
+                if (entry.Type == FileType.File)
+                {
+                    Files++;
+                    Bytes += node.Size;
+                }
+                frame.Slots.Add(new Slot(node, entry));
+            }
+            while (stack.Count > 1)
+            {
+                await CloseAsync(stack, cancellationToken);
+            }
+            var rootFrame = stack.Peek();
+            var root = await FinishAsync(rootFrame, cancellationToken);
+            await Task.WhenAll(_saves);
+            return root;
+        }
+        finally
+        {
+            foreach (var frame in stack)
+            {
+                frame.Directory?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes the innermost directory and adds its node to its parent, with the directory's extended attributes read
+    /// from its descriptor, which it then gives back.
+    /// </summary>
+    private async Task CloseAsync(Stack<Frame> stack, CancellationToken cancellationToken)
+    {
+        var frame = stack.Peek();
+        var name = NameOf(frame.Path);
+        var id = await FinishAsync(frame, cancellationToken);
+        var xattrs = frame.Directory is { } directory ? _metadata.XattrsOf(directory, frame.Entry!) : null;
+        stack.Pop();
+        frame.Directory?.Dispose();
+        var parent = stack.Peek();
+        parent.Digest.Add(frame.Entry!, name, frame.Clean ? frame.DigestValue : null);
+        if (!frame.Clean)
+        {
+            parent.Clean = false;
+        }
+        parent.Slots.Add(new Slot(NodeOf(frame.Entry!, name) with { Subtree = id.ToString(), Xattrs = xattrs }, frame.Entry!));
+        Directories++;
+    }
+
+    /// <summary>
+    /// Stores (or reuses) the tree of a directory whose walk is over: reused unread when its digest equals the parent
+    /// snapshot's, otherwise built from its slots with the old tree's chunk lists for unchanged files.
+    /// </summary>
+    private async Task<ChunkId> FinishAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        frame.DigestValue = frame.Digest.Finish();
+        frame.Digest.Dispose();
+        if (_problems != frame.ProblemsAtStart)
+        {
+            frame.Clean = false;
+        }
+        var key = SubtreeIndex.KeyOf(frame.Path);
+        if (frame.Clean && _parentIndex?.Find(key, frame.DigestValue) is { } stored && _repository.IsIndexed(stored))
+        {
+            ReusedSubtrees++;
+            Index.Add(key, frame.DigestValue, stored);
+            return stored;
+        }
+        var old = await OldNodesAsync(frame, cancellationToken);
+        var nodes = new List<TreeNode>(frame.Slots.Count);
+        foreach (var slot in frame.Slots)
+        {
+            // Owner names, link count and (but for files, read with their content) extended attributes: looked up only
+            // for directories whose tree is written again.
+            var described = _metadata.Describe(slot.Node, slot.Entry);
+            if (slot.Entry.Type != FileType.File)
+            {
+                nodes.Add(described);
+            }
+            else if (await FileNodeAsync(slot.Entry, described, old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name)), cancellationToken) is { } node)
+            {
+                nodes.Add(node);
+            }
+        }
+        var id = await _repository.SaveTreeAsync(new TreeObject { Nodes = nodes }, cancellationToken);
+        if (_problems != frame.ProblemsAtStart)
+        {
+            frame.Clean = false; // a file of this directory was left out just now
+        }
+        if (frame.Clean)
+        {
+            Index.Add(key, frame.DigestValue, id);
+        }
+        return id;
+    }
+
+    /// <summary>
+    /// The nodes of <paramref name="frame"/>'s directory in the parent snapshot, by base64 name, or null when it had
+    /// none. Found through the parent snapshot's subtree index, or else through the old tree of the directory above.
+    /// </summary>
+    private async Task<Dictionary<string, TreeNode>?> OldNodesAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        if (frame.OldLoaded)
+        {
+            return frame.Old;
+        }
+        frame.OldLoaded = true;
+        ChunkId? tree;
+        if (frame.Parent is null)
+        {
+            tree = _parentRoot;
+        }
+        else if (_parentIndex?.TreeOf(SubtreeIndex.KeyOf(frame.Path)) is { } indexed)
+        {
+            tree = indexed;
+        }
+        else
+        {
+            var above = await OldNodesAsync(frame.Parent, cancellationToken);
+            tree = above?.GetValueOrDefault(Convert.ToBase64String(NameOf(frame.Path)))?.Subtree is { } s ? ChunkId.Parse(s) : null;
+        }
+        frame.Old = await LoadParentAsync(tree, cancellationToken);
+        return frame.Old;
+    }
+
+    private static TreeNode NodeOf(TreeEntry entry, byte[] name)
+    {
+        var s = entry.Status;
+        return new TreeNode
+        {
+            Name = name,
+            Type = entry.Type switch { FileType.File => "file", FileType.Directory => "dir", FileType.Symlink => "symlink", _ => "other" },
+            Mode = s.Mode,
+            Uid = s.Uid,
+            Gid = s.Gid,
+            MtimeNs = s.MtimeNs,
+            CtimeNs = s.CtimeNs,
+            Size = entry.Type == FileType.File ? s.Size : 0,
+            Inode = s.Inode,
+            Device = s.Device,
+            Target = entry.LinkTarget,
+        };
+    }
+
+    /// <summary>
+    /// The node of a file: the old node's chunk list when size, mtime, ctime and inode are unchanged, else the file
+    /// read now. Null when it cannot be read consistently: then it is reported once and taken out of the counts.
+    /// </summary>
+    private async Task<TreeNode?> FileNodeAsync(TreeEntry entry, TreeNode node, TreeNode? previous, CancellationToken cancellationToken)
+    {
+        var s = entry.Status;
+        if (_hardLinks.Find(s) is { } link)
+        {
+            return node with { Content = link.Content, Xattrs = link.Xattrs };
+        }
+        if (previous is { Type: "file", Content: not null } p && p.Size == s.Size && p.MtimeNs == s.MtimeNs && p.CtimeNs == s.CtimeNs && p.Inode == s.Inode)
+        {
+            return _hardLinks.Remember(node with { Content = p.Content, Xattrs = _metadata.XattrsOf(entry) }, s);
+        }
+        var (content, status, why, xattrs) = await ReadFileAsync(entry, cancellationToken);
+        if (content is null)
+        {
+            Files--;
+            Bytes -= s.Size;
+            Report(new TreeProblem(entry.DisplayPath, why + "; left out"));
+            return null;
+        }
+        Bytes += status.Size - s.Size;
+        return _hardLinks.Remember(
+            node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode, Xattrs = xattrs },
+            status);
+    }
+
+    /// <summary>
+    /// Opens a file through the directory the walk listed it in (refused unless it is the inode the walk saw) and reads
+    /// it into chunks; a file that changed while read is read once more, from the same open file. Returns the chunk ids
+    /// and extended attributes, or null and why when it could not be read consistently.
+    /// </summary>
+    private async Task<(List<string>? Content, FileStatus Status, string Why, List<byte[][]>? Xattrs)> ReadFileAsync(TreeEntry entry, CancellationToken cancellationToken)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        FileStatus before;
+        try
+        {
+            handle = entry.OpenFile(out before);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, default, TreeProblem.ReasonOf(e), null);
+        }
+        using (handle)
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var (content, why) = await ChunkFileAsync(handle, before, entry, cancellationToken);
+                if (content is not null)
+                {
+                    return (content, before, "", _metadata.XattrsOf(handle, entry));
+                }
+                if (attempt == 1 || why != ChangedWhileRead)
+                {
+                    return (null, before, why, null);
+                }
+                before = PosixFile.Fstat(handle, entry.FullPath);
+            }
+        }
+    }
+
+    private const string ChangedWhileRead = "changed while being read";
+
+    /// <summary>
+    /// Reads one open file from its start into chunks. Chunking and chunk ids happen here, in walk order; compressing,
+    /// sealing and packing new chunks run on the thread pool, at most <c>2 × cores</c> at once, and are awaited when the
+    /// snapshot ends. Returns the chunk ids, or null and why when the file could not be read consistently.
+    /// </summary>
+    private async Task<(List<string>? Content, string Why)> ChunkFileAsync(
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileStatus before, TreeEntry entry, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        long read = 0;
+        // The stream must not own the handle: it is still needed for the second fstat (and a second reading).
+        using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        try
+        {
+            stream.Position = 0;
+            foreach (var chunk in _repository.Chunker.Split(stream, _splitBuffer ??= GC.AllocateUninitializedArray<byte>(_repository.Chunker.Parameters.MaxSize * 2)))
+            {
+                var id = _repository.IdOf(chunk.Span);
+                ids.Add(id.ToString());
+                read += chunk.Length;
+                if (_repository.TryClaim(id))
+                {
+                    var copy = _repository.Buffers.Rent(chunk.Length);
+                    chunk.CopyTo(copy);
+                    await StoreAsync(id, copy, chunk.Length, cancellationToken);
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            return (null, TreeProblem.ReasonOf(e));
+        }
+        // An attribute changed meanwhile changes the ctime, so the attributes read after this are the content's.
+        var after = PosixFile.Fstat(handle, entry.FullPath);
+        if (read != before.Size || after.DiffersFrom(before))
+        {
+            return (null, ChangedWhileRead);
+        }
+        return (ids, "");
+    }
+
+    /// <summary>Stores a claimed chunk on the pool; <paramref name="plaintext"/> is rented and returned when stored.</summary>
+    private async Task StoreAsync(ChunkId id, byte[] plaintext, int length, CancellationToken cancellationToken)
+    {
+        await _inFlight.WaitAsync(cancellationToken);
+        if (_saves.Count >= 256)
+        {
+            // Observe finished saves (their errors surface here) and keep the list short.
+            foreach (var done in _saves.Where(t => t.IsCompleted).ToList())
+            {
+                await done;
+                _saves.Remove(done);
+            }
+        }
+        _saves.Add(Task.Run(async () =>
+        {
+            try
+            {
+                var stored = await _repository.StoreClaimedAsync(BlobType.Data, id, plaintext.AsMemory(0, length), cancellationToken);
+                Interlocked.Increment(ref _newChunks);
+                Interlocked.Add(ref _newBytes, stored);
+            }
+            finally
+            {
+                _repository.Buffers.Return(plaintext);
+                _inFlight.Release();
+            }
+        }, CancellationToken.None));
+    }
+
+    public void Dispose() => _inFlight.Dispose();
+
+    private async Task<Dictionary<string, TreeNode>?> LoadParentAsync(ChunkId? tree, CancellationToken cancellationToken)
+    {
+        if (tree is not { } id)
+        {
+            return null;
+        }
+        try
+        {
+            var parent = await _repository.LoadTreeAsync(id, cancellationToken);
+            return parent.Nodes.ToDictionary(n => Convert.ToBase64String(n.Name));
+        }
+        catch (InvalidDataException)
+        {
+            return null; // a damaged parent only costs re-reading the files
+        }
+    }
+
+    private static bool IsParentOf(byte[] directory, byte[] path)
+    {
+        var cut = Array.LastIndexOf(path, (byte)'/');
+        return cut < 0 ? directory.Length == 0 : path.AsSpan(0, cut).SequenceEqual(directory);
+    }
+
+    private static byte[] NameOf(byte[] path)
+    {
+        var cut = Array.LastIndexOf(path, (byte)'/');
+        return cut < 0 ? path : path[(cut + 1)..];
+    }
+
+
+    /// <summary>A directory the walk is in: its entries so far and the digest of their metadata.</summary>
+    private sealed class Frame(byte[] path, TreeEntry? entry, Frame? parent, long problemsAtStart, WalkDirectory? directory)
+    {
+        /// <summary>This builder's reference to the directory's descriptor, through which its files are read; null when it could not be opened.</summary>
+        public WalkDirectory? Directory { get; set; } = directory;
+
+        public byte[] Path { get; } = path;
+        public TreeEntry? Entry { get; } = entry;
+        public Frame? Parent { get; } = parent;
+        public long ProblemsAtStart { get; } = problemsAtStart;
+        public List<Slot> Slots { get; } = [];
+        public SubtreeDigest Digest { get; } = new();
+        public UInt128 DigestValue { get; set; }
+
+        /// <summary>False once something below was left out: then the directory is not indexed, nor any above it.</summary>
+        public bool Clean { get; set; } = true;
+
+        public bool OldLoaded { get; set; }
+        public Dictionary<string, TreeNode>? Old { get; set; }
+    }
+
+    /// <summary>A node in walk order, from the walk's <see cref="Entry"/>; a file's content is found when its directory is finished.</summary>
+    private readonly record struct Slot(TreeNode Node, TreeEntry Entry);
+}

@@ -1,0 +1,28 @@
+using System.Buffers;
+
+namespace Backup.Core.Repositories;
+
+/// <summary>A blob's plaintext in a rented array; <see cref="Dispose"/> gives the array back. Use it once, then dispose.</summary>
+internal sealed class PooledBlob(ArrayPool<byte> pool, byte[] buffer, int length) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    /// <summary>The plaintext.</summary>
+    public ReadOnlySpan<byte> Span => Memory.Span;
+
+    /// <summary>The plaintext, valid until disposed.</summary>
+    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBlob))).AsMemory(0, length);
+
+    /// <summary>The array's first bytes, for filling the blob in.</summary>
+    internal Span<byte> Writable => (_buffer ?? throw new ObjectDisposedException(nameof(PooledBlob))).AsSpan(0, length);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            pool.Return(buffer);
+        }
+    }
+}

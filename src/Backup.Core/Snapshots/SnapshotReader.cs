@@ -1,0 +1,167 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using Backup.Core.Encryption;
+using Backup.Core.Posix;
+using Backup.Core.Repositories;
+using Backup.Core.Restore;
+
+namespace Backup.Core.Snapshots;
+
+/// <summary>
+/// Reads a snapshot's trees into restore entries (checking every name: one component, not '.', '..' or empty; a name
+/// that is not UTF-8 is carried as <see cref="EntryName.Decode"/> escapes it) with their hard-link groups and extended
+/// attributes, and serves file content chunk by chunk, each chunk authenticated and checked against its id. Thread-safe.
+/// </summary>
+public sealed class SnapshotReader : IRestoreSource
+{
+    private readonly Repository _repository;
+
+    /// <summary>Creates a reader over <paramref name="repository"/>.</summary>
+    public SnapshotReader(Repository repository) => _repository = repository;
+
+    /// <summary>
+    /// The most entries one listing expands, whatever the snapshot says: 2³⁰, the inodes of a 16 TiB ext4 file system
+    /// made with the defaults (one per 16 KiB). A listing holds every entry in memory, about 300 bytes each.
+    /// </summary>
+    public const int MaxEntries = 1 << 30;
+
+    /// <summary>
+    /// Every entry of <paramref name="snapshot"/>, parents before children, with '/'-joined relative paths. A tree may
+    /// be shared by many directories (identical directories deduplicate), and is expanded for each; so that a forged
+    /// tree cannot expand without end, the listing holds at most as many files and directories as the snapshot
+    /// recorded (<see cref="SnapshotObject.Files"/>, <see cref="SnapshotObject.Directories"/>, which count exactly what
+    /// its trees list), and a tree that is its own ancestor is refused. Throws <see cref="InvalidDataException"/> naming
+    /// the snapshot's tree and the path.
+    /// </summary>
+    public Task<List<RestoreEntry>> ListAsync(SnapshotObject snapshot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return ListAsync(ChunkId.ParseStored(snapshot.Tree, "snapshot"), cancellationToken, (snapshot.Files, snapshot.Directories));
+    }
+
+    /// <summary>
+    /// Every entry below <paramref name="root"/>, parents before children, with '/'-joined relative paths: as
+    /// <see cref="ListAsync(SnapshotObject, CancellationToken)"/>, bounded by <paramref name="recorded"/> when given and
+    /// by <see cref="MaxEntries"/> always.
+    /// </summary>
+    public async Task<List<RestoreEntry>> ListAsync(ChunkId root, CancellationToken cancellationToken, (long Files, long Directories)? recorded = null)
+    {
+        var listing = new Listing(root, recorded);
+        await SnapshotWalker.WalkAsync(_repository, root, "", listing, cancellationToken);
+        return listing.Entries;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Loads up to one chunk per core ahead of the one being written, so that a large file is decrypted and decompressed
+    /// on every core while it is written, not one chunk at a time.
+    /// </remarks>
+    public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadContentAsync(RestoreEntry file, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var ids = ((TreeNode)file.Source).Content ?? [];
+        var ahead = new Queue<Task<PooledBlob>>();
+        var next = 0;
+        try
+        {
+            while (next < ids.Count || ahead.Count > 0)
+            {
+                while (next < ids.Count && ahead.Count < Environment.ProcessorCount)
+                {
+                    var id = ChunkId.Parse(ids[next++]);
+                    ahead.Enqueue(Task.Run(() => _repository.LoadPooledBlobAsync(id, cancellationToken, BlobType.Data), cancellationToken));
+                }
+                // The caller is done with a piece when it asks for the next one: then its array goes back to the pool.
+                using var blob = await ahead.Dequeue();
+                yield return blob.Memory;
+            }
+        }
+        finally
+        {
+            // Abandoned early (an error elsewhere, cancellation): let the loads still running finish, and give their
+            // arrays back, before returning.
+            foreach (var load in ahead)
+            {
+                try
+                {
+                    (await load).Dispose();
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or OperationCanceledException or UnauthorizedAccessException)
+                {
+                    // The error that stopped the restore is the one reported.
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        return Task.FromResult(((TreeNode)link.Source).Target ?? []);
+    }
+
+    private static string Shown(string path) => path.Length == 0 ? "/" : EntryName.Escape(path);
+
+    private static string CheckedName(byte[] raw, string prefix)
+    {
+        var shown = prefix + EntryName.Escape(raw);
+        if (raw.Length == 0 || raw.AsSpan().IndexOf((byte)'/') >= 0 || raw.AsSpan().IndexOf((byte)0) >= 0
+            || raw.AsSpan().SequenceEqual("."u8) || raw.AsSpan().SequenceEqual(".."u8))
+        {
+            throw new UnsafeArchiveException(shown, "is not a single file name");
+        }
+        if (raw.Length > RestorePlan.MaxComponent)
+        {
+            throw new UnsafeArchiveException(shown, $"has a name of more than {RestorePlan.MaxComponent} bytes (NAME_MAX)");
+        }
+        return EntryName.Decode(raw);
+    }
+
+    /// <summary>
+    /// Files with links are one file when device, inode and ctime agree (docs/repository.md): the ctime keeps apart
+    /// nodes of one inode read at different times (a file changed between two of its links, or a reused old tree). The
+    /// size is there only as a last guard.
+    /// </summary>
+    private static string? HardLinkGroupOf(TreeNode node) =>
+        node is { Type: "file", Links: > 1 } ? $"{node.Device}:{node.Inode}:{node.CtimeNs}:{node.Size}" : null;
+
+    /// <summary>The walk of <see cref="ListAsync(ChunkId, CancellationToken, ValueTuple{long, long}?)"/>: paths are relative, a directory's ending in '/'.</summary>
+    private sealed class Listing(ChunkId root, (long Files, long Directories)? recorded) : ITreeVisitor
+    {
+        private long _files;
+        private long _directories;
+
+        public List<RestoreEntry> Entries { get; } = [];
+
+        public bool Enter(ChunkId tree, string path) => true;
+
+        public void Unreadable(ChunkId tree, string path, InvalidDataException error) => ExceptionDispatchInfo.Throw(error);
+
+        public string? Visit(string path, TreeNode node)
+        {
+            var child = path + CheckedName(node.Name, path);
+            var type = node.Type switch { "file" => FileType.File, "dir" => FileType.Directory, "symlink" => FileType.Symlink, _ => FileType.Other };
+            if (type == FileType.Other)
+            {
+                return null;
+            }
+            if ((type == FileType.File && ++_files > recorded?.Files) || (type == FileType.Directory && ++_directories > recorded?.Directories))
+            {
+                throw new InvalidDataException(
+                    $"tree {root} lists more {(type == FileType.File ? "files" : "directories")} than its snapshot recorded ({recorded?.Files} files, {recorded?.Directories} directories), at {Shown(child)}: a tree is damaged or forged");
+            }
+            if (Entries.Count >= MaxEntries)
+            {
+                throw new InvalidDataException($"tree {root} lists more than {MaxEntries} entries, at {Shown(child)}: more than a file system holds");
+            }
+            Entries.Add(new RestoreEntry(child, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, node)
+            {
+                HardLinkGroup = HardLinkGroupOf(node),
+                Xattrs = node.DecodeXattrs(),
+                Owner = (node.Uid, node.Gid),
+            });
+            return type == FileType.Directory ? child + "/" : null;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using Backup.Core.Archiving.Trees;
+using Backup.Core.Encryption;
+using Backup.Core.Repositories;
+using Backup.Core.Restore;
+using Backup.Core.Snapshots;
+using Backup.Core.Tests.Archiving.Zip;
+using Backup.Testing;
+
+namespace Backup.Core.Tests.Archiving.Trees;
+
+public class RepositoryArchiverTests
+{
+    private static readonly KdfParameters s_cheap = new() { MemoryKiB = 1024, Iterations = 1 };
+
+    [Fact]
+    public async Task ArchiveThenRestore_MixedTree_IsIdentical()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        ZipArchiverTests.BuildMixedTree(source);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+
+        string archive;
+        using (var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        {
+            var result = await new RepositoryArchiver(repository).ArchiveAsync(source, "h", CancellationToken.None);
+            Assert.True(result.Complete, string.Join("; ", result.Problems));
+            archive = result.Archive;
+        }
+        using (var reopened = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None))
+        {
+            await new RepositoryArchiver(reopened).RestoreAsync(archive, temp.Join("out"), new RestoreOptions(), CancellationToken.None);
+        }
+
+        TreeAssert.Identical(source, temp.Join("out"));
+    }
+
+    [Fact]
+    public async Task Archive_Unchanged_AddsOnlyTreesAndSnapshot()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        new TestTree(source).File("a/big.bin", TestTree.RandomBytes(3 << 20, 1)).File("b/text.txt", TestTree.Text(2 << 20, 2));
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var archiver = new RepositoryArchiver(repository);
+
+        await archiver.ArchiveAsync(source, "h", CancellationToken.None);
+        var chunksAfterFirst = repository.Index.Count;
+        Directory.CreateDirectory(temp.Join("src", "copy"));
+        File.Copy(temp.Join("src", "a", "big.bin"), temp.Join("src", "copy", "big.bin"));
+        await archiver.ArchiveAsync(source, "h2", CancellationToken.None);
+
+        var snapshots = await repository.ListSnapshotsAsync(CancellationToken.None);
+        Assert.Equal(2, snapshots.Count);
+        Assert.Equal(snapshots[0].Id, snapshots[1].Snapshot.Parent);
+        Assert.True(snapshots[1].Snapshot.NewBytes < 10_000, $"a copy added {snapshots[1].Snapshot.NewBytes} bytes");
+        Assert.True(repository.Index.Count - chunksAfterFirst <= 4, "only new trees were stored");
+    }
+
+    [Fact]
+    public async Task Archive_LinksXattrsRawNames_NodesCarryThemAndAnUnchangedTreeKeepsItsId()
+    {
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        new TestTree(source).File("plain", "p").File("one", TestTree.RandomBytes(100_000, 3));
+        var setup = Shell.Run("python3", "-c", """
+            import os, sys
+            src = os.fsencode(sys.argv[1])
+            os.link(src + b'/one', src + b'/two\xff')
+            os.setxattr(src + b'/one', 'user.k', b'v')
+            """, source);
+        Assert.True(setup.ExitCode == 0, setup.ToString());
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var archiver = new RepositoryArchiver(repository);
+
+        var first = await archiver.ArchiveAsync(source, "h", CancellationToken.None);
+        await archiver.ArchiveAsync(source, "h", CancellationToken.None);
+
+        Assert.True(first.Complete, string.Join("; ", first.Problems));
+        var snapshots = await repository.ListSnapshotsAsync(CancellationToken.None);
+        Assert.Equal(snapshots[0].Snapshot.Tree, snapshots[1].Snapshot.Tree);
+        var nodes = (await repository.LoadTreeAsync(ChunkId.Parse(snapshots[0].Snapshot.Tree), CancellationToken.None)).Nodes;
+        var one = Assert.Single(nodes, n => n.Name.AsSpan().SequenceEqual("one"u8));
+        var two = Assert.Single(nodes, n => n.Name.AsSpan().SequenceEqual(new byte[] { (byte)'t', (byte)'w', (byte)'o', 0xFF }));
+        var plain = Assert.Single(nodes, n => n.Name.AsSpan().SequenceEqual("plain"u8));
+        Assert.Equal((2u, 2u), (one.Links, two.Links));
+        Assert.Equal((one.Inode, one.Device, one.CtimeNs), (two.Inode, two.Device, two.CtimeNs));
+        Assert.Equal(one.Content, two.Content);
+        Assert.Equal("user.k", Assert.Single(one.DecodeXattrs()).DisplayName);
+        Assert.Equal((0u, (List<byte[][]>?)null), (plain.Links, plain.Xattrs));
+    }
+
+    [Fact]
+    public async Task Open_WrongPassword_ThrowsWrongPassword()
+    {
+        using var temp = new TempDirectory();
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "right", s_cheap, CancellationToken.None);
+
+        await Assert.ThrowsAsync<WrongPasswordException>(() => Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "wrong", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Open_NotARepository_ThrowsNoRepository()
+    {
+        using var temp = new TempDirectory();
+
+        var e = await Assert.ThrowsAsync<NoRepositoryException>(() => Backup.Testing.LocalRepository.OpenAsync(temp.Path, "pw", CancellationToken.None));
+
+        Assert.Equal(10, e.ExitCode);
+    }
+
+    [Fact]
+    public async Task Init_NonEmptyFolder_Refuses()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Path).File("something", "x");
+
+        await Assert.ThrowsAsync<BackupException>(() => Backup.Testing.LocalRepository.InitAsync(temp.Path, "pw", s_cheap, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListSnapshots_SwappedSnapshotFile_IsDetected()
+    {
+        using var temp = new TempDirectory();
+        new TestTree(temp.Join("src")).File("a", "1");
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var result = await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
+        File.Move(result.Archive, Path.Join(Path.GetDirectoryName(result.Archive), new string('0', 64)));
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => repository.ListSnapshotsAsync(CancellationToken.None));
+
+        Assert.Contains("does not match its name", e.Message, StringComparison.Ordinal);
+    }
+}
