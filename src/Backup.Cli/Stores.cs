@@ -6,6 +6,9 @@ namespace Backup.Cli;
 /// <summary>The one place that turns a destination (a folder, or an <c>s3://</c> or <c>sftp://</c> URL) into a store.</summary>
 internal static class Stores
 {
+    // Long enough for a server across the world under load, short enough that a wrong host fails before the user wonders.
+    private static readonly TimeSpan s_sshConnectTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>True when <paramref name="location"/> is a URL: only a repository can live there, never zip snapshots.</summary>
     public static bool IsRemote(string location) => StoreLocation.IsUrl(location);
 
@@ -31,6 +34,8 @@ internal static class Stores
                 Endpoint = settings.S3Endpoint,
                 Region = settings.S3Region,
             }),
+            StoreScheme.Sftp => new Backup.Storage.Sftp.SftpBlobStore(parsed, new Backup.Storage.Sftp.SftpStoreOptions(
+                settings.SshIdentities, settings.SshKnownHosts, s_sshConnectTimeout)),
             _ => throw new BackupException($"{parsed.Scheme} stores are not built into this executable: {parsed.Text}", ExitCodes.Usage),
         };
         // A remote store's transient failures (a cut connection, a 503) are tried again with backoff before a command fails.

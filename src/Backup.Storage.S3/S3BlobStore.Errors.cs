@@ -54,6 +54,10 @@ public sealed partial class S3BlobStore
                 return Transient(operation, url, error.Message, error);
             case AmazonServiceException or AmazonClientException when FromTransport(error) is { } cause:
                 return Transient(operation, url, cause.Message, error);
+            case AmazonClientException when error.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal):
+                // The SDK's chain found nothing; its message lists four providers' failures, which help nobody.
+                return new BackupException(
+                    $"no S3 credentials for {url}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a profile in ~/.aws/credentials", error);
             case AmazonServiceException or AmazonClientException:
                 // A client-side failure, such as no credentials found by the SDK's chain; its message holds no secret.
                 return new BackupException($"cannot {operation} {url}: {error.Message}", error);
