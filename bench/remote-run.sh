@@ -117,7 +117,7 @@ calibrate() {
   local got
   case $STORE in
     s3) got=$(python3 "$HERE/remote-report.py" count s3 "$slice" | awk '$1=="requests"{print $2}') ;;
-    sftp) got=$(python3 "$HERE/remote-report.py" count sftp "$slice" | awk '$1=="op.open"||$1=="op.close"||$1=="op.posix-rename"||$1=="op.remove"{s+=$2} END{print s+0}') ;;
+    sftp) got=$(python3 "$HERE/remote-report.py" count sftp "$slice" | awk '$1=="m.open"||$1=="m.close"||$1=="m.posix-rename"||$1=="m.remove"{s+=$2} END{print s+0}') ;;
   esac
   echo "calibration $STORE: issued $n, counted $got" >&2
   raw 0 calibration issued "$n"; raw 0 calibration counted "$got"
