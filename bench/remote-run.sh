@@ -84,7 +84,8 @@ servers_up() {
     "$SERVERS/rgw" stop "$SRV" >>"$LOG" 2>&1
     "$SERVERS/rgw" start "$SRV" >>"$LOG" 2>&1
   fi
-  grep '^rgw_frontends' "$SRV/ceph.conf" >>"$LOG"
+  RGW_FRONTENDS=$(grep '^rgw_frontends' "$SRV/ceph.conf" | sed 's/endpoint=[0-9.:]*/endpoint=127.0.0.1:PORT/')
+  echo "$RGW_FRONTENDS" >>"$LOG"
   ceph --admin-daemon "$SRV/run/radosgw.asok" config set debug_rgw 1/1 >>"$LOG" 2>&1
   # SFTP: the external sftp-server (the same code as internal-sftp) logging every operation to a file.
   touch "$SRV/log/sftp.log"
@@ -268,7 +269,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "Versions: dotnet $(dotnet --version 2>/dev/null || echo ?), $(restic version | cut -d' ' -f1-2), $(ceph --version | cut -d' ' -f1-3), $(ssh -V 2>&1)"
   echo "Corpus: gen-corpus.py --size-mb $SIZE_MB: $(find "$CORPUS" -type f | wc -l) files, $(du -sb --exclude=.complete "$CORPUS" | cut -f1) bytes"
   echo "Load average (1/5/15 min): $LOAD_START at the start, $LOAD_END at the end"
-  echo "RGW: \`$(grep '^rgw_frontends' "$SRV/ceph.conf" 2>/dev/null || echo "rgw_frontends = beast (tcp_nodelay=$RGW_TCP_NODELAY)")\`"
+  echo "RGW: \`${RGW_FRONTENDS:-?}\`"
   echo
   python3 "$HERE/remote-report.py" report "$RAW" "$STORES"
   if [[ -s $FAILS ]]; then
