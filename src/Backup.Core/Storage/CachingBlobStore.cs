@@ -67,7 +67,7 @@ public sealed class CachingBlobStore : IBlobStore
         return bytes;
     }
 
-    private static bool HashesTo(byte[] bytes, string name) =>
+    private static bool HashesTo(ReadOnlySpan<byte> bytes, string name) =>
         string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), name, StringComparison.Ordinal);
 
     /// <inheritdoc/>
@@ -107,8 +107,15 @@ public sealed class CachingBlobStore : IBlobStore
     public Task<bool> IsEmptyAsync(CancellationToken cancellationToken) => _inner.IsEmptyAsync(cancellationToken);
 
     /// <inheritdoc/>
-    public Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        _inner.WriteAsync(kind, name, data, cancellationToken);
+    /// <remarks>An index, snapshot or key file written is cached too: the next command need not fetch what this one wrote.</remarks>
+    public async Task WriteAsync(BlobKind kind, string name, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await _inner.WriteAsync(kind, name, data, cancellationToken);
+        if (Section(kind) is { } section && BlobNames.IsId(name) && HashesTo(data.Span, name))
+        {
+            _cache.Write(section, name, data.Span);
+        }
+    }
 
     /// <inheritdoc/>
     public IBlobUpload BeginUpload(BlobKind kind) => _inner.BeginUpload(kind);

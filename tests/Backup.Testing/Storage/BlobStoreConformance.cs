@@ -336,7 +336,9 @@ public abstract class BlobStoreConformance : IAsyncLifetime
                 {
                     var read = await store.ReadAsync(BlobKind.Pack, name, None);
                     Assert.True(read.AsSpan().SequenceEqual(large) || (name == replaced && read.AsSpan().SequenceEqual(old)), $"partial object after a cancelled write ({read.Length} bytes)");
-                    Assert.Equal(read.Length, info.Size);
+                    // A write cancelled after its body was sent may still land on the server a moment later (S3 commits
+                    // an upload the client gave up on): the stat and the read may each see either whole object.
+                    Assert.True(info.Size == large.Length || (name == replaced && info.Size == old.Length), $"stat saw {info.Size} bytes");
                 }
                 else
                 {
