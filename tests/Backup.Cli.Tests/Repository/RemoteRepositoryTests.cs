@@ -22,6 +22,25 @@ public class RemoteRepositoryTests
     public void FourHostsAndAPrune_OnSftp_EverySnapshotRestoresAndCheckReadsAll() => ManyWriters(SftpWorld);
 
     [S3Fact]
+    public void Daemon_OnS3_SnapshotsEachChangeAndStopsOnSigint()
+    {
+        using var world = S3World();
+        var src = world.Dir("src");
+        new TestTree(src).File("a.txt", "alpha");
+        world.Expect(0, "init");
+        world.Add(src);
+        using var daemon = world.Start("daemon", "--interval", "1s");
+        Poll.Until(() => daemon.HasExited || world.Snapshots().Count == 1, "the daemon's first snapshot", describe: daemon.ToString);
+        File.WriteAllText(Path.Join(src, "b.txt"), "beta");
+        Poll.Until(() => daemon.HasExited || world.Snapshots().Count == 2, "the daemon's snapshot of the change", describe: daemon.ToString);
+
+        daemon.Signal("INT");
+
+        Assert.True(daemon.WaitForExit(BackupProcess.DefaultTimeout) == 0, daemon.ToString());
+        TreeAssert.Identical(src, world.Restore(world.Snapshots()[^1].Id));
+    }
+
+    [S3Fact]
     public void Init_S3WithWrongSecret_FailsAtOnceNamingTheStoreAndNotTheSecret()
     {
         var server = TestServers.RequireS3();
