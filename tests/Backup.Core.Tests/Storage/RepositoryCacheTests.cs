@@ -89,4 +89,24 @@ public sealed class RepositoryCacheTests : IDisposable
         Assert.True(counted.Calls(StoreOperation.Read, BlobKind.Snapshot) > 0);
         Assert.True(counted.Calls(StoreOperation.ReadRange, BlobKind.Pack) > 0);
     }
+
+    [Fact]
+    public async Task CacheFolderUnusable_BackupAndRestoreWorkWithoutIt()
+    {
+        await LocalRepository.InitAsync(_temp.Join("repo"), "pw", s_cheap, s_none);
+        // A file where the cache folder should be: every cache write fails (as on a full or read-only disk).
+        File.WriteAllText(_temp.Join("cache"), "not a folder");
+        string archive;
+        using (var repository = await Repository.OpenAsync(new LocalBlobStore(_temp.Join("repo")), Options, s_none))
+        {
+            archive = (await new RepositoryArchiver(repository).ArchiveAsync(_temp.Join("src"), "h1", s_none)).Archive;
+        }
+        using (var repository = await Repository.OpenAsync(new LocalBlobStore(_temp.Join("repo")), Options, s_none))
+        {
+            await new RepositoryArchiver(repository).RestoreAsync(archive, _temp.Join("out"), new Backup.Core.Restore.RestoreOptions(), s_none);
+        }
+
+        TreeAssert.Identical(_temp.Join("src"), _temp.Join("out"));
+        Assert.Equal("not a folder", File.ReadAllText(_temp.Join("cache")));
+    }
 }
