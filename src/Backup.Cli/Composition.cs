@@ -37,6 +37,8 @@ internal static class Composition
             catalog.Path + "-journal",
             WorkLockPath(catalog.Path),
             DaemonLockPath(catalog.Path),
+            DaemonStatusFile.PathFor(catalog.Path),
+            DaemonStatusFile.PathFor(catalog.Path) + ".tmp",
         ];
         return written.Concat(written.Select(CliContext.Canonical)).ToHashSet(StringComparer.Ordinal);
     }
@@ -123,9 +125,22 @@ internal static class Composition
     /// </summary>
     private sealed class LazyRepositoryArchiver(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RepositoryIdentity? expected, IReadOnlySet<string> excluded, string operation)
-        : IArchiver, IAsyncDisposable
+        : IChangeArchiver, IAsyncDisposable
     {
         public string Destination => root;
+
+        public async Task<ChangeArchiveResult> ArchiveChangesAsync(string sourceRoot, SnapshotBasis? basis, Backup.Core.Changes.ChangedDirectories changes, CancellationToken cancellationToken)
+        {
+            var archiver = await OpenAsync(cancellationToken);
+            try
+            {
+                return await archiver.ArchiveChangesAsync(sourceRoot, basis, changes, cancellationToken);
+            }
+            catch (RepositoryLockLostException e)
+            {
+                throw new DestinationUnavailableException(e.Message, e.ExitCode, e);
+            }
+        }
 
         private OpenRepository? _open;
         private RepositoryArchiver? _archiver;

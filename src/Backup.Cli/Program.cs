@@ -26,6 +26,7 @@ root.Subcommands.Add(ListCommand.Create(context));
 root.Subcommands.Add(RemoveCommand.Create(context));
 root.Subcommands.Add(RunCommand.Create(context));
 root.Subcommands.Add(DaemonCommand.Create(context));
+root.Subcommands.Add(StatusCommand.Create(context));
 root.Subcommands.Add(SnapshotsCommand.Create(context));
 root.Subcommands.Add(RestoreCommand.Create(context));
 foreach (var command in RepositoryCommands.Create(context))

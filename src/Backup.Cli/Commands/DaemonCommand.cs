@@ -16,7 +16,29 @@ internal static class DaemonCommand
     {
         var interval = new Option<TimeSpan>("--interval")
         {
-            Description = "Time between checks: 10s, 5m, 1h or plain seconds",
+            Description = "Time between checks: 10s, 5m, 1h or plain seconds (with --watch: between full rescans, default 24h)",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+            CustomParser = ParseInterval,
+        };
+        var watch = new Option<bool>("--watch") { Description = "Snapshot each change within about a second (inotify), rather than walking every interval" };
+        var quiet = new Option<TimeSpan>("--quiet")
+        {
+            Description = "With --watch: snapshot once no change came for this long (default 1s)",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(1),
+            CustomParser = ParseDelay,
+        };
+        var maxDelay = new Option<TimeSpan>("--max-delay")
+        {
+            Description = "With --watch: snapshot at the latest this long after the first change (default 10s)",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
+            CustomParser = ParseDelay,
+        };
+        var poll = new Option<TimeSpan>("--poll-interval")
+        {
+            Description = "With --watch: how often a tree that cannot be watched (no inotify, watch limit reached) is walked (default 10s)",
             HelpName = "DURATION",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
             CustomParser = ParseInterval,
@@ -24,7 +46,7 @@ internal static class DaemonCommand
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
         paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
-        var command = new Command("daemon", "Watch and back up every interval until stopped (SIGINT/SIGTERM)") { interval, archive, paths };
+        var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
@@ -49,11 +71,24 @@ internal static class DaemonCommand
                 await using var probe = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
                 await probe.OpenAsync(cancellationToken);
             }
-            logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             if (catalog.GetWatchedPaths().Count == 0)
             {
                 logger.LogWarning("no directories are watched yet; add one with: backup add PATH");
             }
+            if (parse.GetValue(watch))
+            {
+                var options = new WatchOptions
+                {
+                    Quiet = parse.GetValue(quiet),
+                    MaxDelay = parse.GetValue(maxDelay),
+                    Poll = parse.GetValue(poll),
+                    Rescan = parse.GetResult(interval) is { Implicit: false } ? parse.GetValue(interval) : TimeSpan.FromHours(24),
+                };
+                logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, watching changes (quiet {Quiet}, at most {MaxDelay}, rescan every {Rescan})",
+                    db, archiveRoot, options.Quiet, options.MaxDelay, options.Rescan);
+                return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, cancellationToken);
+            }
+            logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             var daemon = new Daemon(
                 async token =>
                 {
@@ -71,6 +106,57 @@ internal static class DaemonCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The daemon in watch mode: snapshots from events, with the state of each path in the status file.</summary>
+    private static async Task<int> WatchAsync(
+        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, HashSet<string> excluded,
+        Microsoft.Extensions.Logging.ILoggerFactory loggers, WatchOptions options, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger<ContinuousMonitor>();
+        var status = new DaemonStatusFile(DaemonStatusFile.PathFor(catalog.Path));
+        using var monitor = new ContinuousMonitor(
+            catalog,
+            archiveRoot,
+            async (work, token) =>
+            {
+                using var held = await Composition.AcquireWorkLockAsync(context, catalog.Path, "daemon snapshot",
+                    holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), token);
+                await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
+                await work(archiver.Archiver);
+            },
+            excluded,
+            options,
+            paths => status.Write(new DaemonStatus(Environment.ProcessId, context.Time.GetUtcNow(), archiveRoot, paths), logger),
+            context.Time,
+            logger);
+        try
+        {
+            await monitor.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            status.Delete();
+        }
+        logger.LogInformation("stopping after {Snapshots} snapshots", monitor.Snapshots);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Parses a delay of the watch: 200ms, 1s, 2.5s, 1m or plain seconds, from 10 ms to 1 hour.</summary>
+    internal static TimeSpan ParseDelay(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value.Trim() : "";
+        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
+            : text.EndsWith('s') ? (text[..^1], 1.0)
+            : text.EndsWith('m') ? (text[..^1], 60.0)
+            : (text, 1.0);
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value)
+            || value * unit < 0.01 || value * unit > 3600)
+        {
+            result.AddError($"invalid delay '{text}': use a duration from 10ms to 1 hour, such as 500ms, 1s, 2.5s or 1m");
+            return default;
+        }
+        return TimeSpan.FromSeconds(value * unit);
     }
 
     // Below a second the daemon would rehash every tree in a busy loop; past 30 days a timer cannot wait (and nobody means it).

@@ -22,9 +22,7 @@ public static class DirHash
     {
         // A directory that holds an excluded path (the catalog and its journal) changes its mtime whenever SQLite creates
         // or deletes its -wal file; that mtime says nothing about the user's files, so it is left out of the hash.
-        var volatileDirectories = (excluded ?? new HashSet<string>())
-            .Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var hasher = new Accumulator(volatileDirectories);
+        var hasher = new Accumulator(VolatileDirectories(excluded));
         // Below a directory whose name is not UTF-8 too: the repository format stores what is there, so a change there is a change.
         foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded, undecodableDirectories: true))
         {
@@ -32,6 +30,10 @@ public static class DirHash
         }
         return hasher.Finish();
     }
+
+    /// <summary>The directories hashed without their mtime: those that hold an excluded path.</summary>
+    public static HashSet<string> VolatileDirectories(IReadOnlySet<string>? excluded) =>
+        (excluded ?? new HashSet<string>()).Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Builds a hash one entry at a time, in walk order. Not thread-safe.</summary>
     public sealed class Accumulator

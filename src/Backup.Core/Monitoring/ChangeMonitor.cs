@@ -46,6 +46,13 @@ public sealed class ChangeMonitor
         return new CheckReport(outcomes);
     }
 
+    /// <summary>Checks one watched path (by its catalog form); like <see cref="CheckAsync"/>, only failures of the destination throw.</summary>
+    public async Task<PathOutcome> CheckPathAsync(string path, CancellationToken cancellationToken)
+    {
+        var watched = _watchList.GetWatchedPaths(_archiver.Destination).FirstOrDefault(w => w.Path == path);
+        return await CheckPathAsync(path, watched?.LastHash, cancellationToken);
+    }
+
     private async Task<PathOutcome> CheckPathAsync(string path, string? lastHash, CancellationToken cancellationToken)
     {
         try
@@ -88,7 +95,8 @@ public sealed class ChangeMonitor
         }
     }
 
-    private static string Describe(Exception e) => e switch
+    /// <summary>A failure as one line for the log and status: the message of an expected failure, the type too of another.</summary>
+    internal static string Describe(Exception e) => e switch
     {
         DirectoryNotFoundException or FileNotFoundException or UnauthorizedAccessException or IOException or BackupException or InvalidDataException => e.Message,
         _ => $"unexpected error: {e.GetType().Name}: {e.Message}",

@@ -117,6 +117,13 @@ public sealed unsafe class WalkDirectory : IDisposable
     /// </summary>
     public List<Xattr> ReadXattrs(ReadOnlySpan<byte> name) => Xattrs.Read($"/proc/self/fd/{Fd}/{EntryName.Decode(name)}");
 
+    /// <summary>Watches this directory in <paramref name="inotify"/> by its descriptor; returns the watch descriptor (see <see cref="Inotify.Add"/>).</summary>
+    public int AddWatch(Inotify inotify)
+    {
+        ArgumentNullException.ThrowIfNull(inotify);
+        return inotify.Add(Fd, Path);
+    }
+
     /// <summary>Takes one more reference: the descriptor stays open until this reference is disposed too.</summary>
     public WalkDirectory Retain()
     {

@@ -68,26 +68,62 @@ internal sealed class SubtreeIndex
     public ChunkId? Find(UInt128 key, UInt128 digest) =>
         _entries.TryGetValue(key, out var e) && e.Digest == digest ? e.Tree : null;
 
+    /// <summary>The digest and stored tree of the directory with key <paramref name="key"/>, or null when it is not indexed.</summary>
+    public (UInt128 Digest, ChunkId Tree)? Get(UInt128 key) => _entries.TryGetValue(key, out var e) ? e : null;
+
+    /// <summary>Takes the directory with key <paramref name="key"/> out (it is no longer complete).</summary>
+    public void Remove(UInt128 key) => _entries.Remove(key);
+
+    /// <summary>A copy, to be changed without changing this one.</summary>
+    public SubtreeIndex Clone()
+    {
+        var copy = new SubtreeIndex();
+        foreach (var (key, value) in _entries)
+        {
+            copy._entries[key] = value;
+        }
+        return copy;
+    }
+
     /// <summary>The stored tree of the directory with key <paramref name="key"/>, whatever its digest.</summary>
     public ChunkId? TreeOf(UInt128 key) => _entries.TryGetValue(key, out var e) ? e.Tree : null;
 
-    /// <summary>The index as blob plaintexts of at most <see cref="EntriesPerBlob"/> entries each, sorted by key.</summary>
+    /// <summary>
+    /// The index as blob plaintexts sorted by key. A blob ends after a key whose low 10 bits are zero (about 1,024
+    /// entries, 64 KiB), or at <see cref="EntriesPerBlob"/>: the cuts depend on the keys alone, so a snapshot that changed
+    /// a few directories writes a few new blobs and shares the others with its parent.
+    /// </summary>
     public IEnumerable<byte[]> Encode()
     {
-        foreach (var piece in _entries.OrderBy(e => e.Key).Chunk(EntriesPerBlob))
+        var piece = new List<KeyValuePair<UInt128, (UInt128 Digest, ChunkId Tree)>>();
+        foreach (var entry in _entries.OrderBy(e => e.Key))
         {
-            var bytes = new byte[1 + (piece.Length * EntrySize)];
-            bytes[0] = Version;
-            var at = bytes.AsSpan(1);
-            foreach (var (key, (digest, tree)) in piece)
+            piece.Add(entry);
+            if ((entry.Key & 0x3FF) == 0 || piece.Count == EntriesPerBlob)
             {
-                BinaryPrimitives.WriteUInt128LittleEndian(at, key);
-                BinaryPrimitives.WriteUInt128LittleEndian(at[16..], digest);
-                tree.WriteTo(at[32..]);
-                at = at[EntrySize..];
+                yield return EncodePiece(piece);
+                piece.Clear();
             }
-            yield return bytes;
         }
+        if (piece.Count > 0)
+        {
+            yield return EncodePiece(piece);
+        }
+    }
+
+    private static byte[] EncodePiece(List<KeyValuePair<UInt128, (UInt128 Digest, ChunkId Tree)>> piece)
+    {
+        var bytes = new byte[1 + (piece.Count * EntrySize)];
+        bytes[0] = Version;
+        var at = bytes.AsSpan(1);
+        foreach (var (key, (digest, tree)) in piece)
+        {
+            BinaryPrimitives.WriteUInt128LittleEndian(at, key);
+            BinaryPrimitives.WriteUInt128LittleEndian(at[16..], digest);
+            tree.WriteTo(at[32..]);
+            at = at[EntrySize..];
+        }
+        return bytes;
     }
 
     /// <summary>Adds the entries of one blob. Throws <see cref="InvalidDataException"/> when it is not one.</summary>

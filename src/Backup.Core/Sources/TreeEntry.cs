@@ -47,6 +47,12 @@ public sealed record TreeEntry(
     public WalkDirectory? Directory { get; init; }
 
     /// <summary>
+    /// A directory the walk did not list because its <see cref="IWalkScope"/> said nothing below it changed: no entry
+    /// below it follows, and the consumer reuses what it stored for it.
+    /// </summary>
+    public bool Pruned { get; init; }
+
+    /// <summary>
     /// Opens this regular file for reading through <see cref="Parent"/>, checked to be the file the walk saw (see
     /// <see cref="WalkDirectory.OpenFile"/>); <paramref name="opened"/> is its <c>fstat</c>. The caller owns the handle.
     /// </summary>

@@ -26,16 +26,23 @@ public static class TreeWalker
     /// <param name="cancellationToken">Checked between directories and entries.</param>
     /// <param name="excluded">Absolute paths left out of the walk with everything below them (the archive folder and catalog, when they lie inside the tree).</param>
     /// <param name="undecodableDirectories">Also walk below directories whose name (or a parent's) is not valid UTF-8.</param>
+    /// <param name="scope">Which directories to list (see <see cref="IWalkScope"/>); null lists every one.</param>
     public static IEnumerable<TreeEntry> Walk(
         string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null,
-        bool undecodableDirectories = false)
+        bool undecodableDirectories = false, IWalkScope? scope = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(onProblem);
         var directory = WalkDirectory.OpenRoot(root);
         List<DirectoryReader.Entry> entries;
+        var deep = true;
         try
         {
+            if (scope is not null)
+            {
+                _ = scope.ShouldList([], out deep);
+                scope.Entering(directory, []);
+            }
             entries = directory.List();
         }
         catch
@@ -43,18 +50,18 @@ public static class TreeWalker
             directory.Dispose();
             throw;
         }
-        return WalkFrom(directory, entries, onProblem, excluded ?? s_none, undecodableDirectories, cancellationToken);
+        return WalkFrom(directory, entries, onProblem, excluded ?? s_none, undecodableDirectories, scope, deep, cancellationToken);
     }
 
     private static readonly HashSet<string> s_none = [];
 
     private static IEnumerable<TreeEntry> WalkFrom(
         WalkDirectory root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, IReadOnlySet<string> excluded,
-        bool undecodableDirectories, CancellationToken cancellationToken)
+        bool undecodableDirectories, IWalkScope? scope, bool rootDeep, CancellationToken cancellationToken)
     {
         var maxOpen = WalkDirectory.MaxOpen();
         var stack = new Stack<Frame>();
-        stack.Push(new Frame(root, [], "", rootEntries));
+        stack.Push(new Frame(root, [], "", rootEntries, deep: scope is null || rootDeep));
         WalkDirectory? opened = null;
         try
         {
@@ -86,6 +93,15 @@ public static class TreeWalker
                     // Opened before the entry is yielded, so that a consumer gets the directory the walk goes into.
                     (opened, failure) = Open(frame.Directory, raw, full, stack.Count < maxOpen ? null : maxOpen);
                 }
+                var deep = frame.Deep;
+                if (opened is not null && !deep && !scope!.ShouldList(relBytes, out deep))
+                {
+                    // Not listed: the consumer reuses what it stored for it (and may read the directory's own attributes).
+                    yield return new TreeEntry(relBytes, rel, full, raw.Status, raw.LinkTarget) { Parent = frame.Directory, Directory = opened, Pruned = true };
+                    opened.Dispose();
+                    opened = null;
+                    continue;
+                }
                 yield return new TreeEntry(relBytes, rel, full, raw.Status, raw.LinkTarget) { Parent = frame.Directory, Directory = opened };
                 if (failure is not null)
                 {
@@ -101,6 +117,7 @@ public static class TreeWalker
                 List<DirectoryReader.Entry> children;
                 try
                 {
+                    scope?.Entering(below, relBytes);
                     children = below.List();
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -109,7 +126,7 @@ public static class TreeWalker
                     onProblem(new TreeProblem(EntryName.Escape(relBytes), TreeProblem.ReasonOf(e)));
                     continue;
                 }
-                stack.Push(new Frame(below, relBytes, rel, children));
+                stack.Push(new Frame(below, relBytes, rel, children, deep));
             }
         }
         finally
@@ -152,8 +169,11 @@ public static class TreeWalker
         return joined;
     }
 
-    private sealed class Frame(WalkDirectory directory, byte[] relativeBytes, string? relativePath, List<DirectoryReader.Entry> entries)
+    private sealed class Frame(WalkDirectory directory, byte[] relativeBytes, string? relativePath, List<DirectoryReader.Entry> entries, bool deep)
     {
+        /// <summary>Everything below is listed, without asking the scope.</summary>
+        public bool Deep { get; } = deep;
+
         public WalkDirectory Directory { get; } = directory;
         public byte[] RelativeBytes { get; } = relativeBytes;
         public string? RelativePath { get; } = relativePath;

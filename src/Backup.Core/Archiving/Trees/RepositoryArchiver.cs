@@ -10,7 +10,7 @@ namespace Backup.Core.Archiving.Trees;
 /// a tree, reusing the chunk lists of unchanged files from the newest snapshot of the same path and host;
 /// <see cref="RestoreAsync"/> takes a snapshot id (or unique prefix) as its archive. Thread-safe for one call at a time.
 /// </summary>
-public sealed partial class RepositoryArchiver : IArchiver
+public sealed partial class RepositoryArchiver : IChangeArchiver
 {
     private readonly Repository _repository;
     private readonly TimeProvider _time;

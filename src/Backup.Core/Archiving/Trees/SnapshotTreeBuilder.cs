@@ -26,6 +26,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly NodeMetadata _metadata;
     private readonly HardLinkMemo _hardLinks = new();
     // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
+    private readonly SnapshotBasis? _basis;
     private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
     private readonly List<Task> _saves = [];
     private byte[]? _splitBuffer;
@@ -38,11 +39,29 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// (either may be null); <paramref name="onProblem"/> gets what is left out.
     /// </summary>
     public SnapshotTreeBuilder(ITreeBuilderRepository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem)
+        : this(repository, parentRoot, parentIndex, onProblem, basis: null, pruning: false)
+    {
+    }
+
+    /// <summary>
+    /// Creates a builder for a watch: <paramref name="basis"/> is the last snapshot it wrote (its tree and index are the
+    /// parent). When <paramref name="pruning"/>, the walk lists only what may have changed: a directory it does not list
+    /// is reused from the basis with its totals, and the new index, totals and inode map start as the basis's. Otherwise
+    /// they start empty and the walk fills them.
+    /// </summary>
+    public SnapshotTreeBuilder(ITreeBuilderRepository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem, SnapshotBasis? basis, bool pruning)
     {
         _repository = repository;
         _parentRoot = parentRoot;
         _parentIndex = parentIndex;
         _onProblem = onProblem;
+        _basis = basis;
+        if (pruning && basis is not null)
+        {
+            Index = basis.Index.Clone();
+            Totals = new Dictionary<UInt128, SubtreeTotals>(basis.Totals);
+            Inodes = basis.Inodes;
+        }
         // Through Report, so that a directory with an unreadable attribute below it is not indexed as complete.
         _metadata = new NodeMetadata(Report);
     }
@@ -58,6 +77,21 @@ internal sealed class SnapshotTreeBuilder : IDisposable
 
     /// <summary>The new snapshot's subtree index: every directory below which nothing was left out.</summary>
     public SubtreeIndex Index { get; } = new();
+
+    /// <summary>The totals below each directory of the new snapshot that is indexed.</summary>
+    public Dictionary<UInt128, SubtreeTotals> Totals { get; } = [];
+
+    /// <summary>Which directories hold each file's inode (see <see cref="InodeDirectories"/>).</summary>
+    public InodeDirectories Inodes { get; } = new();
+
+    /// <summary>
+    /// Files with other links whose node changed in a directory this build listed (a name added or removed, a new link
+    /// count or ctime): their other names' directories may have changed unseen (see <see cref="InodeDirectories"/>).
+    /// </summary>
+    public List<FileStatus> ChangedLinks { get; } = [];
+
+    /// <summary>The directories this build listed, by raw relative path in Latin-1 (one char per byte).</summary>
+    public HashSet<string> Listed { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Reports a problem of the walk (or of this builder): the directories above it are not indexed.</summary>
     public void Report(TreeProblem problem)
@@ -98,7 +132,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
                 var name = NameOf(entry.RelativePathBytes);
                 if (entry.Type == FileType.Directory)
                 {
-                    stack.Push(new Frame(entry.RelativePathBytes, entry, frame, _problems, entry.Directory?.Retain()));
+                    stack.Push(new Frame(entry.RelativePathBytes, entry, frame, _problems, entry.Directory?.Retain()) { Pruned = entry.Pruned });
                     continue;
                 }
                 frame.Digest.Add(entry, name, null);
@@ -107,6 +141,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
                 {
                     Files++;
                     Bytes += node.Size;
+                    frame.Totals += new SubtreeTotals(1, 0, node.Size);
                 }
                 frame.Slots.Add(new Slot(node, entry));
             }
@@ -141,6 +176,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         stack.Pop();
         frame.Directory?.Dispose();
         var parent = stack.Peek();
+        parent.Totals += frame.Totals + new SubtreeTotals(0, 1, 0);
         parent.Digest.Add(frame.Entry!, name, frame.Clean ? frame.DigestValue : null);
         if (!frame.Clean)
         {
@@ -163,10 +199,16 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             frame.Clean = false;
         }
         var key = SubtreeIndex.KeyOf(frame.Path);
+        if (frame.Pruned)
+        {
+            return Reuse(frame, key);
+        }
+        RecordInodes(frame);
         if (frame.Clean && _parentIndex?.Find(key, frame.DigestValue) is { } stored && _repository.IsIndexed(stored))
         {
             ReusedSubtrees++;
             Index.Add(key, frame.DigestValue, stored);
+            Totals[key] = frame.Totals;
             return stored;
         }
         var old = await OldNodesAsync(frame, cancellationToken);
@@ -180,11 +222,12 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             {
                 nodes.Add(described);
             }
-            else if (await FileNodeAsync(slot.Entry, described, old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name)), cancellationToken) is { } node)
+            else if (await FileNodeAsync(frame, slot.Entry, described, old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name)), cancellationToken) is { } node)
             {
                 nodes.Add(node);
             }
         }
+        FindChangedLinks(old, nodes);
         var id = await _repository.SaveTreeAsync(new TreeObject { Nodes = nodes }, cancellationToken);
         if (_problems != frame.ProblemsAtStart)
         {
@@ -193,9 +236,82 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         if (frame.Clean)
         {
             Index.Add(key, frame.DigestValue, id);
+            Totals[key] = frame.Totals;
+        }
+        else
+        {
+            Index.Remove(key);
+            Totals.Remove(key);
         }
         return id;
     }
+
+    /// <summary>
+    /// The stored tree of a directory the walk did not list, with its digest and totals from the basis. Throws
+    /// <see cref="SubtreeUnavailableException"/> when the basis lacks it or the repository no longer holds it: the
+    /// caller then walks the whole tree.
+    /// </summary>
+    private ChunkId Reuse(Frame frame, UInt128 key)
+    {
+        if (_basis?.Index.Get(key) is not { } stored || !_basis.Totals.TryGetValue(key, out var totals) || !_repository.IsIndexed(stored.Tree))
+        {
+            throw new SubtreeUnavailableException(EntryName.Escape(frame.Path));
+        }
+        ReusedSubtrees++;
+        frame.DigestValue = stored.Digest;
+        frame.Totals = totals;
+        Files += totals.Files;
+        Bytes += totals.Bytes;
+        Directories += totals.Directories;
+        return stored.Tree;
+    }
+
+    /// <summary>Records the inode of every file the walk listed in <paramref name="frame"/>'s directory.</summary>
+    private void RecordInodes(Frame frame)
+    {
+        Listed.Add(System.Text.Encoding.Latin1.GetString(frame.Path));
+        foreach (var slot in frame.Slots)
+        {
+            if (slot.Entry.Type != FileType.Directory)
+            {
+                Inodes.Add(slot.Entry.Status, frame.Path);
+            }
+        }
+    }
+
+    /// <summary>Adds to <see cref="ChangedLinks"/> the files with other links (now or before) whose node is new, gone or changed.</summary>
+    private void FindChangedLinks(Dictionary<string, TreeNode>? old, List<TreeNode> nodes)
+    {
+        var now = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            if (node.Type == "dir")
+            {
+                continue;
+            }
+            var name = Convert.ToBase64String(node.Name);
+            now.Add(name);
+            var before = old?.GetValueOrDefault(name);
+            if ((node.Links > 1 || before?.Links > 1) && (before is null || before.Inode != node.Inode || before.Links != node.Links || before.CtimeNs != node.CtimeNs))
+            {
+                ChangedLinks.Add(StatusOf(node));
+                if (before is not null && before.Inode != node.Inode)
+                {
+                    ChangedLinks.Add(StatusOf(before));
+                }
+            }
+        }
+        foreach (var (name, before) in old ?? [])
+        {
+            if (before.Type != "dir" && before.Links > 1 && !now.Contains(name))
+            {
+                ChangedLinks.Add(StatusOf(before));
+            }
+        }
+    }
+
+    private static FileStatus StatusOf(TreeNode node) =>
+        new(0, node.Size, node.MtimeNs, node.CtimeNs, node.Inode, node.Device, node.Uid, node.Gid) { Links = node.Links };
 
     /// <summary>
     /// The nodes of <paramref name="frame"/>'s directory in the parent snapshot, by base64 name, or null when it had
@@ -249,7 +365,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// The node of a file: the old node's chunk list when size, mtime, ctime and inode are unchanged, else the file
     /// read now. Null when it cannot be read consistently: then it is reported once and taken out of the counts.
     /// </summary>
-    private async Task<TreeNode?> FileNodeAsync(TreeEntry entry, TreeNode node, TreeNode? previous, CancellationToken cancellationToken)
+    private async Task<TreeNode?> FileNodeAsync(Frame frame, TreeEntry entry, TreeNode node, TreeNode? previous, CancellationToken cancellationToken)
     {
         var s = entry.Status;
         if (_hardLinks.Find(s) is { } link)
@@ -265,10 +381,12 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         {
             Files--;
             Bytes -= s.Size;
+            frame.Totals += new SubtreeTotals(-1, 0, -s.Size);
             Report(new TreeProblem(entry.DisplayPath, why + "; left out"));
             return null;
         }
         Bytes += status.Size - s.Size;
+        frame.Totals += new SubtreeTotals(0, 0, status.Size - s.Size);
         return _hardLinks.Remember(
             node with { Content = content, Size = status.Size, MtimeNs = status.MtimeNs, CtimeNs = status.CtimeNs, Mode = status.Mode, Xattrs = xattrs },
             status);
@@ -429,6 +547,12 @@ internal sealed class SnapshotTreeBuilder : IDisposable
 
         /// <summary>False once something below was left out: then the directory is not indexed, nor any above it.</summary>
         public bool Clean { get; set; } = true;
+
+        /// <summary>The walk did not list it: its tree is reused from the basis (see <see cref="Reuse"/>).</summary>
+        public bool Pruned { get; init; }
+
+        /// <summary>What lies below, as far as the walk has come.</summary>
+        public SubtreeTotals Totals { get; set; }
 
         public bool OldLoaded { get; set; }
         public Dictionary<string, TreeNode>? Old { get; set; }

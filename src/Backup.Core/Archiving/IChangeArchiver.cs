@@ -1,0 +1,14 @@
+using Backup.Core.Archiving.Trees;
+using Backup.Core.Changes;
+
+namespace Backup.Core.Archiving;
+
+/// <summary>
+/// An archiver that builds a snapshot from a watch's changes rather than from a full walk (a repository; a zip is
+/// always written whole). See <see cref="RepositoryArchiver.ArchiveChangesAsync"/>.
+/// </summary>
+public interface IChangeArchiver : IArchiver
+{
+    /// <inheritdoc cref="RepositoryArchiver.ArchiveChangesAsync"/>
+    Task<ChangeArchiveResult> ArchiveChangesAsync(string sourceRoot, SnapshotBasis? basis, ChangedDirectories changes, CancellationToken cancellationToken);
+}

@@ -1,0 +1,340 @@
+using System.Threading.Channels;
+using Backup.Core.Archiving;
+using Backup.Core.Archiving.Trees;
+using Backup.Core.Changes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Backup.Core.Monitoring;
+
+/// <summary>
+/// The daemon in watch mode (docs/design.md, "Continuous protection"). Each watched path gets a <see cref="TreeWatch"/>
+/// before its first walk; that first snapshot walks the whole tree (Linux keeps no change journal across a stop). After
+/// it, a path's snapshot is due <see cref="WatchOptions.Quiet"/> after its last event, or
+/// <see cref="WatchOptions.MaxDelay"/> after the first; it is built from the directories the events marked, against
+/// the last snapshot this monitor wrote (never another process's, whose walk the events do not cover). Every
+/// <see cref="WatchOptions.Rescan"/> the whole tree is walked and compared: a difference is a missed change, logged and
+/// counted. A tree without a watch is walked every <see cref="WatchOptions.Poll"/>. A zip destination gets a whole new
+/// archive when its dirhash changed. A path that fails keeps its changes and is tried again; the others go on.
+/// </summary>
+public sealed class ContinuousMonitor : IDisposable
+{
+    private readonly IWatchList _watchList;
+    private readonly Func<Func<IArchiver, Task>, CancellationToken, Task> _withArchiver;
+    private readonly string _destination;
+    private readonly IReadOnlySet<string> _excluded;
+    private readonly WatchOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action<IReadOnlyList<WatchStatus>> _onStatus;
+    private readonly Dictionary<string, PathState> _paths = new(StringComparer.Ordinal);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>
+    /// Creates the monitor. <paramref name="withArchiver"/> runs its argument with an archiver for
+    /// <paramref name="destination"/> (opened, locked and released around each snapshot by the caller);
+    /// <paramref name="onStatus"/> gets every path's state after each change of it.
+    /// </summary>
+    public ContinuousMonitor(
+        IWatchList watchList, string destination, Func<Func<IArchiver, Task>, CancellationToken, Task> withArchiver, IReadOnlySet<string> excluded,
+        WatchOptions options, Action<IReadOnlyList<WatchStatus>>? onStatus = null, TimeProvider? time = null, ILogger<ContinuousMonitor>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(watchList);
+        ArgumentNullException.ThrowIfNull(withArchiver);
+        _watchList = watchList;
+        _destination = destination;
+        _withArchiver = withArchiver;
+        _excluded = excluded;
+        _options = options;
+        _onStatus = onStatus ?? (_ => { });
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>Snapshots written so far.</summary>
+    public long Snapshots => _paths.Values.Sum(p => p.Snapshots);
+
+    /// <summary>Runs until cancelled. Returns the number of snapshots written.</summary>
+    public async Task<long> RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Refresh();
+            var now = _time.GetUtcNow();
+            var next = now + TimeSpan.FromSeconds(10); // the catalog is read again this often, for paths added meanwhile
+            foreach (var state in _paths.Values.ToList())
+            {
+                var due = DueAt(state);
+                if (due <= now)
+                {
+                    await SnapshotAsync(state, cancellationToken);
+                    due = DueAt(state);
+                }
+                if (due < next)
+                {
+                    next = due;
+                }
+            }
+            Publish();
+            var wait = next - _time.GetUtcNow();
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    timeout.CancelAfter(wait);
+                    await _wake.Reader.ReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // the wait is over
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        return Snapshots;
+    }
+
+    /// <summary>Starts watching paths added to the catalog, and stops watching removed ones.</summary>
+    private void Refresh()
+    {
+        var watched = _watchList.GetWatchedPaths(_destination).Select(w => w.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _paths.Keys.Where(p => !watched.Contains(p)).ToList())
+        {
+            _paths[gone].Dispose();
+            _paths.Remove(gone);
+            _logger.LogInformation("{Path}: no longer watched", gone);
+        }
+        foreach (var path in watched.Where(p => !_paths.ContainsKey(p)))
+        {
+            var state = new PathState(path) { RescanAt = _time.GetUtcNow() + _options.Rescan };
+            try
+            {
+                state.Watch = new TreeWatch(path, _excluded, _time, _logger);
+                state.Watch.Changed += () => _wake.Writer.TryWrite(true);
+            }
+            catch (IOException e)
+            {
+                _logger.LogWarning("{Path}: cannot be watched ({Message}); walking it every {Poll}", path, e.Message, _options.Poll);
+            }
+            _paths[path] = state;
+        }
+    }
+
+    private DateTimeOffset DueAt(PathState state)
+    {
+        if (state.RetryAt is { } retry)
+        {
+            return retry;
+        }
+        if (!state.Started)
+        {
+            return DateTimeOffset.MinValue;
+        }
+        var rescan = state.RescanAt;
+        if (state.Watch is not { Mode: WatchMode.Inotify } watch)
+        {
+            var poll = (state.LastAttempt ?? DateTimeOffset.MinValue) + _options.Poll;
+            return poll < rescan ? poll : rescan;
+        }
+        if (watch.FirstEvent is { } first && watch.LastEvent is { } last)
+        {
+            var quiet = last + _options.Quiet;
+            var latest = first + _options.MaxDelay;
+            var due = quiet < latest ? quiet : latest;
+            return due < rescan ? due : rescan;
+        }
+        return rescan;
+    }
+
+    private async Task SnapshotAsync(PathState state, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var rescan = state.Started && now >= state.RescanAt;
+        var firstEvent = state.Watch?.FirstEvent;
+        state.LastAttempt = now;
+        state.RetryAt = null;
+        ChangedDirectories? cut = null;
+        try
+        {
+            await _withArchiver(async archiver =>
+            {
+                if (archiver is IChangeArchiver changes)
+                {
+                    cut = state.Watch is { Mode: WatchMode.Inotify } watch ? await watch.CutAsync(_options.Barrier, cancellationToken) : AllOf(state);
+                    await BuildAsync(state, changes, cut, rescan, cancellationToken);
+                }
+                else
+                {
+                    // A zip is always whole: the events only say when to compare the dirhash.
+                    if (state.Watch is { Mode: WatchMode.Inotify } watch)
+                    {
+                        cut = await watch.CutAsync(_options.Barrier, cancellationToken);
+                    }
+                    var outcome = await new ChangeMonitor(_watchList, archiver, _excluded, _time).CheckPathAsync(state.Path, cancellationToken);
+                    Record(state, outcome);
+                }
+            }, cancellationToken);
+            state.Started = true;
+            if (rescan)
+            {
+                state.RescanAt = _time.GetUtcNow() + _options.Rescan;
+            }
+            if (firstEvent is { } first && state.LastError is null)
+            {
+                state.LastLatency = _time.GetUtcNow() - first;
+            }
+            WarnOfLimit(state);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            // The changes stay pending, for the next attempt.
+            if (cut is not null)
+            {
+                state.Watch?.Restore(cut);
+            }
+            state.LastError = ChangeMonitor.Describe(e);
+            state.RetryAt = _time.GetUtcNow() + _options.RetryAfter;
+            _logger.LogError("{Path}: {Message}; trying again in {Retry}", state.Path, state.LastError, _options.RetryAfter);
+            _logger.LogDebug(e, "{Path}: details", state.Path);
+        }
+    }
+
+    private static ChangedDirectories AllOf(PathState state)
+    {
+        if (state.Watch is { } watch)
+        {
+            return watch.Everything();
+        }
+        var all = new ChangedDirectories();
+        all.AddEverything();
+        return all;
+    }
+
+    private async Task BuildAsync(PathState state, IChangeArchiver archiver, ChangedDirectories cut, bool rescan, CancellationToken cancellationToken)
+    {
+        var listed = cut.Everything ? "the whole tree" : $"{cut.Count} directories";
+        var result = await archiver.ArchiveChangesAsync(state.Path, state.Basis, cut, cancellationToken);
+        Record(state, result, listed);
+        if (rescan && !cut.Everything)
+        {
+            // The safety net: walk everything against what the events built. A difference is a change no event reported.
+            var full = await archiver.ArchiveChangesAsync(state.Path, state.Basis, AllOf(state), cancellationToken);
+            if (full.Result is not null)
+            {
+                state.MissedChanges++;
+                _logger.LogWarning("{Path}: the rescan found changes that no event reported; they are in snapshot {Snapshot}", state.Path, full.Basis.SnapshotId);
+            }
+            Record(state, full, "the whole tree (rescan)");
+        }
+    }
+
+    private void Record(PathState state, ChangeArchiveResult result, string listed)
+    {
+        state.Basis = result.Basis;
+        state.LastError = null;
+        foreach (var problem in result.Problems)
+        {
+            _logger.LogWarning("{Path}: could not back up {Entry}: {Reason}", state.Path, problem.Path, problem.Message);
+        }
+        if (result.Result is { } written)
+        {
+            state.LastSnapshot = _watchList.RecordSnapshot(state.Path, _destination, written, _time.GetUtcNow());
+            state.Snapshots++;
+            _logger.LogInformation("{Path}: snapshot {Snapshot} ({Files} files, {Bytes} bytes), listed {Listed}, reused {Reused} subtrees",
+                state.Path, result.Basis.SnapshotId[..Math.Min(8, result.Basis.SnapshotId.Length)], written.Info.Files, written.Info.Bytes, listed, result.ReusedSubtrees);
+        }
+        else
+        {
+            _logger.LogDebug("{Path}: unchanged (listed {Listed})", state.Path, listed);
+        }
+        state.LastSnapshotTime = _time.GetUtcNow();
+    }
+
+    private void Record(PathState state, PathOutcome outcome)
+    {
+        if (outcome.Status == PathStatus.Failed)
+        {
+            throw new BackupException(outcome.Error ?? "failed");
+        }
+        state.LastError = null;
+        state.LastSnapshotTime = _time.GetUtcNow();
+        if (outcome.Status == PathStatus.Archived)
+        {
+            state.LastSnapshot = outcome.SnapshotId;
+            state.Snapshots++;
+        }
+    }
+
+    private void WarnOfLimit(PathState state)
+    {
+        if (state.Watch is not { LimitReached: true } || state.LimitWarned)
+        {
+            return;
+        }
+        state.LimitWarned = true;
+        var directories = (state.Basis?.Directories ?? 0) + 1;
+        var limit = Posix.Inotify.MaxUserWatches;
+        _logger.LogWarning(
+            "{Path}: inotify ran out of watches (fs.inotify.max_user_watches = {Limit}); this tree alone needs at least {Needed} (one per directory): "
+            + "raise it with `sysctl fs.inotify.max_user_watches={Suggested}`. Until the daemon restarts, {Path} is walked every {Poll}",
+            state.Path, limit, directories, Math.Max((limit ?? 0) + directories, directories * 2), state.Path, _options.Poll);
+    }
+
+    private void Publish()
+    {
+        _onStatus(_paths.Values.Select(s => new WatchStatus
+        {
+            Path = s.Path,
+            Mode = s.Watch?.Mode == WatchMode.Inotify ? "inotify" : "polling",
+            LastSnapshot = s.LastSnapshot,
+            LastSnapshotTime = s.LastSnapshotTime,
+            PendingChanges = s.Watch?.PendingEvents ?? 0,
+            PendingDirectories = s.Watch?.PendingDirectories ?? 0,
+            Watches = s.Watch?.Watches ?? 0,
+            Snapshots = s.Snapshots,
+            MissedChanges = s.MissedChanges,
+            Overflows = s.Watch?.Overflows ?? 0,
+            LastLatencySeconds = s.LastLatency?.TotalSeconds,
+            LastError = s.LastError,
+        }).OrderBy(s => s.Path, StringComparer.Ordinal).ToList());
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var state in _paths.Values)
+        {
+            state.Dispose();
+        }
+        _paths.Clear();
+    }
+
+    /// <summary>One watched path: its watch, the last snapshot this monitor built (the basis of the next), and what status shows.</summary>
+    private sealed class PathState(string path) : IDisposable
+    {
+        public string Path { get; } = path;
+        public TreeWatch? Watch { get; set; }
+        public SnapshotBasis? Basis { get; set; }
+        public bool Started { get; set; }
+        public DateTimeOffset RescanAt { get; set; }
+        public DateTimeOffset? RetryAt { get; set; }
+        public DateTimeOffset? LastAttempt { get; set; }
+        public long? LastSnapshot { get; set; }
+        public DateTimeOffset? LastSnapshotTime { get; set; }
+        public TimeSpan? LastLatency { get; set; }
+        public long Snapshots { get; set; }
+        public long MissedChanges { get; set; }
+        public string? LastError { get; set; }
+        public bool LimitWarned { get; set; }
+
+        public void Dispose() => Watch?.Dispose();
+    }
+}

@@ -1,0 +1,23 @@
+namespace Backup.Core.Monitoring;
+
+/// <summary>How <see cref="ContinuousMonitor"/> turns events into snapshots.</summary>
+public sealed record WatchOptions
+{
+    /// <summary>A snapshot is taken once no event came for this long.</summary>
+    public TimeSpan Quiet { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>...or at the latest this long after the first event since the last snapshot.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Every this long the whole tree is walked and compared (a safety net; changes it finds were missed).</summary>
+    public TimeSpan Rescan { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>A tree that cannot be watched is walked this often.</summary>
+    public TimeSpan Poll { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a cut waits for its cookie's event.</summary>
+    public TimeSpan Barrier { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a path whose snapshot failed waits before it is tried again.</summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(10);
+}
