@@ -82,6 +82,8 @@ internal static class DaemonCommand
                     Quiet = parse.GetValue(quiet),
                     MaxDelay = parse.GetValue(maxDelay),
                     Poll = parse.GetValue(poll),
+                    // A test seam (docs/design.md, "Testing the watch"): the watches stop reading while this file exists.
+                    ParkedWhile = context.Variable("BACKUP_TEST_PARK_WATCH") is { Length: > 0 } park ? () => File.Exists(park) : null,
                     Rescan = parse.GetResult(interval) is { Implicit: false } ? parse.GetValue(interval) : TimeSpan.FromHours(24),
                 };
                 logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, watching changes (quiet {Quiet}, at most {MaxDelay}, rescan every {Rescan})",

@@ -37,6 +37,7 @@ public sealed class TreeWatch : IDisposable
     private ChangedDirectories _pending;
     private long _cookieNumber;
     private bool _limitReached;
+    private readonly Func<bool>? _parkedWhile;
 
     /// <summary>
     /// Starts watching <paramref name="root"/> (an absolute, resolved path). Nothing is watched until the first walk
@@ -44,8 +45,9 @@ public sealed class TreeWatch : IDisposable
     /// since the first set is "everything". <paramref name="excluded"/> (absolute paths backup writes) never mark anything.
     /// </summary>
     /// <exception cref="IOException">No inotify instance could be made (the per-user limit): the caller polls instead.</exception>
-    public TreeWatch(string root, IReadOnlySet<string>? excluded = null, TimeProvider? time = null, ILogger? logger = null)
+    public TreeWatch(string root, IReadOnlySet<string>? excluded = null, TimeProvider? time = null, ILogger? logger = null, Func<bool>? parkedWhile = null)
     {
+        _parkedWhile = parkedWhile;
         ArgumentNullException.ThrowIfNull(root);
         Root = root;
         _excluded = excluded ?? new HashSet<string>();
@@ -249,7 +251,7 @@ public sealed class TreeWatch : IDisposable
     {
         try
         {
-            _inotify.Run(OnEvent, OnMountsChanged);
+            _inotify.Run(OnEvent, OnMountsChanged, _parkedWhile);
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
@@ -270,7 +272,7 @@ public sealed class TreeWatch : IDisposable
             if ((e.Mask & Inotify.QueueOverflow) != 0)
             {
                 Overflows++;
-                _logger.LogWarning("{Root}: the inotify queue overflowed (fs.inotify.max_queued_events = {Max}); listing the whole tree", Root, Inotify.MaxQueuedEvents);
+                _logger.LogWarning("{Root}: the inotify queue overflowed (fs.inotify.max_queued_events is {Max}); listing the whole tree", Root, Inotify.MaxQueuedEvents);
                 _pending.AddEverything();
                 Touch();
                 changed = true;

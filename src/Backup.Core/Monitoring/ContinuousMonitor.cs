@@ -113,7 +113,7 @@ public sealed class ContinuousMonitor : IDisposable
             var state = new PathState(path) { RescanAt = _time.GetUtcNow() + _options.Rescan };
             try
             {
-                state.Watch = new TreeWatch(path, _excluded, _time, _logger);
+                state.Watch = new TreeWatch(path, _excluded, _time, _logger, _options.ParkedWhile);
                 state.Watch.Changed += () => _wake.Writer.TryWrite(true);
             }
             catch (IOException e)
@@ -280,7 +280,7 @@ public sealed class ContinuousMonitor : IDisposable
             return;
         }
         state.LimitWarned = true;
-        var directories = (state.Basis?.Directories ?? 0) + 1;
+        var directories = Math.Max(state.Basis?.Directories ?? 0, 1); // the root's included
         var limit = Posix.Inotify.MaxUserWatches;
         _logger.LogWarning(
             "{Path}: inotify ran out of watches (fs.inotify.max_user_watches = {Limit}); this tree alone needs at least {Needed} (one per directory): "

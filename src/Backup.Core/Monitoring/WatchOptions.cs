@@ -18,6 +18,12 @@ public sealed record WatchOptions
     /// <summary>How long a cut waits for its cookie's event.</summary>
     public TimeSpan Barrier { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A test seam: while this returns true the watches do not read their events, so that the kernel's queue fills and
+    /// overflows as it would under a load the reader cannot follow. Null in production.
+    /// </summary>
+    public Func<bool>? ParkedWhile { get; init; }
+
     /// <summary>How long a path whose snapshot failed waits before it is tried again.</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(10);
 }

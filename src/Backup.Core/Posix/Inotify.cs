@@ -99,9 +99,10 @@ public sealed unsafe class Inotify : IDisposable
 
     /// <summary>
     /// Reads events until <see cref="Stop"/>, handing each to <paramref name="onEvent"/> on this thread. Blocks in
-    /// <c>poll</c> between reads. <paramref name="onMountsChanged"/> is called when the mount table changed.
+    /// <c>poll</c> between reads. <paramref name="onMountsChanged"/> is called when the mount table changed. While
+    /// <paramref name="parkedWhile"/> (a test seam) returns true, events are left in the kernel's queue.
     /// </summary>
-    public void Run(Action<InotifyEvent> onEvent, Action onMountsChanged)
+    public void Run(Action<InotifyEvent> onEvent, Action onMountsChanged, Func<bool>? parkedWhile = null)
     {
         ArgumentNullException.ThrowIfNull(onEvent);
         ArgumentNullException.ThrowIfNull(onMountsChanged);
@@ -130,6 +131,10 @@ public sealed unsafe class Inotify : IDisposable
             if (count == 3 && fds[2].Returned != 0)
             {
                 onMountsChanged();
+            }
+            while (parkedWhile?.Invoke() == true && !_stopped)
+            {
+                Thread.Sleep(10);
             }
             if (fds[0].Returned != 0)
             {
