@@ -103,6 +103,8 @@ public sealed partial class RepositoryArchiver
         {
             return null;
         }
+        // The first build's trees are reused by the second only once they are indexed.
+        await _repository.FlushAsync(cancellationToken);
         var interim = new SnapshotObject
         {
             Tree = first.Root.ToString(), SourcePath = sourceRoot, Complete = first.Problems.Count == 0, Host = Environment.MachineName, Time = _time.GetUtcNow(),
