@@ -157,6 +157,7 @@ public sealed class ContinuousMonitor : IDisposable
         var firstEvent = state.Watch?.FirstEvent;
         state.LastAttempt = now;
         state.RetryAt = null;
+        var snapshotsBefore = state.Snapshots;
         ChangedDirectories? cut = null;
         try
         {
@@ -188,6 +189,10 @@ public sealed class ContinuousMonitor : IDisposable
                 state.LastLatency = _time.GetUtcNow() - first;
             }
             WarnOfLimit(state);
+            if (state.Snapshots > snapshotsBefore && _options.AfterSnapshot is { } after)
+            {
+                await AfterSnapshotAsync(after, state.Path, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -204,6 +209,22 @@ public sealed class ContinuousMonitor : IDisposable
             state.RetryAt = _time.GetUtcNow() + _options.RetryAfter;
             _logger.LogError("{Path}: {Message}; trying again in {Retry}", state.Path, state.LastError, _options.RetryAfter);
             _logger.LogDebug(e, "{Path}: details", state.Path);
+        }
+    }
+
+    private async Task AfterSnapshotAsync(Func<string, CancellationToken, Task> after, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await after(path, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError("{Path}: after the snapshot: {Message}", path, ChangeMonitor.Describe(e));
         }
     }
 

@@ -24,6 +24,12 @@ public sealed record WatchOptions
     /// </summary>
     public Func<bool>? ParkedWhile { get; init; }
 
+    /// <summary>
+    /// Called after each snapshot written (outside the work lock), with the watched path: where the daemon applies its
+    /// retention. A failure is logged and never stops the watch. Null does nothing.
+    /// </summary>
+    public Func<string, CancellationToken, Task>? AfterSnapshot { get; init; }
+
     /// <summary>How long a path whose snapshot failed waits before it is tried again.</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(10);
 }
