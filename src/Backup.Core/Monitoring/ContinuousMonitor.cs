@@ -183,6 +183,9 @@ public sealed class ContinuousMonitor : IDisposable
                     if (state.Watch is { Mode: WatchMode.Inotify } watch)
                     {
                         cut = await watch.CutAsync(_options.Barrier, cancellationToken);
+                        // The zip's own walk watches nothing: this one, over the same directories, adds the watches
+                        // (before the zip's walk lists them, so nothing is missed between the two).
+                        await Task.Run(() => WatchWalk(state.Path, cut, cancellationToken), cancellationToken);
                     }
                     var outcome = await new ChangeMonitor(_watchList, archiver, _excluded, _time).CheckPathAsync(state.Path, cancellationToken);
                     Record(state, outcome);
@@ -235,6 +238,14 @@ public sealed class ContinuousMonitor : IDisposable
         catch (Exception e)
         {
             _logger.LogError("{Path}: after the snapshot: {Message}", path, ChangeMonitor.Describe(e));
+        }
+    }
+
+    private void WatchWalk(string path, ChangedDirectories cut, CancellationToken cancellationToken)
+    {
+        foreach (var entry in Sources.TreeWalker.Walk(path, _ => { }, cancellationToken, _excluded, undecodableDirectories: true, scope: cut))
+        {
+            _ = entry;
         }
     }
 
