@@ -46,6 +46,16 @@ internal static class DaemonCommand
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
         paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
+        foreach (var option in new Option[] { quiet, maxDelay, poll })
+        {
+            option.Validators.Add(result =>
+            {
+                if (result.Parent is System.CommandLine.Parsing.CommandResult parent && parent.GetResult(watch) is null)
+                {
+                    result.AddError($"{option.Name} only applies with --watch");
+                }
+            });
+        }
         var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
         command.SetAction(async (parse, cancellationToken) =>
         {

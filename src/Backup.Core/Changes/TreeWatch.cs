@@ -309,8 +309,15 @@ public sealed class TreeWatch : IDisposable
         }
         if (e.Name.Length == 0)
         {
-            // The directory itself: its own node lies in its parent's tree, whose watch also reports it by name, but
-            // for the root, whose node no tree holds. A directory deleted or moved is reported to its parent by name.
+            // The directory itself: its own node lies in its parent's tree, whose watch also reports it by name. But the
+            // root moved or deleted leaves its path to whatever comes there next: walk that anew (no cookie can be awaited).
+            if (directory.Length == 0 && (e.Mask & (Inotify.DeleteSelf | Inotify.MoveSelf)) != 0)
+            {
+                _watches.Remove("");
+                _pending.AddEverything();
+                Touch();
+                return true;
+            }
             return false;
         }
         if (directory.Length == 0 && e.Name.AsSpan().StartsWith(CookiePrefixBytes))

@@ -51,17 +51,25 @@ public sealed class ContinuousMonitor : IDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>How often the catalog is read again, for paths added or removed meanwhile.</summary>
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(30);
+
     /// <summary>Snapshots written so far.</summary>
     public long Snapshots => _paths.Values.Sum(p => p.Snapshots);
 
     /// <summary>Runs until cancelled. Returns the number of snapshots written.</summary>
     public async Task<long> RunAsync(CancellationToken cancellationToken)
     {
+        var refreshed = DateTimeOffset.MinValue;
         while (!cancellationToken.IsCancellationRequested)
         {
-            Refresh();
+            if (_time.GetUtcNow() - refreshed >= RefreshEvery)
+            {
+                Refresh();
+                refreshed = _time.GetUtcNow();
+            }
             var now = _time.GetUtcNow();
-            var next = now + TimeSpan.FromSeconds(10); // the catalog is read again this often, for paths added meanwhile
+            var next = refreshed + RefreshEvery;
             foreach (var state in _paths.Values.ToList())
             {
                 var due = DueAt(state);
