@@ -51,7 +51,8 @@ internal static class Composition
     /// zips. Dispose it when done.
     /// </summary>
     public static OpenArchiver CreateArchiver(
-        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation)
+        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation,
+        KeptRepository? kept = null)
     {
         var recorded = catalog.FindDestination(archiveRoot);
         if (Stores.HoldsRepository(archiveRoot))
@@ -62,7 +63,7 @@ internal static class Composition
                     $"{archiveRoot} held zip snapshots when this catalog last wrote there, and now holds a repository: refusing to write to it (give another --archive)",
                     ExitCodes.Failure, new IOException(archiveRoot));
             }
-            return new OpenArchiver(new LazyRepositoryArchiver(context, catalog, credentials, archiveRoot, recorded?.Identity, excluded, operation));
+            return new OpenArchiver(new LazyRepositoryArchiver(context, catalog, credentials, archiveRoot, recorded?.Identity, excluded, operation, kept));
         }
         if (recorded is { Kind: DestinationKind.Repository })
         {
@@ -124,7 +125,8 @@ internal static class Composition
     /// stops the whole check, as a repository that cannot be opened does.
     /// </summary>
     private sealed class LazyRepositoryArchiver(
-        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RepositoryIdentity? expected, IReadOnlySet<string> excluded, string operation)
+        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RepositoryIdentity? expected, IReadOnlySet<string> excluded, string operation,
+        KeptRepository? kept)
         : IChangeArchiver, IAsyncDisposable
     {
         public string Destination => root;
@@ -143,6 +145,7 @@ internal static class Composition
         }
 
         private OpenRepository? _open;
+        private RepositoryLock? _keptLock;
         private RepositoryArchiver? _archiver;
 
         public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken)
@@ -167,26 +170,48 @@ internal static class Composition
             {
                 return _archiver;
             }
+            Repository repository;
             try
             {
-                _open = await OpenRepository.OpenAsync(context, credentials.Stores, credentials.Options(expected), root, RepositoryAccess.Shared, operation, cancellationToken);
+                if (kept?.Repository is { } open)
+                {
+                    // Kept open between snapshots: take the lock again, which reads only the index files written since.
+                    _keptLock = await RepositoryLock.AcquireAsync(open, operation, exclusive: false,
+                        warning => context.Error.WriteLine($"backup: warning: {warning}"), context.Time, cancellationToken);
+                    repository = open;
+                }
+                else
+                {
+                    _open = await OpenRepository.OpenAsync(context, credentials.Stores, credentials.Options(expected), root, RepositoryAccess.Shared, operation, cancellationToken);
+                    repository = _open.Repository;
+                    if (kept is not null)
+                    {
+                        kept.Keep(_open);
+                        _keptLock = _open.Lock;
+                        _open = null;
+                    }
+                }
                 if (expected is null)
                 {
-                    catalog.RecordRepository(root, _open.Repository.Identity, context.Time.GetUtcNow());
+                    catalog.RecordRepository(root, repository.Identity, context.Time.GetUtcNow());
                 }
-                credentials.Opened(_open.Repository);
+                credentials.Opened(repository);
             }
             catch (Exception e) when (e is WrongPasswordException or BackupException)
             {
                 var code = e switch { WrongPasswordException => ExitCodes.WrongPassword, BackupException b => b.ExitCode, _ => ExitCodes.Failure };
                 throw new DestinationUnavailableException(e.Message, code, e);
             }
-            return _archiver = new RepositoryArchiver(_open.Repository, excluded, context.Time,
+            return _archiver = new RepositoryArchiver(repository, excluded, context.Time,
                 warning => context.Error.WriteLine($"backup: warning: {warning}"));
         }
 
         public async ValueTask DisposeAsync()
         {
+            if (_keptLock is not null)
+            {
+                await _keptLock.DisposeAsync();
+            }
             if (_open is not null)
             {
                 await _open.DisposeAsync();

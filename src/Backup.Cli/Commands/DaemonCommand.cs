@@ -132,6 +132,7 @@ internal static class DaemonCommand
     {
         var logger = loggers.CreateLogger<ContinuousMonitor>();
         var status = new DaemonStatusFile(DaemonStatusFile.PathFor(catalog.Path));
+        using var kept = new KeptRepository();
         using var monitor = new ContinuousMonitor(
             catalog,
             archiveRoot,
@@ -139,8 +140,17 @@ internal static class DaemonCommand
             {
                 using var held = await Composition.AcquireWorkLockAsync(context, catalog.Path, "daemon snapshot",
                     holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), token);
-                await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
-                await work(archiver.Archiver);
+                try
+                {
+                    await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon", kept);
+                    await work(archiver.Archiver);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Opened afresh at the next attempt: a failed snapshot may leave unflushed blobs behind.
+                    kept.Drop();
+                    throw;
+                }
             },
             excluded,
             options,

@@ -67,7 +67,15 @@ public sealed class ContinuousMonitor : IDisposable
                 var due = DueAt(state);
                 if (due <= now)
                 {
-                    await SnapshotAsync(state, cancellationToken);
+                    try
+                    {
+                        await SnapshotAsync(state, cancellationToken);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // Stopped mid-snapshot: nothing of it is visible, and its changes are found again at the next start.
+                        return Snapshots;
+                    }
                     due = DueAt(state);
                 }
                 if (due < next)
@@ -158,6 +166,7 @@ public sealed class ContinuousMonitor : IDisposable
         state.LastAttempt = now;
         state.RetryAt = null;
         var snapshotsBefore = state.Snapshots;
+        var attempt = _time.GetTimestamp();
         ChangedDirectories? cut = null;
         try
         {
@@ -180,6 +189,7 @@ public sealed class ContinuousMonitor : IDisposable
                 }
             }, cancellationToken);
             state.Started = true;
+            _logger.LogDebug("{Path}: snapshot attempt took {Elapsed} ms", state.Path, (long)_time.GetElapsedTime(attempt).TotalMilliseconds);
             if (rescan)
             {
                 state.RescanAt = _time.GetUtcNow() + _options.Rescan;
@@ -242,7 +252,9 @@ public sealed class ContinuousMonitor : IDisposable
     private async Task BuildAsync(PathState state, IChangeArchiver archiver, ChangedDirectories cut, bool rescan, CancellationToken cancellationToken)
     {
         var listed = cut.Everything ? "the whole tree" : $"{cut.Count} directories";
+        var started = _time.GetTimestamp();
         var result = await archiver.ArchiveChangesAsync(state.Path, state.Basis, cut, cancellationToken);
+        _logger.LogDebug("{Path}: built in {Elapsed} ms", state.Path, (long)_time.GetElapsedTime(started).TotalMilliseconds);
         Record(state, result, listed);
         if (rescan && !cut.Everything)
         {
@@ -309,9 +321,12 @@ public sealed class ContinuousMonitor : IDisposable
             state.Path, limit, directories, Math.Max((limit ?? 0) + directories, directories * 2), state.Path, _options.Poll);
     }
 
+    private IReadOnlyList<WatchStatus> _published = [];
+
+    /// <summary>Hands every path's state to the status callback, when it changed since the last time.</summary>
     private void Publish()
     {
-        _onStatus(_paths.Values.Select(s => new WatchStatus
+        var now = _paths.Values.Select(s => new WatchStatus
         {
             Path = s.Path,
             Mode = s.Watch?.Mode == WatchMode.Inotify ? "inotify" : "polling",
@@ -325,7 +340,12 @@ public sealed class ContinuousMonitor : IDisposable
             Overflows = s.Watch?.Overflows ?? 0,
             LastLatencySeconds = s.LastLatency?.TotalSeconds,
             LastError = s.LastError,
-        }).OrderBy(s => s.Path, StringComparer.Ordinal).ToList());
+        }).OrderBy(s => s.Path, StringComparer.Ordinal).ToList();
+        if (!now.SequenceEqual(_published))
+        {
+            _published = now;
+            _onStatus(now);
+        }
     }
 
     /// <inheritdoc/>

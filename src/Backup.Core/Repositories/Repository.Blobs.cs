@@ -14,6 +14,9 @@ public sealed partial class Repository
     private readonly SemaphoreSlim _packLock = new(1, 1);
     private readonly HashSet<ChunkId> _pending = [];
     private readonly List<(string Name, IReadOnlyList<PackEntry> Entries)> _unindexed = [];
+
+    // The index files read into Index (or written from it), so that a refresh reads only new ones.
+    private readonly HashSet<string> _indexFiles = new(StringComparer.Ordinal);
     private PackWriter? _current;
 
     /// <summary>
@@ -129,10 +132,11 @@ public sealed partial class Repository
                 index.AddPack(name, entries);
             }
             await EnsureLocksHeldAsync(cancellationToken);
-            await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
+            var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
             lock (_sync)
             {
                 _unindexed.RemoveRange(0, unindexed.Count);
+                _indexFiles.Add(written);
             }
         }
         finally
@@ -391,6 +395,8 @@ public sealed partial class Repository
         {
             Index.Clear();
             Index.AddJson(index.ToJson());
+            _indexFiles.Clear();
+            _indexFiles.Add(written);
         }
     }
 
@@ -431,6 +437,50 @@ public sealed partial class Repository
         await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))
         {
             Index.AddJson(DecompressIndex(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken), name));
+            lock (_sync)
+            {
+                _indexFiles.Add(name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Brings the index in memory up to what <c>index/</c> lists now, reading only the index files it has not read
+    /// (they are written once and never changed); when a file it read is gone (a prune or a repair rewrote the index),
+    /// the whole index is read again, as <see cref="ReloadIndexAsync"/> does. A daemon that keeps the repository open
+    /// calls this after each lock it takes (lock, then load), at the cost of one listing when nothing changed.
+    /// </summary>
+    public async Task RefreshIndexAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))
+        {
+            names.Add(name);
+        }
+        List<string> fresh;
+        bool reload;
+        lock (_sync)
+        {
+            if (_pending.Count > 0 || _unindexed.Count > 0)
+            {
+                throw new InvalidOperationException("the index cannot be refreshed while saved blobs are not flushed");
+            }
+            reload = !IndexLoaded || !_indexFiles.IsSubsetOf(names);
+            fresh = [.. names.Where(n => !_indexFiles.Contains(n))];
+        }
+        if (reload)
+        {
+            await ReloadIndexAsync(cancellationToken);
+            return;
+        }
+        foreach (var name in fresh)
+        {
+            var json = DecompressIndex(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken), name);
+            lock (_sync)
+            {
+                Index.AddJson(json);
+                _indexFiles.Add(name);
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ public sealed partial class Repository
                 throw new InvalidOperationException("the index cannot be reloaded while saved blobs are not flushed");
             }
             Index.Clear();
+            _indexFiles.Clear();
         }
         IndexLoaded = false;
         await LoadIndexAsync(cancellationToken);

@@ -26,10 +26,31 @@ public class SubtreeIndexTests
         var decoded = new SubtreeIndex();
         blobs.ForEach(b => decoded.AddEncoded(b));
 
-        Assert.Equal(2, blobs.Count);
+        // Cut after keys whose low 10 bits are zero: about 1,024 entries a blob.
+        Assert.InRange(blobs.Count, 40, 100);
+        Assert.All(blobs, b => Assert.True((b.Length - 1) / 64 <= SubtreeIndex.EntriesPerBlob));
         Assert.Equal(index.Count, decoded.Count);
         Assert.Equal(new ChunkId(5, 2, 3, 4), decoded.Find(SubtreeIndex.KeyOf(BitConverter.GetBytes(5)), 35));
         Assert.Null(decoded.Find(SubtreeIndex.KeyOf(BitConverter.GetBytes(5)), 36));
+    }
+
+    [Fact]
+    public void Encode_OneDirectoryChangedOrAdded_ChangesOneOrTwoBlobs()
+    {
+        var index = new SubtreeIndex();
+        for (var i = 0; i < 20_000; i++)
+        {
+            index.Add(SubtreeIndex.KeyOf(BitConverter.GetBytes(i)), (UInt128)i, new ChunkId((ulong)i, 2, 3, 4));
+        }
+        var before = index.Encode().Select(Convert.ToBase64String).ToHashSet();
+
+        index.Add(SubtreeIndex.KeyOf(BitConverter.GetBytes(77)), 12345, new ChunkId(9, 9, 9, 9));
+        var changed = index.Encode().Select(Convert.ToBase64String).ToList();
+        index.Add(SubtreeIndex.KeyOf("a new directory"u8), 1, new ChunkId(1, 1, 1, 1));
+        var added = index.Encode().Select(Convert.ToBase64String).ToList();
+
+        Assert.Single(changed, b => !before.Contains(b));
+        Assert.InRange(added.Count(b => !changed.Contains(b)), 1, 2);
     }
 
     [Fact]

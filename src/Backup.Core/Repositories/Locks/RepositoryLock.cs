@@ -77,7 +77,8 @@ public sealed partial class RepositoryLock : IAsyncDisposable
             repository.AddLock(held);
             if (repository.IndexLoaded)
             {
-                await repository.ReloadIndexAsync(cancellationToken);
+                // Lock, then load: what a prune changed before the lock is read now (all of it when it removed an index file).
+                await repository.RefreshIndexAsync(cancellationToken);
             }
             return held;
         }
