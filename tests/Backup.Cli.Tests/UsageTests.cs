@@ -18,6 +18,17 @@ public sealed class UsageTests
     [InlineData("daemon", "--interval", "-5s")]
     [InlineData("daemon", "--interval")]
     [InlineData("snapshots", "a", "b")]
+    [InlineData("daemon", "--keep-last", "2")]
+    [InlineData("daemon", "--keep-within-daily", "30d")]
+    [InlineData("daemon", "--no-forget")]
+    [InlineData("daemon", "--watch", "--no-forget", "--keep-last", "2")]
+    [InlineData("daemon", "--watch", "--keep-within", "1x")]
+    [InlineData("daemon", "--watch", "--keep-last", "-1")]
+    [InlineData("forget", "--keep-within", "5x")]
+    [InlineData("forget", "--keep-within", "90s")]
+    [InlineData("forget", "--keep-within-hourly", "")]
+    [InlineData("forget", "--keep-within-weekly", "1d2y")]
+    [InlineData("forget", "--keep-last", "-3")]
     public void Parse_BadCommandLine_ExitsTwoWithMessageAndTouchesNothing(params string[] args)
     {
         using var backup = new BackupProcess();
@@ -39,6 +50,30 @@ public sealed class UsageTests
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("abc", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_BadKeepWithin_MessageNamesTheValueAndTheOption()
+    {
+        using var backup = new BackupProcess();
+
+        var result = backup.Run("forget", "--keep-within", "5x");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("'5x'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--keep-within", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_DaemonKeepWithoutWatch_SaysItNeedsWatch()
+    {
+        using var backup = new BackupProcess();
+
+        var result = backup.Run("daemon", "--keep-last", "2");
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("only with --watch", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(backup.Catalog), "a usage error must not create the catalog");
     }
 
     [Theory]

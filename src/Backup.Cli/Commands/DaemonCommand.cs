@@ -5,6 +5,7 @@ using Backup.Core;
 using Backup.Core.Catalog;
 using Backup.Core.Locking;
 using Backup.Core.Monitoring;
+using Backup.Core.Snapshots;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli.Commands;
@@ -21,7 +22,11 @@ internal static class DaemonCommand
             DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
             CustomParser = ParseInterval,
         };
-        var watch = new Option<bool>("--watch") { Description = "Snapshot each change within about a second (inotify), rather than walking every interval" };
+        var watch = new Option<bool>("--watch") {
+            Description = "Snapshot each change within about a second (inotify), rather than walking every interval; in a repository, old "
+                + "snapshots are then thinned hourly as Time Machine does (all of the last hour, one an hour for a day, one a day for 30 days, "
+                + "one a week for ever) unless --keep-* or --no-forget is given",
+        };
         var quiet = new Option<TimeSpan>("--quiet")
         {
             Description = "With --watch: snapshot once no change came for this long (default 1s)",
@@ -43,6 +48,8 @@ internal static class DaemonCommand
             DefaultValueFactory = _ => TimeSpan.FromSeconds(10),
             CustomParser = ParseInterval,
         };
+        var keeps = new RetentionOptions("With --watch, in place of the default retention: ");
+        var noForget = new Option<bool>("--no-forget") { Description = "With --watch: keep every snapshot (no retention, no prune)" };
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
         paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
@@ -57,6 +64,11 @@ internal static class DaemonCommand
             });
         }
         var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
+        foreach (var option in keeps.All.Append(noForget))
+        {
+            command.Options.Add(option);
+        }
+        command.Validators.Add(result => ValidateRetention(result, watch, keeps, noForget));
         command.SetAction(async (parse, cancellationToken) =>
         {
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
@@ -96,6 +108,9 @@ internal static class DaemonCommand
                     ParkedWhile = context.Variable("BACKUP_TEST_PARK_WATCH") is { Length: > 0 } park ? () => File.Exists(park) : null,
                     Rescan = parse.GetResult(interval) is { Implicit: false } ? parse.GetValue(interval) : TimeSpan.FromHours(24),
                 };
+                var retention = WatchRetention.Create(context, catalog, credentials, archiveRoot, RetentionPolicyOf(parse, keeps, noForget), loggers);
+                options = options with { AfterSnapshot = retention is null ? null : retention.AfterSnapshotAsync };
+                logger.LogInformation("watch retention: {Policy}", retention?.Policy.ToString() ?? "off (every snapshot is kept)");
                 logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, watching changes (quiet {Quiet}, at most {MaxDelay}, rescan every {Rescan})",
                     db, archiveRoot, options.Quiet, options.MaxDelay, options.Rescan);
                 return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, cancellationToken);
@@ -162,6 +177,28 @@ internal static class DaemonCommand
         }
         logger.LogInformation("stopping after {Snapshots} snapshots", monitor.Snapshots);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The watch's retention: the <c>--keep-*</c> options when any is given, none with <c>--no-forget</c>, else
+    /// <see cref="RetentionPolicy.WatchDefault"/>.
+    /// </summary>
+    private static RetentionPolicy? RetentionPolicyOf(ParseResult parse, RetentionOptions keeps, Option<bool> noForget) =>
+        parse.GetValue(noForget) ? null : keeps.Policy(parse) is { IsEmpty: false } given ? given : RetentionPolicy.WatchDefault;
+
+    /// <summary>The retention options apply to the watch only, and <c>--no-forget</c> contradicts a <c>--keep-*</c> option.</summary>
+    private static void ValidateRetention(CommandResult result, Option<bool> watch, RetentionOptions keeps, Option<bool> noForget)
+    {
+        var keeping = keeps.AnyGiven(result);
+        var off = result.GetResult(noForget) is { Implicit: false };
+        if ((keeping || off) && !result.GetValue(watch))
+        {
+            result.AddError($"{(keeping ? "--keep-*" : "--no-forget")} applies only with --watch: the daemon forgets snapshots only in watch mode");
+        }
+        else if (keeping && off)
+        {
+            result.AddError("--no-forget keeps every snapshot: give it or --keep-* options, not both");
+        }
     }
 
     /// <summary>Parses a delay of the watch: 200ms, 1s, 2.5s, 1m or plain seconds, from 10 ms to 1 hour.</summary>

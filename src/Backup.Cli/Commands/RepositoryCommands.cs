@@ -162,31 +162,18 @@ internal static class RepositoryCommands
 
     private static Command Forget(CliContext context)
     {
-        Option<int> Keep(string unit) => new($"--keep-{unit}") { Description = $"Keep the newest snapshot of each of the last N {unit switch { "last" => "snapshots", "daily" => "days", _ => unit.Replace("ly", "s", StringComparison.Ordinal) }}", HelpName = "N" };
-        var last = Keep("last");
-        var hourly = Keep("hourly");
-        var daily = Keep("daily");
-        var weekly = Keep("weekly");
-        var monthly = Keep("monthly");
-        var yearly = Keep("yearly");
+        var keeps = new RetentionOptions();
         var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would be removed" };
         var prune = new Option<bool>("--prune") { Description = "Prune afterwards, freeing the space" };
         var archive = GlobalOptions.Archive();
-        var command = new Command("forget", "Remove snapshots by a retention policy (per host and path), as restic does")
+        var command = new Command("forget", "Remove snapshots by a retention policy (per host and path), as restic does");
+        foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive))
         {
-            last, hourly, daily, weekly, monthly, yearly, dryRun, prune, archive,
-        };
+            command.Options.Add(option);
+        }
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var policy = new RetentionPolicy
-            {
-                Last = parse.GetValue(last),
-                Hourly = parse.GetValue(hourly),
-                Daily = parse.GetValue(daily),
-                Weekly = parse.GetValue(weekly),
-                Monthly = parse.GetValue(monthly),
-                Yearly = parse.GetValue(yearly),
-            };
+            var policy = keeps.Policy(parse);
             if (policy.IsEmpty)
             {
                 throw new BackupException("no policy given: add at least one --keep-* option; nothing was removed", ExitCodes.Usage);
