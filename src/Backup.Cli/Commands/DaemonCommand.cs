@@ -53,21 +53,21 @@ internal static class DaemonCommand
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
         paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
-        foreach (var option in new Option[] { quiet, maxDelay, poll })
-        {
-            option.Validators.Add(result =>
-            {
-                if (result.Parent is System.CommandLine.Parsing.CommandResult parent && parent.GetResult(watch) is null)
-                {
-                    result.AddError($"{option.Name} only applies with --watch");
-                }
-            });
-        }
         var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
         foreach (var option in keeps.All.Append(noForget))
         {
             command.Options.Add(option);
         }
+        command.Validators.Add(result =>
+        {
+            foreach (var option in new Option[] { quiet, maxDelay, poll })
+            {
+                if (result.GetResult(option) is { Implicit: false } && !result.GetValue(watch))
+                {
+                    result.AddError($"{option.Name} applies only with --watch");
+                }
+            }
+        });
         command.Validators.Add(result => ValidateRetention(result, watch, keeps, noForget));
         command.SetAction(async (parse, cancellationToken) =>
         {
