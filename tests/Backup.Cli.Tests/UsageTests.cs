@@ -22,7 +22,7 @@ public sealed class UsageTests
     [InlineData("daemon", "--keep-within-daily", "30d")]
     [InlineData("daemon", "--no-forget")]
     [InlineData("daemon", "--quiet", "1s")]
-    [InlineData("daemon", "--watch", "--quiet", "5")]
+    [InlineData("daemon", "--watch", "--quiet", "0")]
     [InlineData("daemon", "--watch", "--max-delay", "2h")]
     [InlineData("daemon", "--watch", "--no-forget", "--keep-last", "2")]
     [InlineData("daemon", "--watch", "--keep-within", "1x")]
