@@ -328,7 +328,7 @@ public sealed class TreeWatch : IDisposable
             }
             return false;
         }
-        var child = Join(directory, e.Name);
+        var child = Sources.TreeWalker.Join(directory, e.Name);
         if (_excluded.Count > 0 && _excluded.Contains(Path.Join(Root, EntryName.Decode(child))))
         {
             return false;
@@ -438,19 +438,6 @@ public sealed class TreeWatch : IDisposable
     }
 
     private static ReadOnlySpan<byte> CookiePrefixBytes => ".backup-cookie-"u8;
-
-    private static byte[] Join(byte[] directory, byte[] name)
-    {
-        if (directory.Length == 0)
-        {
-            return name;
-        }
-        var joined = new byte[directory.Length + 1 + name.Length];
-        directory.CopyTo(joined, 0);
-        joined[directory.Length] = (byte)'/';
-        name.CopyTo(joined, directory.Length + 1);
-        return joined;
-    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -156,7 +156,8 @@ public static class TreeWalker
         }
     }
 
-    private static byte[] Join(byte[] prefix, byte[] name)
+    /// <summary>A raw relative path and a name below it joined by <c>/</c> (the name alone below the root).</summary>
+    internal static byte[] Join(byte[] prefix, byte[] name)
     {
         if (prefix.Length == 0)
         {

@@ -20,19 +20,9 @@ public sealed partial class RepositoryArchiver
     {
         ArgumentNullException.ThrowIfNull(sourceRoot);
         var time = _time.GetUtcNow();
-        string? parentId;
-        SnapshotObject? parent;
-        SubtreeIndex? parentIndex;
-        if (basis is null)
-        {
-            (parentId, parent) = (await _repository.ListSnapshotsAsync(_onWarning, cancellationToken))
-                .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
-            parentIndex = parent is null ? null : await SubtreeIndex.LoadAsync(_repository, parent, cancellationToken);
-        }
-        else
-        {
-            (parentId, parent, parentIndex) = (basis.SnapshotId, basis.Snapshot, basis.Index);
-        }
+        var (parentId, parent, parentIndex) = basis is null
+            ? await LatestOfAsync(sourceRoot, cancellationToken)
+            : (basis.SnapshotId, basis.Snapshot, basis.Index);
         var pruning = basis is not null && !changes.Everything;
         var build = pruning ? await TryBuildAsync(sourceRoot, parent, parentIndex, basis, changes, cancellationToken) : null;
         if (build is not null && build.Builder.ChangedLinks.Count > 0 && await FollowLinksAsync(sourceRoot, build, cancellationToken) is { } second)
@@ -50,19 +40,8 @@ public sealed partial class RepositoryArchiver
         }
         var hash = build.DirHash ?? "tree:" + build.Root;
         var (id, snapshot) = await SaveAsync(sourceRoot, time, parentId, build, hash, cancellationToken);
-        var info = new SnapshotInfo
-        {
-            Format = "backup-repository/1",
-            SourcePath = sourceRoot,
-            Time = time,
-            Hash = hash,
-            Files = builder.Files,
-            Bytes = builder.Bytes,
-            Complete = complete,
-            Host = snapshot.Host,
-        };
         return new ChangeArchiveResult(
-            new ArchiveResult(SnapshotPath(Destination, id), info, build.Problems),
+            new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems),
             new SnapshotBasis(id, snapshot, builder.Index, builder.Totals, builder.Inodes),
             builder.Listed.Count, builder.ReusedSubtrees, build.Problems);
     }
@@ -114,7 +93,8 @@ public sealed partial class RepositoryArchiver
     }
 
     private async Task<Build> BuildAsync(
-        string sourceRoot, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope scope, bool pruning, CancellationToken cancellationToken)
+        string sourceRoot, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope scope, bool pruning, CancellationToken cancellationToken,
+        bool dirHash = true)
     {
         var problems = new List<TreeProblem>();
         var builder = new SnapshotTreeBuilder(
@@ -123,7 +103,7 @@ public sealed partial class RepositoryArchiver
         {
             var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true, scope);
             // A full walk also yields the dirhash, so that a later `backup run` of an unchanged tree finds nothing to do.
-            DirHash.Accumulator? hash = pruning ? null : new DirHash.Accumulator(DirHash.VolatileDirectories(_excluded));
+            DirHash.Accumulator? hash = pruning || !dirHash ? null : new DirHash.Accumulator(DirHash.VolatileDirectories(_excluded));
             var root = await builder.BuildAsync(hash is null ? walk : walk.Select(e => { hash.Add(e); return e; }), cancellationToken);
             return new Build(builder, root, problems, hash?.Finish());
         }

@@ -1,3 +1,4 @@
+using Backup.Core.Changes;
 using Backup.Core.Repositories;
 using Backup.Core.Restore;
 using Backup.Core.Snapshots;
@@ -41,52 +42,38 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
     {
         ArgumentNullException.ThrowIfNull(sourceRoot);
         var time = _time.GetUtcNow();
-        // A snapshot file that cannot be read is skipped: one bad file must not stop every backup.
-        var parent = (await _repository.ListSnapshotsAsync(_onWarning, cancellationToken))
-            .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
-        var problems = new List<TreeProblem>();
-        var parentIndex = parent.Snapshot is null ? null : await SubtreeIndex.LoadAsync(_repository, parent.Snapshot, cancellationToken);
-        using var builder = new SnapshotTreeBuilder(new TreeBuilderRepository(_repository), parent.Snapshot is null ? null : ChunkId.Parse(parent.Snapshot.Tree), parentIndex, problems.Add);
-        // Names that are not UTF-8 are stored as raw bytes, so the walk goes below such directories too.
-        var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true);
-        var root = await builder.BuildAsync(walk, cancellationToken);
-        var subtreeIndex = new List<string>();
-        foreach (var blob in builder.Index.Encode())
-        {
-            subtreeIndex.Add((await _repository.SaveBlobAsync(Encryption.BlobType.Tree, blob, cancellationToken)).Id.ToString());
-        }
-        await _repository.FlushAsync(cancellationToken);
-        var snapshot = new SnapshotObject
-        {
-            Time = time,
-            Host = Environment.MachineName,
-            Username = Environment.UserName,
-            SourcePath = sourceRoot,
-            Parent = parent.Id,
-            Tree = root.ToString(),
-            Hash = treeHash,
-            Files = builder.Files,
-            Directories = builder.Directories,
-            Bytes = builder.Bytes,
-            NewChunks = builder.NewChunks,
-            NewBytes = builder.NewBytes,
-            Complete = problems.Count == 0,
-            SubtreeIndex = subtreeIndex,
-        };
-        var id = await _repository.SaveSnapshotAsync(snapshot, cancellationToken);
-                var info = new SnapshotInfo
-        {
-            Format = "backup-repository/1",
-            SourcePath = sourceRoot,
-            Time = time,
-            Hash = treeHash,
-            Files = builder.Files,
-            Bytes = builder.Bytes,
-            Complete = snapshot.Complete,
-            Host = snapshot.Host,
-        };
-        return new ArchiveResult(SnapshotPath(Destination, id), info, problems);
+        var (parentId, parent, parentIndex) = await LatestOfAsync(sourceRoot, cancellationToken);
+        var everything = new ChangedDirectories();
+        everything.AddEverything();
+        var build = await BuildAsync(sourceRoot, parent, parentIndex, basis: null, new EverythingScope(everything), pruning: false, cancellationToken, dirHash: false);
+        using var builder = build.Builder;
+        var (id, snapshot) = await SaveAsync(sourceRoot, time, parentId, build, treeHash, cancellationToken);
+        return new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems);
     }
+
+    /// <summary>
+    /// The newest snapshot of <paramref name="sourceRoot"/> from this host, with its subtree index: the parent of a full
+    /// walk. A snapshot file that cannot be read is skipped (one bad file must not stop every backup).
+    /// </summary>
+    private async Task<(string? Id, SnapshotObject? Snapshot, SubtreeIndex? Index)> LatestOfAsync(string sourceRoot, CancellationToken cancellationToken)
+    {
+        var (id, snapshot) = (await _repository.ListSnapshotsAsync(_onWarning, cancellationToken))
+            .LastOrDefault(s => s.Snapshot.SourcePath == sourceRoot && s.Snapshot.Host == Environment.MachineName);
+        return (id, snapshot, snapshot is null ? null : await SubtreeIndex.LoadAsync(_repository, snapshot, cancellationToken));
+    }
+
+    /// <summary>What the catalog records of a snapshot written here.</summary>
+    private static SnapshotInfo InfoOf(SnapshotObject snapshot) => new()
+    {
+        Format = "backup-repository/1",
+        SourcePath = snapshot.SourcePath,
+        Time = snapshot.Time,
+        Hash = snapshot.Hash ?? "",
+        Files = snapshot.Files,
+        Bytes = snapshot.Bytes,
+        Complete = snapshot.Complete,
+        Host = snapshot.Host,
+    };
 
     /// <inheritdoc/>
     public async Task<RestoreResult> RestoreAsync(string archive, string target, RestoreOptions options, CancellationToken cancellationToken)
