@@ -23,14 +23,16 @@ namespace Backup.Cli;
 internal static class Composition
 {
     /// <summary>
-    /// The paths backup itself writes (archive folder, catalog, journal, locks), in the given form and with symlinks
-    /// resolved: a watched tree that contains them must not look changed because of them.
+    /// The paths backup itself writes (archive folder, catalog, journal, locks, the daemon's status file, the cache of
+    /// remote repositories), in the given form and with symlinks resolved: a watched tree that contains them must not
+    /// look changed because of them (a watch would otherwise snapshot its own writes, for ever).
     /// </summary>
-    public static HashSet<string> Excluded(CatalogStore catalog, string archiveRoot)
+    public static HashSet<string> Excluded(CliContext context, CatalogStore catalog, string archiveRoot)
     {
         string[] written =
         [
             archiveRoot,
+            context.CacheRoot(),
             catalog.Path,
             catalog.Path + "-wal",
             catalog.Path + "-shm",

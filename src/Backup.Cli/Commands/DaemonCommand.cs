@@ -83,7 +83,7 @@ internal static class DaemonCommand
             }
             var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
             using var loggers = context.CreateLoggers(daemon: true);
-            var excluded = Composition.Excluded(catalog, archiveRoot);
+            var excluded = Composition.Excluded(context, catalog, archiveRoot);
             var logger = loggers.CreateLogger<Daemon>();
             // Unlock the repository now, keeping its key rather than the password: a daemon must not find out at its first
             // check that it cannot work, nor hold the password for its whole life.

@@ -23,7 +23,7 @@ internal static class RunCommand
             }
             using var loggers = context.CreateLoggers(daemon: false);
             var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
-            var excluded = Composition.Excluded(catalog, archiveRoot);
+            var excluded = Composition.Excluded(context, catalog, archiveRoot);
             using var work = await Composition.AcquireWorkLockAsync(context, db, "run",
                 holder => context.Error.WriteLine($"backup: waiting for {holder} to finish its check"), cancellationToken);
             using var credentials = RepositoryCredentials.From(context, parse);

@@ -26,6 +26,25 @@ public sealed class RepositoryRoundTripTests
     }
 
     [Fact]
+    public void Run_CacheInsideTheTree_LeavesTheCacheOut()
+    {
+        // A watched home holds the cache of remote repositories: backing it up would make every snapshot change the
+        // tree it snapshots (a watch would follow its own writes for ever).
+        using var world = new RepositoryProcess();
+        var src = world.Dir("src");
+        new TestTree(src).File("a.txt", "alpha").File(".cache/backup/objects/x", "cached").File(".cache/other/y", "kept");
+        world.Variables["XDG_CACHE_HOME"] = Path.Join(src, ".cache");
+        world.Init();
+        world.Add(src);
+
+        world.Expect(0, "run");
+
+        var target = world.Restore(world.Snapshots()[^1].Id);
+        Assert.True(File.Exists(Path.Join(target, ".cache", "other", "y")));
+        Assert.False(Directory.Exists(Path.Join(target, ".cache", "backup")));
+    }
+
+    [Fact]
     public void Init_NonEmptyFolder_RefusesAndLeavesItAlone()
     {
         using var world = new RepositoryProcess();
