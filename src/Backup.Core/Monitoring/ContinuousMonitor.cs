@@ -65,7 +65,15 @@ public sealed class ContinuousMonitor : IDisposable
         {
             if (_time.GetUtcNow() - refreshed >= RefreshEvery)
             {
-                Refresh();
+                try
+                {
+                    Refresh();
+                }
+                catch (Exception e) when (e is IOException or BackupException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+                {
+                    // The catalog could not be read (locked for too long, disk full): go on with the paths known.
+                    _logger.LogError("the catalog could not be read: {Message}; watching the paths known so far", e.Message);
+                }
                 refreshed = _time.GetUtcNow();
             }
             var now = _time.GetUtcNow();
@@ -97,9 +105,9 @@ public sealed class ContinuousMonitor : IDisposable
             {
                 try
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(wait);
-                    await _wake.Reader.ReadAsync(timeout.Token);
+                    using var timeout = new CancellationTokenSource(wait, _time);
+                    using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+                    await _wake.Reader.ReadAsync(either.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
