@@ -25,8 +25,8 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly Action<TreeProblem> _onProblem;
     private readonly NodeMetadata _metadata;
     private readonly HardLinkMemo _hardLinks = new();
-    // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
     private readonly SnapshotBasis? _basis;
+    // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
     private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
     private readonly List<Task> _saves = [];
     private byte[]? _splitBuffer;
