@@ -52,19 +52,27 @@ internal sealed class DaemonStatusFile(string path)
         }
     }
 
-    /// <summary>The status a running daemon wrote, or null when none is running (no file, or its process is gone).</summary>
-    public DaemonStatus? ReadLive()
+    /// <summary>
+    /// The status a running daemon wrote, or null when none is running (no file, or its process is gone). A file that
+    /// is not a status file is reported through <paramref name="onDamaged"/> and taken as none.
+    /// </summary>
+    public DaemonStatus? ReadLive(Action<string> onDamaged)
     {
-        byte[] bytes;
+        ArgumentNullException.ThrowIfNull(onDamaged);
+        DaemonStatus status;
         try
         {
-            bytes = File.ReadAllBytes(Path);
+            status = DaemonStatus.Parse(File.ReadAllBytes(Path));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
-        var status = DaemonStatus.Parse(bytes);
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            onDamaged($"the daemon's status file {Path} cannot be read ({e.Message}); a running daemon rewrites it at its next change");
+            return null;
+        }
         return Directory.Exists($"/proc/{status.Pid}") ? status : null;
     }
 }

@@ -20,7 +20,7 @@ internal static class StatusCommand
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             using var catalog = CatalogStore.Open(db, create: false);
             var watched = catalog.GetWatchedPaths();
-            var daemon = new DaemonStatusFile(DaemonStatusFile.PathFor(db)).ReadLive();
+            var daemon = new DaemonStatusFile(DaemonStatusFile.PathFor(db)).ReadLive(warning => context.Error.WriteLine($"backup: warning: {warning}"));
             var states = daemon?.Paths.ToDictionary(p => p.Path, StringComparer.Ordinal) ?? [];
             if (parse.GetValue(json))
             {

@@ -162,11 +162,21 @@ public sealed partial class TreeWatch : IDisposable
             _cookies[name] = seen;
         }
         var path = Path.Join(Root, name);
+        var nameBytes = Encoding.ASCII.GetBytes(name);
+        WalkDirectory root;
         try
         {
-            // CreateNew is O_CREAT|O_EXCL: it never follows a symlink planted under the name.
-            using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            // Through the root's descriptor (opened level by level, through no symlink), never by path: the tree may be
+            // someone else's to change, and root must not create or delete a file where a swapped folder leads.
+            root = WalkDirectory.OpenRoot(Root);
+            try
             {
+                root.CreateEmptyFile(nameBytes, path);
+            }
+            catch
+            {
+                root.Dispose();
+                throw;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -178,6 +188,7 @@ public sealed partial class TreeWatch : IDisposable
             _logger.LogDebug("{Root}: no cookie file could be written ({Message}): listing the whole tree", Root, e.Message);
             return false;
         }
+        using var held = root;
         try
         {
             await seen.Task.WaitAsync(timeout, _time, cancellationToken);
@@ -196,7 +207,7 @@ public sealed partial class TreeWatch : IDisposable
             }
             try
             {
-                File.Delete(path);
+                root.DeleteFile(nameBytes, path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -378,9 +389,13 @@ public sealed partial class TreeWatch : IDisposable
     {
         try
         {
-            foreach (var leftover in Directory.EnumerateFiles(Root, CookiePrefix + "*"))
+            using var root = WalkDirectory.OpenRoot(Root);
+            foreach (var entry in root.List())
             {
-                File.Delete(leftover);
+                if (entry.Name.AsSpan().StartsWith(CookiePrefixBytes) && entry.Status.Type == FileType.File)
+                {
+                    root.DeleteFile(entry.Name, Path.Join(Root, EntryName.Decode(entry.Name)));
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

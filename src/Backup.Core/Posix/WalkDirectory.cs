@@ -117,6 +117,28 @@ public sealed unsafe class WalkDirectory : IDisposable
     /// </summary>
     public List<Xattr> ReadXattrs(ReadOnlySpan<byte> name) => Xattrs.Read($"/proc/self/fd/{Fd}/{EntryName.Decode(name)}");
 
+    /// <summary>
+    /// Creates the empty file <paramref name="name"/> here with <c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, mode 0600 (a watch's
+    /// cookie): fails if anything, a symlink included, has that name.
+    /// </summary>
+    public void CreateEmptyFile(ReadOnlySpan<byte> name, string path) =>
+        OpenAt(name, Libc.OWrOnly | Libc.OCreat | Libc.OExcl | Libc.ONoFollow | Libc.OCloExec, path, mode: 0x180).Dispose();
+
+    /// <summary><c>unlinkat(name, 0)</c> below this descriptor: removes a file or a symlink itself, never its target.</summary>
+    public void DeleteFile(ReadOnlySpan<byte> name, string path)
+    {
+        Span<byte> cName = name.Length < 512 ? stackalloc byte[name.Length + 1] : new byte[name.Length + 1];
+        name.CopyTo(cName);
+        cName[^1] = 0;
+        fixed (byte* n = cName)
+        {
+            if (Libc.UnlinkAt(Fd, n, 0) != 0)
+            {
+                throw PosixFile.ErrorFor(Marshal.GetLastPInvokeError(), path);
+            }
+        }
+    }
+
     /// <summary>Watches this directory in <paramref name="inotify"/> by its descriptor; returns the watch descriptor (see <see cref="Inotify.Add"/>).</summary>
     public int AddWatch(Inotify inotify)
     {
@@ -157,7 +179,7 @@ public sealed unsafe class WalkDirectory : IDisposable
     private static bool IsSame(FileStatus now, FileStatus listed) =>
         now.Device == listed.Device && now.Inode == listed.Inode && now.Type == listed.Type;
 
-    private SafeFileHandle OpenAt(ReadOnlySpan<byte> name, int flags, string path)
+    private SafeFileHandle OpenAt(ReadOnlySpan<byte> name, int flags, string path, uint mode = 0)
     {
         Span<byte> cName = name.Length < 512 ? stackalloc byte[name.Length + 1] : new byte[name.Length + 1];
         name.CopyTo(cName);
@@ -165,7 +187,7 @@ public sealed unsafe class WalkDirectory : IDisposable
         int fd;
         fixed (byte* n = cName)
         {
-            fd = Libc.OpenAt(Fd, n, flags, 0);
+            fd = Libc.OpenAt(Fd, n, flags, mode);
         }
         if (fd < 0)
         {

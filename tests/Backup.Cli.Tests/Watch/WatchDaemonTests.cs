@@ -139,6 +139,20 @@ public sealed class WatchDaemonTests
     }
 
     [Fact]
+    public void Status_DamagedStatusFile_WarnsAndShowsTheCatalog()
+    {
+        using var w = new WatchWorld(start: false);
+        File.WriteAllText(w.StatusFile, "{ not json");
+
+        var status = w.World.Raw("status");
+
+        Assert.Equal(0, status.ExitCode);
+        Assert.Contains("status file", status.Error, StringComparison.Ordinal);
+        Assert.Contains("cannot be read", status.Error, StringComparison.Ordinal);
+        Assert.Contains("no daemon is running", status.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Status_WhileWatching_ShowsModeWatchesAndLastSnapshot()
     {
         using var w = new WatchWorld(t => t.File("a/b/c.txt", "c"));
