@@ -66,9 +66,26 @@ internal sealed class WatchWorld : IDisposable
     {
         var since = DateTimeOffset.UtcNow;
         Thread.Sleep(Quiet * 2);
-        Poll.Until(() => Status() is { } s
-                && s.GetProperty("pending_changes").GetInt64() == 0
-                && s.GetProperty("last_snapshot_time").GetDateTimeOffset() > since,
+        // Settled: nothing pending and no new snapshot over several quiet periods. A snapshot cut mid-burst can end with
+        // nothing pending while the burst's last events still wait in the kernel's queue for a loaded reader.
+        long? settled = null;
+        Poll.Until(() =>
+            {
+                if (Status() is not { } s || s.GetProperty("pending_changes").GetInt64() != 0
+                    || s.GetProperty("last_snapshot_time").GetDateTimeOffset() <= since)
+                {
+                    settled = null;
+                    return false;
+                }
+                var snapshots = s.GetProperty("snapshots").GetInt64();
+                if (settled != snapshots)
+                {
+                    settled = snapshots;
+                    Thread.Sleep(Quiet * 6);
+                    return false;
+                }
+                return true;
+            },
             $"the daemon to snapshot {what}", describe: Describe);
     }
 
