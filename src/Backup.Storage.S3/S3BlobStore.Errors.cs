@@ -25,17 +25,33 @@ public sealed partial class S3BlobStore
     /// Runs one call to the server and throws what it failed with as this store's contract says
     /// (<see cref="Translate"/>). <paramref name="operation"/> and <paramref name="key"/> name it in messages.
     /// </summary>
+    /// <remarks>
+    /// A call answered 400 with no error document is sent once more at once: that answer is not the server's to this
+    /// request but a broken exchange. Ceph's RGW answers a PUT it refuses (403) before reading its body, then parses the
+    /// body the client still sends as the next request ("bad method") and answers 400 to whatever the client sends next
+    /// on that connection, which it then closes. <paramref name="call"/> must therefore build its request afresh.
+    /// </remarks>
     private async Task<T> RunAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await call(cancellationToken);
-        }
-        catch (Exception e) when (Translate(e, operation, key, cancellationToken) is { } translated)
-        {
-            throw translated;
+            try
+            {
+                return await call(cancellationToken);
+            }
+            catch (AmazonServiceException e) when (attempt == 1 && IsBrokenExchange(e))
+            {
+            }
+            catch (Exception e) when (Translate(e, operation, key, cancellationToken) is { } translated)
+            {
+                throw translated;
+            }
         }
     }
+
+    // With no error document the SDK names the code after the status ("BadRequest"), which S3 itself never sends.
+    private static bool IsBrokenExchange(AmazonServiceException error) =>
+        error.StatusCode == System.Net.HttpStatusCode.BadRequest && error.ErrorCode is null or "" or "BadRequest";
 
     /// <summary>What to throw for <paramref name="error"/>; null to let it through as it is.</summary>
     private Exception? Translate(Exception error, string operation, string key, CancellationToken cancellationToken)
@@ -88,7 +104,7 @@ public sealed partial class S3BlobStore
         {
             return new InvalidDataException($"file is shorter than expected: {url}", error);
         }
-        if (status >= 500 || status == 429 || s_transientCodes.Contains(code))
+        if (status >= 500 || status == 429 || s_transientCodes.Contains(code) || IsBrokenExchange(error))
         {
             return Transient(operation, url, $"{status} {code}".TrimEnd(), error);
         }

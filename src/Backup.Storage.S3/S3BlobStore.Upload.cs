@@ -29,17 +29,17 @@ public sealed partial class S3BlobStore
             {
                 var size = Math.Min(partSize, length - offset);
                 var md5 = await Md5Async(file, offset, size, cancellationToken);
-                var request = new UploadPartRequest
+                var (partOffset, partNumber) = (offset, number);
+                var part = await RunAsync("upload a part of", key, ct => _client.UploadPartAsync(new UploadPartRequest
                 {
                     BucketName = _bucket,
                     Key = key,
                     UploadId = uploadId,
-                    PartNumber = number,
-                    InputStream = Body(new FileRangeStream(file, offset, size)),
+                    PartNumber = partNumber,
+                    InputStream = Body(new FileRangeStream(file, partOffset, size)),
                     MD5Digest = md5,
                     UseChunkEncoding = false,
-                };
-                var part = await RunAsync("upload a part of", key, ct => _client.UploadPartAsync(request, ct), cancellationToken);
+                }, ct), cancellationToken);
                 parts.Add(new PartETag(number, part.ETag));
             }
             await RunAsync("complete upload of", key, ct => _client.CompleteMultipartUploadAsync(

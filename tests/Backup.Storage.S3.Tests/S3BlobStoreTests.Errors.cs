@@ -28,7 +28,7 @@ public sealed partial class S3BlobStoreTests
 
         foreach (var e in errors)
         {
-            Assert.StartsWith($"access denied to s3://{bucket.Name}/repo", e.Message, StringComparison.Ordinal);
+            Assert.True(e.Message.StartsWith($"access denied to s3://{bucket.Name}/repo", StringComparison.Ordinal), e.ToString());
             Assert.Contains("AWS_ACCESS_KEY_ID", e.Message, StringComparison.Ordinal);
             Assert.DoesNotContain(WrongSecret, e.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain(bucket.Server.SecretKey, e.ToString(), StringComparison.Ordinal);
@@ -102,6 +102,27 @@ public sealed partial class S3BlobStoreTests
         Assert.IsType(expected, e);
         Assert.Contains("s3://canned/repo/config", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-never-shown", e.ToString(), StringComparison.Ordinal);
+        Assert.Equal(requests, server.Requests);
+    }
+
+    [Theory]
+    [InlineData(1, typeof(BackupException), 2)]
+    [InlineData(2, typeof(TransientStoreException), 2)]
+    public async Task Read_BrokenExchange_IsSentOnceMoreThenTransient(int broken, Type expected, int requests)
+    {
+        // A 400 with no error code answers an earlier request's leftover body (RGW after a refused PUT), not this one.
+        using var server = new CannedS3Server(403, "AccessDenied", broken);
+        var options = new S3StoreOptions { Endpoint = server.Endpoint, Credentials = new BasicAWSCredentials("AKIDEXAMPLE", "secret-never-shown"), MaxErrorRetry = 0 };
+        using var store = new S3BlobStore(StoreLocation.Parse("s3://canned/repo"), options);
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => store.ReadAsync(BlobKind.Config, BlobNames.Config, CancellationToken.None));
+
+        Assert.IsType(expected, e);
+        Assert.Contains("s3://canned/repo/config", e.Message, StringComparison.Ordinal);
+        if (broken == 1)
+        {
+            Assert.True(e.Message.StartsWith("access denied to s3://canned/repo/config", StringComparison.Ordinal), e.Message);
+        }
         Assert.Equal(requests, server.Requests);
     }
 }
