@@ -14,6 +14,9 @@ public sealed partial class Repository
     private readonly SemaphoreSlim _packLock = new(1, 1);
     private readonly HashSet<ChunkId> _pending = [];
     private readonly List<(string Name, IReadOnlyList<PackEntry> Entries)> _unindexed = [];
+    private int _unindexedBlobs;
+    // Held while an index file is written from _unindexed; taken after _packLock when both are.
+    private readonly SemaphoreSlim _indexLock = new(1, 1);
 
     // The index files read into Index (or written from it), so that a refresh reads only new ones.
     private readonly HashSet<string> _indexFiles = new(StringComparer.Ordinal);
@@ -93,6 +96,7 @@ public sealed partial class Repository
             {
                 // Committed outside the lock: other threads go on filling the next pack while this one is flushed.
                 await CommitPackAsync(full, cancellationToken);
+                await WriteIndexFileAsync(IndexFileBlobs, cancellationToken);
             }
             return length;
         }
@@ -117,31 +121,58 @@ public sealed partial class Repository
                 _current = null;
                 await CommitPackAsync(last, cancellationToken);
             }
-            List<(string Name, IReadOnlyList<PackEntry> Entries)> unindexed;
-            lock (_sync)
-            {
-                unindexed = [.. _unindexed];
-            }
-            if (unindexed.Count == 0)
+            await WriteIndexFileAsync(minimumBlobs: 1, cancellationToken);
+        }
+        finally
+        {
+            _packLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The blobs of committed packs after which an index file is written, before the backup ends: what a process holds
+    /// unindexed stays bounded (about 100 bytes a blob, and a few MiB of JSON for the file), and an interrupted backup
+    /// leaves most of its chunks findable by the next one.
+    /// </summary>
+    internal const int IndexFileBlobs = 32_768;
+
+    /// <summary>
+    /// Writes one index file for the committed packs not yet in one, when they hold at least
+    /// <paramref name="minimumBlobs"/> blobs.
+    /// </summary>
+    private async Task WriteIndexFileAsync(int minimumBlobs, CancellationToken cancellationToken)
+    {
+        lock (_sync)
+        {
+            if (_unindexedBlobs < minimumBlobs)
             {
                 return;
             }
-            var index = new RepositoryIndex();
-            foreach (var (name, entries) in unindexed)
+        }
+        await _indexLock.WaitAsync(cancellationToken);
+        try
+        {
+            List<(string Name, IReadOnlyList<PackEntry> Entries)> unindexed;
+            lock (_sync)
             {
-                index.AddPack(name, entries);
+                if (_unindexedBlobs < minimumBlobs)
+                {
+                    return; // another thread wrote them meanwhile
+                }
+                unindexed = [.. _unindexed];
             }
             await EnsureLocksHeldAsync(cancellationToken);
-            var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
+            var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(RepositoryIndex.ToJson(unindexed)), cancellationToken);
             lock (_sync)
             {
                 _unindexed.RemoveRange(0, unindexed.Count);
+                _unindexedBlobs -= unindexed.Sum(p => p.Entries.Count);
                 _indexFiles.Add(written);
             }
         }
         finally
         {
-            _packLock.Release();
+            _indexLock.Release();
         }
     }
 
@@ -162,6 +193,7 @@ public sealed partial class Repository
                     _pending.Remove(e.Id);
                 }
                 _unindexed.Add((name, [.. pack.Entries]));
+                _unindexedBlobs += pack.Entries.Count;
             }
         }
         finally

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Backup.Core.Compression;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories.Packs;
@@ -66,22 +65,49 @@ public sealed class RepositoryIndex
     }
 
     /// <summary>The index as the JSON of one index file (before sealing).</summary>
-    public byte[] ToJson()
+    public byte[] ToJson() => ToJson(_chunks.GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => (_packs[g.Key],
+        (IReadOnlyList<PackEntry>)[.. g.Select(c => new PackEntry(c.Value.Type, c.Key, c.Value.Offset, c.Value.Length, c.Value.RawLength, c.Value.Compression))])));
+
+    /// <summary>
+    /// The JSON of one index file listing <paramref name="packs"/>, written straight from the entries: no object per
+    /// blob, so an index file of many blobs costs little more than its own bytes.
+    /// </summary>
+    public static byte[] ToJson(IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> packs)
     {
-        var byPack = _chunks.GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => new IndexFilePack
+        ArgumentNullException.ThrowIfNull(packs);
+        var output = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        using (var writer = new Utf8JsonWriter(output))
         {
-            Id = _packs[g.Key],
-            Blobs = [.. g.Select(c => new IndexFileBlob
+            Span<byte> id = stackalloc byte[32];
+            Span<char> hex = stackalloc char[64];
+            writer.WriteStartObject();
+            writer.WriteNumber("version"u8, 1);
+            writer.WriteStartArray("packs"u8);
+            foreach (var (pack, entries) in packs)
             {
-                Type = (byte)c.Value.Type,
-                Id = c.Key.ToString(),
-                Offset = c.Value.Offset,
-                Length = c.Value.Length,
-                RawLength = c.Value.RawLength,
-                Compression = (byte)c.Value.Compression,
-            })],
-        });
-        return JsonSerializer.SerializeToUtf8Bytes(new IndexFile { Version = 1, Packs = [.. byPack] }, RepositoryIndexJson.Default.IndexFile);
+                writer.WriteStartObject();
+                writer.WriteString("id"u8, pack);
+                writer.WriteStartArray("blobs"u8);
+                foreach (var e in entries)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("type"u8, (byte)e.Type);
+                    e.Id.WriteTo(id);
+                    Convert.TryToHexStringLower(id, hex, out _);
+                    writer.WriteString("id"u8, hex);
+                    writer.WriteNumber("offset"u8, e.Offset);
+                    writer.WriteNumber("length"u8, e.Length);
+                    writer.WriteNumber("raw"u8, e.RawLength);
+                    writer.WriteNumber("compression"u8, (byte)e.Compression);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        return output.WrittenSpan.ToArray();
     }
 
     /// <summary>
@@ -241,30 +267,4 @@ public sealed class RepositoryIndex
     }
 
     private readonly record struct Location(int Pack, BlobType Type, uint Offset, uint Length, uint RawLength, CompressionId Compression);
-
-    internal sealed class IndexFile
-    {
-        [JsonPropertyName("version")] public int Version { get; set; }
-        [JsonPropertyName("packs")] public List<IndexFilePack> Packs { get; set; } = [];
-    }
-
-    internal sealed class IndexFilePack
-    {
-        [JsonPropertyName("id")] public string Id { get; set; } = "";
-        [JsonPropertyName("blobs")] public List<IndexFileBlob> Blobs { get; set; } = [];
-    }
-
-    internal sealed class IndexFileBlob
-    {
-        [JsonPropertyName("type")] public byte Type { get; set; }
-        [JsonPropertyName("id")] public string Id { get; set; } = "";
-        [JsonPropertyName("offset")] public uint Offset { get; set; }
-        [JsonPropertyName("length")] public uint Length { get; set; }
-        [JsonPropertyName("raw")] public uint RawLength { get; set; }
-        [JsonPropertyName("compression")] public byte Compression { get; set; }
-    }
 }
-
-/// <summary>Source-generated JSON for index files.</summary>
-[JsonSerializable(typeof(RepositoryIndex.IndexFile))]
-internal sealed partial class RepositoryIndexJson : JsonSerializerContext;
