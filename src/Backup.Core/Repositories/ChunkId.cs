@@ -34,19 +34,25 @@ public readonly record struct ChunkId(ulong A, ulong B, ulong C, ulong D)
     /// <summary>Parses 64 hex digits.</summary>
     public static ChunkId Parse(string hex) => FromBytes(Convert.FromHexString(hex));
 
-    /// <summary>
-    /// Parses an id read from a stored object; throws <see cref="InvalidDataException"/> naming <paramref name="what"/>
-    /// unless it is 64 hex digits.
-    /// </summary>
-    public static ChunkId ParseStored(string? hex, string what)
+    /// <summary>Parses 64 hex digits; false for anything else.</summary>
+    public static bool TryParse(string? hex, out ChunkId id)
     {
         Span<byte> bytes = stackalloc byte[32];
         if (hex is not { Length: 64 } || Convert.FromHexString(hex, bytes, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
         {
-            throw new InvalidDataException($"{what} has an id that is not 64 hex digits");
+            id = default;
+            return false;
         }
-        return FromBytes(bytes);
+        id = FromBytes(bytes);
+        return true;
     }
+
+    /// <summary>
+    /// Parses an id read from a stored object; throws <see cref="InvalidDataException"/> naming <paramref name="what"/>
+    /// unless it is 64 hex digits.
+    /// </summary>
+    public static ChunkId ParseStored(string? hex, string what) =>
+        TryParse(hex, out var id) ? id : throw new InvalidDataException($"{what} has an id that is not 64 hex digits");
 
     /// <summary>Writes the id's 32 bytes.</summary>
     public void WriteTo(Span<byte> destination)

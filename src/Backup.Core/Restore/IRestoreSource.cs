@@ -12,4 +12,11 @@ public interface IRestoreSource
 
     /// <summary>The raw target of <paramref name="link"/>.</summary>
     Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <paramref name="files"/> in the order this source reads them fastest: where their content lies in the archive,
+    /// front to back. That is also about the order they were archived in, directory by directory, so the target's
+    /// directories are opened once each rather than once per file. The default keeps the plan's order.
+    /// </summary>
+    IReadOnlyList<RestoreEntry> InReadOrder(IReadOnlyList<RestoreEntry> files) => files;
 }

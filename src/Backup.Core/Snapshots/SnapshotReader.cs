@@ -95,6 +95,28 @@ public sealed class SnapshotReader : IRestoreSource
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// By the pack and offset of each file's first chunk: the packs are read one after another, each front to back, and
+    /// within a pack files come in the order the backup read them. Empty files, and files whose first chunk the index
+    /// does not know (their restore reports it), come first.
+    /// </remarks>
+    public IReadOnlyList<RestoreEntry> InReadOrder(IReadOnlyList<RestoreEntry> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var keys = new (string Pack, uint Offset)[files.Count];
+        for (var i = 0; i < files.Count; i++)
+        {
+            var content = ((TreeNode)files[i].Source).Content;
+            keys[i] = content is { Count: > 0 } && ChunkId.TryParse(content[0], out var first) && _repository.Index.Find(first) is { } found
+                ? (found.Pack, found.Entry.Offset)
+                : ("", 0);
+        }
+        var order = Enumerable.Range(0, files.Count).ToArray();
+        Array.Sort(order, (a, b) => string.CompareOrdinal(keys[a].Pack, keys[b].Pack) is var c and not 0 ? c : keys[a].Offset.CompareTo(keys[b].Offset));
+        return [.. order.Select(i => files[i])];
+    }
+
+    /// <inheritdoc/>
     public Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(link);

@@ -48,6 +48,9 @@ internal sealed class ZipRestorer
             }
         }
 
+        public IReadOnlyList<RestoreEntry> InReadOrder(IReadOnlyList<RestoreEntry> files) =>
+            [.. files.OrderBy(f => ((ZipEntry)f.Source).LocalHeaderOffset)];
+
         public async Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken)
         {
             using var content = reader.OpenEntry((ZipEntry)link.Source);
