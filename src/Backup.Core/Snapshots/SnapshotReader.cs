@@ -44,9 +44,23 @@ public sealed class SnapshotReader : IRestoreSource
     /// <see cref="ListAsync(SnapshotObject, CancellationToken)"/>, bounded by <paramref name="recorded"/> when given and
     /// by <see cref="MaxEntries"/> always.
     /// </summary>
-    public async Task<List<RestoreEntry>> ListAsync(ChunkId root, CancellationToken cancellationToken, (long Files, long Directories)? recorded = null)
+    public async Task<List<RestoreEntry>> ListAsync(ChunkId root, CancellationToken cancellationToken, (long Files, long Directories)? recorded = null) =>
+        await ListAsync(root, recorded, nodes: true, cancellationToken);
+
+    /// <summary>
+    /// The entries of <paramref name="snapshot"/> as <see cref="ListAsync(SnapshotObject, CancellationToken)"/> lists
+    /// them, keeping of each node only what a restore reads (a file's chunk ids, a link's target) rather than the node:
+    /// a few hundred bytes less per file for the whole of the restore.
+    /// </summary>
+    public Task<List<RestoreEntry>> ListForRestoreAsync(SnapshotObject snapshot, CancellationToken cancellationToken)
     {
-        var listing = new Listing(root, recorded);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return ListAsync(ChunkId.ParseStored(snapshot.Tree, "snapshot"), (snapshot.Files, snapshot.Directories), nodes: false, cancellationToken);
+    }
+
+    private async Task<List<RestoreEntry>> ListAsync(ChunkId root, (long Files, long Directories)? recorded, bool nodes, CancellationToken cancellationToken)
+    {
+        var listing = new Listing(root, recorded, nodes);
         await SnapshotWalker.WalkAsync(_repository, root, "", listing, cancellationToken);
         return listing.Entries;
     }
@@ -59,16 +73,16 @@ public sealed class SnapshotReader : IRestoreSource
     public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadContentAsync(RestoreEntry file, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var ids = ((TreeNode)file.Source).Content ?? [];
+        var ids = ChunksOf(file);
         var ahead = new Queue<Task<PooledBlob>>();
         var next = 0;
         try
         {
-            while (next < ids.Count || ahead.Count > 0)
+            while (next < ids.Length || ahead.Count > 0)
             {
-                while (next < ids.Count && ahead.Count < Environment.ProcessorCount)
+                while (next < ids.Length && ahead.Count < Environment.ProcessorCount)
                 {
-                    var id = ChunkId.Parse(ids[next++]);
+                    var id = ids[next++];
                     ahead.Enqueue(Task.Run(() => _repository.LoadPooledBlobAsync(id, cancellationToken, BlobType.Data), cancellationToken));
                 }
                 // The caller is done with a piece when it asks for the next one: then its array goes back to the pool.
@@ -106,8 +120,8 @@ public sealed class SnapshotReader : IRestoreSource
         var keys = new (string Pack, uint Offset)[files.Count];
         for (var i = 0; i < files.Count; i++)
         {
-            var content = ((TreeNode)files[i].Source).Content;
-            keys[i] = content is { Count: > 0 } && ChunkId.TryParse(content[0], out var first) && _repository.Index.Find(first) is { } found
+            var content = ChunksOf(files[i]);
+            keys[i] = content.Length > 0 && _repository.Index.Find(content[0]) is { } found
                 ? (found.Pack, found.Entry.Offset)
                 : ("", 0);
         }
@@ -120,8 +134,24 @@ public sealed class SnapshotReader : IRestoreSource
     public Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(link);
-        return Task.FromResult(((TreeNode)link.Source).Target ?? []);
+        return Task.FromResult(link.Source switch
+        {
+            byte[] target => target,
+            TreeNode node => node.Target ?? [],
+            _ => [],
+        });
     }
+
+    /// <summary>The chunk ids of a file listed by either listing.</summary>
+    private static ChunkId[] ChunksOf(RestoreEntry file) => file.Source switch
+    {
+        ChunkId[] ids => ids,
+        TreeNode node => ContentOf(node, file.Path),
+        _ => [],
+    };
+
+    private static ChunkId[] ContentOf(TreeNode node, string path) =>
+        node.Content is { Count: > 0 } content ? [.. content.Select(hex => ChunkId.ParseStored(hex, $"the node of {Shown(path)}"))] : [];
 
     private static string Shown(string path) => path.Length == 0 ? "/" : EntryName.Escape(path);
 
@@ -149,8 +179,9 @@ public sealed class SnapshotReader : IRestoreSource
         node is { Type: "file", Links: > 1 } ? $"{node.Device}:{node.Inode}:{node.CtimeNs}:{node.Size}" : null;
 
     /// <summary>The walk of <see cref="ListAsync(ChunkId, CancellationToken, ValueTuple{long, long}?)"/>: paths are relative, a directory's ending in '/'.</summary>
-    private sealed class Listing(ChunkId root, (long Files, long Directories)? recorded) : ITreeVisitor
+    private sealed class Listing(ChunkId root, (long Files, long Directories)? recorded, bool nodes) : ITreeVisitor
     {
+        private static readonly object s_directory = new();
         private long _files;
         private long _directories;
 
@@ -177,7 +208,13 @@ public sealed class SnapshotReader : IRestoreSource
             {
                 throw new InvalidDataException($"tree {root} lists more than {MaxEntries} entries, at {Shown(child)}: more than a file system holds");
             }
-            Entries.Add(new RestoreEntry(child, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, node)
+            object source = nodes ? node : type switch
+            {
+                FileType.File => ContentOf(node, child),
+                FileType.Symlink => node.Target ?? [],
+                _ => s_directory,
+            };
+            Entries.Add(new RestoreEntry(child, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, source)
             {
                 HardLinkGroup = HardLinkGroupOf(node),
                 Xattrs = node.DecodeXattrs(),

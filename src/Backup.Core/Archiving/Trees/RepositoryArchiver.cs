@@ -80,7 +80,7 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
     {
         ArgumentNullException.ThrowIfNull(archive);
         var (_, snapshot) = await _repository.FindSnapshotAsync(Path.GetFileName(archive), cancellationToken);
-        var entries = await new SnapshotReader(_repository).ListAsync(snapshot, cancellationToken);
+        var entries = await new SnapshotReader(_repository).ListForRestoreAsync(snapshot, cancellationToken);
         var plan = RestorePlan.Create(entries, options.Include);
         return await new RestoreExecutor(options).RestoreAsync(plan, new SnapshotReader(_repository), target, cancellationToken);
     }
