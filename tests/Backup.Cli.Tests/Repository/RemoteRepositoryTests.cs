@@ -127,8 +127,8 @@ public class RemoteRepositoryTests
 
     /// <summary>
     /// Four hosts (four catalogs) back up overlapping trees into one repository at once, deduplicating against each
-    /// other, while a prune is started: whichever comes second refuses (exit 11), a refused backup succeeds when run
-    /// again, and nothing is lost.
+    /// other, while a prune is started: whichever comes second refuses (exit 11; both may, when they start at the same
+    /// moment), a refused backup succeeds when run again, and nothing is lost.
     /// </summary>
     private static void ManyWriters(Func<RepositoryProcess> create)
     {
@@ -159,7 +159,9 @@ public class RemoteRepositoryTests
             }
             var pruned = prune.WaitForExit(BackupProcess.DefaultTimeout);
             Assert.True(pruned is 0 or 11, prune.ToString());
-            Assert.True(refused.Count == 0 || pruned == 0, "backups refused, yet the prune did not hold the lock");
+            // The lock is optimistic (check, write, check again, back off): two that start together may both see the
+            // other's lock and both back off, so a refused backup does not prove the prune ran. Each succeeds when
+            // run again; the prune is run again below.
             foreach (var host in refused)
             {
                 host.Expect(0, "run");
