@@ -291,6 +291,7 @@ public sealed partial class Repository : IDisposable
             codec.Dispose();
         }
         _packLock.Dispose();
+        _indexLock.Dispose();
         _current?.Dispose();
         Store.Dispose();
     }

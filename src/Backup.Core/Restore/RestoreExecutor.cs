@@ -5,7 +5,8 @@ namespace Backup.Core.Restore;
 
 /// <summary>
 /// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files in parallel (bounded, zero
-/// blocks written as holes, in the order the source reads fastest: <see cref="IRestoreSource.InReadOrder"/>), then hard links, then symlinks, then directory attributes, modes and times deepest first.
+/// blocks written as holes, in the order the source reads fastest: <see cref="IRestoreSource.InReadOrder"/>), then hard
+/// links, then symlinks, then directory attributes, modes and times deepest first.
 /// A file the source cannot read is left out and reported; on any other failure or on cancellation it removes what it
 /// created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
 /// </summary>
