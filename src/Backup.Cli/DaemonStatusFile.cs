@@ -1,4 +1,5 @@
 using Backup.Core.Monitoring;
+using Backup.Core.Posix;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli;
@@ -15,18 +16,20 @@ internal sealed class DaemonStatusFile(string path)
 
     public string Path { get; } = path;
 
+    /// <summary>The largest status file read: a few hundred bytes per watched path.</summary>
+    private const int MaxBytes = 16 << 20;
+
     /// <summary>Replaces the file; a failure is logged, never thrown (status must not stop backups).</summary>
     public void Write(DaemonStatus status, ILogger logger)
     {
         var temporary = Path + ".tmp";
         try
         {
-            using (var stream = new FileStream(temporary, new FileStreamOptions
-            {
-                Mode = FileMode.Create,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
+            // Never through a name planted beside the catalog: unlink takes away whatever has the temporary name (a
+            // symlink itself, not what it points to), O_CREAT|O_EXCL|O_NOFOLLOW makes a new file, and rename replaces
+            // the status file's name without writing through it.
+            File.Delete(temporary);
+            using (var stream = new FileStream(PosixFile.CreateExclusive(temporary), FileAccess.Write))
             {
                 stream.Write(status.ToJson());
                 stream.Flush(flushToDisk: true);
@@ -62,7 +65,16 @@ internal sealed class DaemonStatusFile(string path)
         DaemonStatus status;
         try
         {
-            status = DaemonStatus.Parse(File.ReadAllBytes(Path));
+            // O_NOFOLLOW and O_NONBLOCK: a symlink or a FIFO in its place is damage, not something to read or wait on.
+            using var file = PosixFile.OpenForReading(Path);
+            var length = RandomAccess.GetLength(file);
+            if (length > MaxBytes)
+            {
+                throw new InvalidDataException($"it holds {length} bytes, more than a status file ({MaxBytes} at most)");
+            }
+            var bytes = new byte[length];
+            var read = RandomAccess.Read(file, bytes, 0);
+            status = DaemonStatus.Parse(bytes.AsSpan(0, read));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -153,6 +153,32 @@ public sealed class WatchDaemonTests
     }
 
     [Fact]
+    public void StatusFile_SymlinksPlantedAtItsNames_AreNeitherWrittenThroughNorRead()
+    {
+        using var w = new WatchWorld(start: false);
+        var victim = w.World.Join("victim");
+        File.WriteAllText(victim, "precious");
+        File.CreateSymbolicLink(w.StatusFile + ".tmp", victim);
+
+        w.Start();
+
+        Assert.Equal("precious", File.ReadAllText(victim));
+        Assert.False(new FileInfo(w.StatusFile).Attributes.HasFlag(FileAttributes.ReparsePoint));
+        var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(w.StatusFile))!;
+        w.Stop();
+        // A status file that is a symlink (here to a valid status file of a live process, this one) is not read.
+        written["pid"] = Environment.ProcessId;
+        var elsewhere = w.World.Join("elsewhere.json");
+        File.WriteAllText(elsewhere, written.ToJsonString());
+        File.Delete(w.StatusFile);
+        File.CreateSymbolicLink(w.StatusFile, elsewhere);
+        var status = w.World.Raw("status");
+        Assert.Equal(0, status.ExitCode);
+        Assert.Contains("cannot be read", status.Error, StringComparison.Ordinal);
+        Assert.Contains("no daemon is running", status.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Status_WhileWatching_ShowsModeWatchesAndLastSnapshot()
     {
         using var w = new WatchWorld(t => t.File("a/b/c.txt", "c"));
