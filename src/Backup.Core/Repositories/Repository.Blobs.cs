@@ -162,7 +162,7 @@ public sealed partial class Repository
                 unindexed = [.. _unindexed];
             }
             await EnsureLocksHeldAsync(cancellationToken);
-            var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(RepositoryIndex.ToJson(unindexed)), cancellationToken);
+            var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, RepositoryIndex.ToBinary(unindexed), cancellationToken);
             lock (_sync)
             {
                 _unindexed.RemoveRange(0, unindexed.Count);
@@ -334,23 +334,33 @@ public sealed partial class Repository
         _ => $"blob of type {(byte)type}",
     };
 
-    /// <summary>Marks an index file's plaintext as zstd-compressed JSON (docs/repository.md, "Index"); plain JSON starts with <c>{</c>.</summary>
+    /// <summary>Marks an index file's plaintext as zstd-compressed JSON, as builds before 2026-12-01 wrote them (docs/repository.md, "Index").</summary>
     private const byte CompressedIndex = 1;
 
-    /// <summary>An index file's plaintext: <c>1 || raw length (uint32 LE) || zstd frame</c>, or the JSON itself when it does not compress.</summary>
-    private byte[] CompressIndex(byte[] json) => WithCodec(codec =>
+    /// <summary>
+    /// Adds one index file's plaintext to <see cref="Index"/>: binary (<see cref="RepositoryIndex.BinaryFormat"/>), or the
+    /// JSON of earlier builds, compressed or not. Throws <see cref="InvalidDataException"/> naming the file when it is neither.
+    /// </summary>
+    private void AddIndexFile(byte[] plaintext, string name)
     {
-        var compressed = new byte[5 + ZstdCodec.MaxStoredLength(json.Length)];
-        if (codec.CompressInto(json, compressed.AsSpan(5), out var length) != CompressionId.Zstd)
+        try
         {
-            return json;
+            if (plaintext is [RepositoryIndex.BinaryFormat, ..])
+            {
+                Index.AddBinary(plaintext);
+            }
+            else
+            {
+                Index.AddJson(DecompressIndex(plaintext, name));
+            }
         }
-        compressed[0] = CompressedIndex;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(compressed.AsSpan(1), (uint)json.Length);
-        return compressed[..(5 + length)];
-    });
+        catch (InvalidDataException e) when (!e.Message.StartsWith("index file " + name, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"index file {name}: {e.Message}", e);
+        }
+    }
 
-    /// <summary>The JSON of an index file's plaintext (see <see cref="CompressIndex"/>).</summary>
+    /// <summary>The JSON of an index file's plaintext (see <see cref="CompressedIndex"/>).</summary>
     private byte[] DecompressIndex(byte[] plaintext, string name)
     {
         if (plaintext.Length == 0 || plaintext[0] != CompressedIndex)
@@ -418,7 +428,7 @@ public sealed partial class Repository
             old.Add(name);
         }
         await EnsureLocksHeldAsync(cancellationToken);
-        var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, CompressIndex(index.ToJson()), cancellationToken);
+        var written = await WriteObjectAsync(BlobKind.Index, BlobType.Index, index.ToBinary(), cancellationToken);
         foreach (var name in old.Where(n => n != written))
         {
             await Store.DeleteAsync(BlobKind.Index, name, cancellationToken);
@@ -426,7 +436,7 @@ public sealed partial class Repository
         lock (_sync)
         {
             Index.Clear();
-            Index.AddJson(index.ToJson());
+            Index.AddBinary(index.ToBinary());
             _indexFiles.Clear();
             _indexFiles.Add(written);
         }
@@ -466,9 +476,17 @@ public sealed partial class Repository
 
     private async Task LoadIndexAsync(CancellationToken cancellationToken)
     {
-        await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))
+        var files = new List<(string Name, long Size)>();
+        await foreach (var file in Store.ListAsync(BlobKind.Index, cancellationToken))
         {
-            Index.AddJson(DecompressIndex(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken), name));
+            files.Add(file);
+        }
+        // Binary index files hold 46 bytes a chunk: sized once from the listing, the map neither grows (to up to twice
+        // what it needs) nor leaves the arrays it outgrew to the collector.
+        Index.EnsureCapacity((int)Math.Min(files.Sum(f => f.Size / PackEntry.EncodedSize), Array.MaxLength / 2));
+        foreach (var (name, _) in files)
+        {
+            AddIndexFile(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken), name);
             lock (_sync)
             {
                 _indexFiles.Add(name);
@@ -507,10 +525,10 @@ public sealed partial class Repository
         }
         foreach (var name in fresh)
         {
-            var json = DecompressIndex(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken), name);
+            var plaintext = await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken);
             lock (_sync)
             {
-                Index.AddJson(json);
+                AddIndexFile(plaintext, name);
                 _indexFiles.Add(name);
             }
         }

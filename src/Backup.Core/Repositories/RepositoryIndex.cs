@@ -7,10 +7,11 @@ namespace Backup.Core.Repositories;
 
 /// <summary>
 /// Maps chunk ids to where they are stored (docs/repository.md, "Index"). Pack names are kept once in a list and
-/// each chunk costs one dictionary entry of a 32-byte key and a 20-byte location, about 70 bytes with the dictionary's
-/// own overhead. Not thread-safe.
+/// each chunk costs one dictionary entry of a 32-byte key and a 16-byte location, 56 bytes, plus a 4-byte bucket and
+/// the dictionary's spare room. Written and read as binary index files (<see cref="ToBinary(IEnumerable{ValueTuple{string, IReadOnlyList{PackEntry}}})"/>);
+/// the JSON files of earlier builds are still read. Not thread-safe.
 /// </summary>
-public sealed class RepositoryIndex
+public sealed partial class RepositoryIndex
 {
     private readonly List<string> _packs = [];
     private readonly Dictionary<string, int> _packNumbers = new(StringComparer.Ordinal);
@@ -30,10 +31,13 @@ public sealed class RepositoryIndex
         _chunks.Clear();
     }
 
-    /// <summary>Every blob, grouped by the pack the index places it in.</summary>
+    /// <summary>Every blob, grouped by the pack the index places it in, packs in the order first seen, blobs by offset.</summary>
     public IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> ByPack() =>
-        _chunks.GroupBy(c => c.Value.Pack).Select(g => (_packs[g.Key],
-            (IReadOnlyList<PackEntry>)[.. g.Select(c => new PackEntry(c.Value.Type, c.Key, c.Value.Offset, c.Value.Length, c.Value.RawLength, c.Value.Compression))]));
+        _chunks.GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => (_packs[g.Key],
+            (IReadOnlyList<PackEntry>)[.. g.Select(c => c.Value.EntryOf(c.Key)).OrderBy(e => e.Offset)]));
+
+    /// <summary>Makes room for <paramref name="chunks"/> chunks in all, so that loading that many allocates the map once.</summary>
+    public void EnsureCapacity(int chunks) => _chunks.EnsureCapacity(chunks);
 
     /// <summary>True when <paramref name="id"/> is stored.</summary>
     public bool Contains(ChunkId id) => _chunks.ContainsKey(id);
@@ -42,17 +46,29 @@ public sealed class RepositoryIndex
     public void AddPack(string pack, IEnumerable<PackEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        var number = PackNumber(pack);
+        foreach (var e in entries)
+        {
+            Add(number, e);
+        }
+    }
+
+    private int PackNumber(string pack)
+    {
         if (!_packNumbers.TryGetValue(pack, out var number))
         {
             number = _packs.Count;
+            if (number > Location.MaxPack)
+            {
+                throw new InvalidDataException($"the index lists more than {Location.MaxPack + 1} packs");
+            }
             _packs.Add(pack);
             _packNumbers[pack] = number;
         }
-        foreach (var e in entries)
-        {
-            _chunks.TryAdd(e.Id, new Location(number, e.Type, e.Offset, e.Length, e.RawLength, e.Compression));
-        }
+        return number;
     }
+
+    private void Add(int pack, PackEntry e) => _chunks.TryAdd(e.Id, Location.Of(pack, e));
 
     /// <summary>Where <paramref name="id"/> is stored, or null.</summary>
     public (string Pack, PackEntry Entry)? Find(ChunkId id)
@@ -61,12 +77,11 @@ public sealed class RepositoryIndex
         {
             return null;
         }
-        return (_packs[l.Pack], new PackEntry(l.Type, id, l.Offset, l.Length, l.RawLength, l.Compression));
+        return (_packs[l.Pack], l.EntryOf(id));
     }
 
-    /// <summary>The index as the JSON of one index file (before sealing).</summary>
-    public byte[] ToJson() => ToJson(_chunks.GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => (_packs[g.Key],
-        (IReadOnlyList<PackEntry>)[.. g.Select(c => new PackEntry(c.Value.Type, c.Key, c.Value.Offset, c.Value.Length, c.Value.RawLength, c.Value.Compression))])));
+    /// <summary>The index as the JSON of one index file of earlier builds (before sealing): kept for tests of the reader.</summary>
+    public byte[] ToJson() => ToJson(ByPack());
 
     /// <summary>
     /// The JSON of one index file listing <paramref name="packs"/>, written straight from the entries: no object per
@@ -266,5 +281,22 @@ public sealed class RepositoryIndex
         }
     }
 
-    private readonly record struct Location(int Pack, BlobType Type, uint Offset, uint Length, uint RawLength, CompressionId Compression);
+    /// <summary>
+    /// A chunk's place in 16 bytes: the pack number in the low 24 bits of the first word, the blob type and the
+    /// compression in its top two bytes; then offset, sealed length and raw length.
+    /// </summary>
+    private readonly record struct Location(uint PackAndKind, uint Offset, uint Length, uint RawLength)
+    {
+        /// <summary>The largest pack number: 16,777,215 packs of 16 MiB are 256 TiB.</summary>
+        public const int MaxPack = (1 << 24) - 1;
+
+        public int Pack => (int)(PackAndKind & MaxPack);
+
+        public static Location Of(int pack, PackEntry e) => (byte)e.Type > 0xF || (byte)e.Compression > 0xF
+            ? throw new InvalidDataException($"index entry of chunk {e.Id} has type {(byte)e.Type} and compression {(byte)e.Compression}")
+            : new((uint)pack | ((uint)e.Type << 24) | ((uint)e.Compression << 28), e.Offset, e.Length, e.RawLength);
+
+        public PackEntry EntryOf(ChunkId id) =>
+            new((BlobType)((PackAndKind >> 24) & 0xF), id, Offset, Length, RawLength, (CompressionId)(PackAndKind >> 28));
+    }
 }

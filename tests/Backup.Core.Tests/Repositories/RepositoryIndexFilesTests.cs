@@ -49,4 +49,71 @@ public sealed class RepositoryIndexFilesTests : IDisposable
         random.NextBytes(data);
         Assert.Equal(data, await reopened.LoadBlobAsync(ids[0], s_none));
     }
+
+    [Fact]
+    public async Task IndexFiles_AreBinary_AndTheJsonFilesOfEarlierBuildsAreStillRead()
+    {
+        await LocalRepository.InitAsync(_temp.Join("repo"), "pw", s_cheap, s_none);
+        var ids = new List<ChunkId>();
+        var random = new Random(5);
+        var data = new byte[1024];
+        using (var repository = await Repository.OpenAsync(new LocalBlobStore(_temp.Join("repo")), Options, s_none))
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                for (var i = 0; i < 10; i++)
+                {
+                    random.NextBytes(data);
+                    ids.Add((await repository.SaveBlobAsync(BlobType.Data, data, s_none)).Id);
+                }
+                await repository.FlushAsync(s_none);
+            }
+            var files = Directory.GetFiles(_temp.Join("repo", "index")).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal(2, files.Count);
+            var plaintexts = files.Select(f => repository.Open(BlobType.Index, File.ReadAllBytes(f))).ToList();
+            Assert.All(plaintexts, p => Assert.Equal(RepositoryIndex.BinaryFormat, p[0]));
+            Assert.All(plaintexts, p => Assert.Equal(1 + 4 + 36 + (10 * 46), p.Length));
+
+            // The first file as plain JSON (builds before 2026-11-26), the second as zstd-compressed JSON (before 2026-12-01).
+            using var codec = new Backup.Core.Compression.ZstdCodec();
+            for (var f = 0; f < 2; f++)
+            {
+                var old = new RepositoryIndex();
+                old.AddBinary(plaintexts[f]);
+                var json = old.ToJson();
+                var (_, zstd) = codec.Compress(json);
+                byte[] legacy = f == 0 ? json : [1, .. BitConverter.GetBytes((uint)json.Length), .. zstd];
+                var sealedFile = repository.Seal(BlobType.Index, legacy);
+                File.WriteAllBytes(_temp.Join("repo", "index", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(sealedFile))), sealedFile);
+                File.Delete(files[f]);
+            }
+        }
+
+        using var reopened = await Repository.OpenAsync(new LocalBlobStore(_temp.Join("repo")), Options, s_none);
+        Assert.Equal(ids.Count, reopened.Index.Count);
+        Assert.All(ids, id => Assert.True(reopened.Index.Contains(id)));
+        Assert.NotNull(await reopened.LoadBlobAsync(ids[^1], s_none));
+    }
+
+    [Fact]
+    public async Task IndexFile_Damaged_IsRefusedNamingIt()
+    {
+        await LocalRepository.InitAsync(_temp.Join("repo"), "pw", s_cheap, s_none);
+        string name;
+        using (var repository = await Repository.OpenAsync(new LocalBlobStore(_temp.Join("repo")), Options, s_none))
+        {
+            await repository.SaveBlobAsync(BlobType.Data, "x"u8.ToArray(), s_none);
+            await repository.FlushAsync(s_none);
+            var file = Directory.GetFiles(_temp.Join("repo", "index")).Single();
+            var plaintext = repository.Open(BlobType.Index, File.ReadAllBytes(file));
+            plaintext[1] = 9; // nine packs announced, one there
+            var sealedFile = repository.Seal(BlobType.Index, plaintext);
+            name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(sealedFile));
+            File.WriteAllBytes(_temp.Join("repo", "index", name), sealedFile);
+            File.Delete(file);
+        }
+
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => Repository.OpenAsync(new LocalBlobStore(_temp.Join("repo")), Options, s_none));
+        Assert.Contains($"index file {name}", e.Message, StringComparison.Ordinal);
+    }
 }
