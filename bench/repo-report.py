@@ -13,7 +13,7 @@ for line in open(raw):
     except ValueError:
         flags[(tool, metric)].append(f"r{rnd}:{v}")
 
-names = {"backup": "backup", "restic": "restic", "borg": "borg (lz4)", "borgz": "borg (zstd,3)"}
+names = {"backup": "backup", "restic": "restic", "borg": "borg (lz4)", "borgz": "borg (zstd,3)", "tarzstd": "tar \\| zstd -T0"}
 phases = [("first", "first backup"), ("nochange", "no-change backup (backup: metadata skip)"),
           ("touched", "no-change, touched .bench-touch"), ("mutate", "backup after mutate.py"),
           ("restore", "full restore (latest)")]

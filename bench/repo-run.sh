@@ -9,6 +9,10 @@
 #   TOOLS     default "backup restic borg borgz"  (borgz = borg --compression zstd,3)
 #   BACKUP_BIN  a built backup binary (default: dotnet publish src/Backup.Cli into $WORK/bin)
 #   KEEP=1    keep each round's directory (default: removed after the round)
+#   CORPUS    an existing tree to use instead of gen-corpus.py's (e.g. the one bench/real-corpus.sh assembles)
+#   CHANGE    command run on SRC for the mutate phase (default: python3 mutate.py SRC); SRC is appended
+#   tarzstd   a tool: `tar -cf - | zstd -T0 -3` for the first backup and `zstd -d | tar -x` for the restore, the floor
+#             of a full copy with no deduplication (no other phase)
 #   OUT       result file (default bench/results/repo-latest.md)
 #
 # Each round: one fresh copy of the corpus (cp -a, untimed) and fresh repositories for every tool; each phase runs
@@ -47,8 +51,15 @@ if [[ -z "${BACKUP_BIN:-}" ]]; then
   BACKUP_BIN=$WORK/bin/backup
 fi
 
-CORPUS=$WORK/corpus-$SIZE_MB
-if [[ ! -f $CORPUS/.complete ]]; then
+CHANGE=${CHANGE:-python3 $SHARED/mutate.py}
+if [[ -n ${CORPUS:-} ]]; then
+  CORPUS=$(cd "$CORPUS" && pwd); SIZE_MB="$(du -sm "$CORPUS" | cut -f1) ($CORPUS)"
+else
+  CORPUS=$WORK/corpus-$SIZE_MB
+fi
+if [[ $SIZE_MB == *"("* ]]; then
+  :  # a given corpus is used as it is
+elif [[ ! -f $CORPUS/.complete ]]; then
   rm -rf "$CORPUS"
   echo "== gen-corpus.py --size-mb $SIZE_MB" >&2
   python3 "$SHARED/gen-corpus.py" "$CORPUS" --size-mb "$SIZE_MB" >>"$LOG" 2>&1
@@ -87,6 +98,7 @@ do_init() {
     backup) BACKUP_DB=$R/catalog.db timed "$r" "$t" init -- "$BACKUP_BIN" init --archive "$repo"
             BACKUP_DB=$R/catalog.db "$BACKUP_BIN" add "$R/src" >>"$LOG" 2>&1 ;;
     restic) timed "$r" "$t" init -- restic -r "$repo" init ;;
+    tarzstd) ;;
     borg|borgz) timed "$r" "$t" init -- borg init -e repokey "$repo" ;;
   esac
 }
@@ -97,6 +109,9 @@ do_backup() {  # tool round metric
     restic) (cd "$R" && timed "$r" "$t" "$m" -- restic -r "$repo" backup src) ;;
     borg)   (cd "$R" && timed "$r" "$t" "$m" -- borg create "$repo::$m" src) ;;
     borgz)  (cd "$R" && timed "$r" "$t" "$m" -- borg create --compression zstd,3 "$repo::$m" src) ;;
+    tarzstd) if [[ $m == first ]]; then
+               mkdir -p "$repo"; (cd "$R" && timed "$r" "$t" "$m" -- sh -c "tar -cf - src | zstd -q -T0 -3 -o '$repo/src.tar.zst'")
+             fi ;;
   esac
 }
 do_restore() {  # tool round -> prints the restored copy of src
@@ -113,6 +128,8 @@ do_restore() {  # tool round -> prints the restored copy of src
             # `restic backup src` (relative) stores the tree as src/; an absolute argument would keep the full path
             RESTORED=$tgt/src; [[ -d $RESTORED ]] || RESTORED=$tgt$R/src ;;
     borg|borgz) mkdir -p "$tgt"; (cd "$tgt" && timed "$r" "$t" restore -- borg extract "$repo::mutate"); RESTORED=$tgt/src ;;
+    # the first backup's copy, so it is compared with the tree as it was then (round 1 checks it against a fresh copy)
+    tarzstd) mkdir -p "$tgt"; (cd "$tgt" && timed "$r" "$t" restore -- sh -c "zstd -q -d -c '$repo/src.tar.zst' | tar -xf -"); RESTORED=$tgt/src ;;
   esac
 }
 
@@ -131,12 +148,13 @@ for ((round = 1; round <= RUNS; round++)); do
   for t in "${order[@]}"; do do_backup "$t" "$round" nochange; done
   touch "$R/src/.bench-touch"
   for t in "${order[@]}"; do do_backup "$t" "$round" touched; done
-  python3 "$SHARED/mutate.py" "$R/src" >>"$LOG" 2>&1
+  $CHANGE "$R/src" >>"$LOG" 2>&1
   for t in "${order[@]}"; do do_backup "$t" "$round" mutate; size "$round" "$t" size.mutate "$R/repo-$t"; done
   for t in "${order[@]}"; do
     do_restore "$t" "$round"
     if [[ $round -eq 1 ]]; then
-      if diff -r --no-dereference "$R/src" "$RESTORED" >"$WORK/diff-$t.txt" 2>&1; then
+      want=$R/src; if [[ $t == tarzstd ]]; then want=$CORPUS; fi
+      if diff -r --no-dereference -x .complete "$want" "$RESTORED" >"$WORK/diff-$t.txt" 2>&1; then
         printf '%s\t%s\tverify\tOK\n' "$round" "$t" >>"$RAW"
       else
         printf '%s\t%s\tverify\tDIFF\n' "$round" "$t" >>"$RAW"
