@@ -94,11 +94,11 @@ public sealed partial class RepositoryArchiver
 
     private async Task<Build> BuildAsync(
         string sourceRoot, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope scope, bool pruning, CancellationToken cancellationToken,
-        bool dirHash = true)
+        bool dirHash = true, bool keepBasis = true)
     {
         var problems = new List<TreeProblem>();
         var builder = new SnapshotTreeBuilder(
-            new TreeBuilderRepository(_repository), parent is null ? null : ChunkId.Parse(parent.Tree), parentIndex, problems.Add, basis, pruning);
+            new TreeBuilderRepository(_repository), parent is null ? null : ChunkId.Parse(parent.Tree), parentIndex, problems.Add, basis, pruning, keepBasis);
         try
         {
             var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true, scope);

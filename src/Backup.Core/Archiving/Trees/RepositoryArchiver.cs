@@ -45,7 +45,7 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
         var (parentId, parent, parentIndex) = await LatestOfAsync(sourceRoot, cancellationToken);
         var everything = new ChangedDirectories();
         everything.AddEverything();
-        var build = await BuildAsync(sourceRoot, parent, parentIndex, basis: null, new EverythingScope(everything), pruning: false, cancellationToken, dirHash: false);
+        var build = await BuildAsync(sourceRoot, parent, parentIndex, basis: null, new EverythingScope(everything), pruning: false, cancellationToken, dirHash: false, keepBasis: false);
         using var builder = build.Builder;
         var (id, snapshot) = await SaveAsync(sourceRoot, time, parentId, build, treeHash, cancellationToken);
         return new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems);

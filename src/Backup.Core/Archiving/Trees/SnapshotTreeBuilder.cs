@@ -26,6 +26,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly NodeMetadata _metadata;
     private readonly HardLinkMemo _hardLinks = new();
     private readonly SnapshotBasis? _basis;
+    private readonly bool _keepsBasis;
     // Chunks handed to the pool and not yet packed: bounds memory to this many chunks (8 MiB at most each).
     private readonly SemaphoreSlim _inFlight = new(Environment.ProcessorCount * 2);
     private readonly List<Task> _saves = [];
@@ -39,7 +40,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// (either may be null); <paramref name="onProblem"/> gets what is left out.
     /// </summary>
     public SnapshotTreeBuilder(ITreeBuilderRepository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem)
-        : this(repository, parentRoot, parentIndex, onProblem, basis: null, pruning: false)
+        : this(repository, parentRoot, parentIndex, onProblem, basis: null, pruning: false, keepBasis: false)
     {
     }
 
@@ -47,10 +48,13 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// Creates a builder for a watch: <paramref name="basis"/> is the last snapshot it wrote (its tree and index are the
     /// parent). When <paramref name="pruning"/>, the walk lists only what may have changed: a directory it does not list
     /// is reused from the basis with its totals, and the new index, totals and inode map start as the basis's. Otherwise
-    /// they start empty and the walk fills them.
+    /// they start empty and the walk fills them. Unless <paramref name="keepBasis"/>, the build keeps only what a snapshot
+    /// stores (its subtree index): not the totals, inode map, listed directories and changed links that the next build of
+    /// a watch starts from, which cost about 30 bytes a file.
     /// </summary>
-    public SnapshotTreeBuilder(ITreeBuilderRepository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem, SnapshotBasis? basis, bool pruning)
+    public SnapshotTreeBuilder(ITreeBuilderRepository repository, ChunkId? parentRoot, SubtreeIndex? parentIndex, Action<TreeProblem> onProblem, SnapshotBasis? basis, bool pruning, bool keepBasis = true)
     {
+        _keepsBasis = keepBasis;
         _repository = repository;
         _parentRoot = parentRoot;
         _parentIndex = parentIndex;
@@ -208,7 +212,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         {
             ReusedSubtrees++;
             Index.Add(key, frame.DigestValue, stored);
-            Totals[key] = frame.Totals;
+            KeepTotals(key, frame.Totals);
             return stored;
         }
         var old = await OldNodesAsync(frame, cancellationToken);
@@ -236,7 +240,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         if (frame.Clean)
         {
             Index.Add(key, frame.DigestValue, id);
-            Totals[key] = frame.Totals;
+            KeepTotals(key, frame.Totals);
         }
         else
         {
@@ -266,9 +270,21 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         return stored.Tree;
     }
 
-    /// <summary>Records the inode of every file the walk listed in <paramref name="frame"/>'s directory.</summary>
+    private void KeepTotals(UInt128 key, SubtreeTotals totals)
+    {
+        if (_keepsBasis)
+        {
+            Totals[key] = totals;
+        }
+    }
+
+    /// <summary>Records the inode of every file the walk listed in <paramref name="frame"/>'s directory (for a build that keeps its basis).</summary>
     private void RecordInodes(Frame frame)
     {
+        if (!_keepsBasis)
+        {
+            return;
+        }
         Listed.Add(System.Text.Encoding.Latin1.GetString(frame.Path));
         foreach (var slot in frame.Slots)
         {
@@ -282,6 +298,10 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// <summary>Adds to <see cref="ChangedLinks"/> the files with other links (now or before) whose node is new, gone or changed.</summary>
     private void FindChangedLinks(Dictionary<string, TreeNode>? old, List<TreeNode> nodes)
     {
+        if (!_keepsBasis)
+        {
+            return;
+        }
         var now = new HashSet<string>(StringComparer.Ordinal);
         foreach (var node in nodes)
         {
