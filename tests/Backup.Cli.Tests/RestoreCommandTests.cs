@@ -59,7 +59,7 @@ public sealed class RestoreCommandTests
         var result = backup.Run("restore", "42", "--target", target);
 
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains("no snapshot 42", result.Error, StringComparison.Ordinal);
+        Assert.Contains("no snapshot '42'", result.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(target));
     }
 

@@ -24,15 +24,17 @@ internal static class RepositoryCommands
 
     private static Command Ls(CliContext context)
     {
-        var snapshot = new Argument<string>("SNAPSHOT") { Description = "Snapshot id or unique prefix" };
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = SnapshotReference.Help };
         var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only this path of the snapshot and what lies below it" };
         var archive = GlobalOptions.Archive();
         var command = new Command("ls", "List the files of a repository snapshot") { snapshot, path, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "ls", cancellationToken);
+            var resolver = new SnapshotResolver(context, parse, archive);
+            var location = InRepository(resolver.Locate(parse.GetValue(snapshot)!), "ls");
+            await using var open = await OpenRepository.OpenAsync(context, parse, location.Root, RepositoryAccess.Shared, "ls", cancellationToken);
             var repository = open.Repository;
-            var (_, s) = await repository.FindSnapshotAsync(parse.GetValue(snapshot)!, cancellationToken);
+            var (_, s) = await resolver.FindAsync(repository, location, cancellationToken);
             var prefix = parse.GetValue(path)?.Trim('/');
             foreach (var entry in await new SnapshotReader(repository).ListAsync(s, cancellationToken))
             {
@@ -48,19 +50,31 @@ internal static class RepositoryCommands
         return command;
     }
 
+    /// <summary><paramref name="location"/>, when it is a repository snapshot; else the error that <paramref name="command"/> reads only those.</summary>
+    private static SnapshotLocation InRepository(SnapshotLocation location, string command) => location.InRepository
+        ? location
+        : throw new BackupException($"{command} reads repository snapshots only: snapshot '{location.Reference.Text}' is the zip archive {Formatting.Path(location.ZipArchive!)} (list it with: unzip -l ARCHIVE)");
+
     private static Command Diff(CliContext context)
     {
-        var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot" };
+        var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot: " + SnapshotReference.Help };
         var second = new Argument<string>("SNAPSHOT2") { Description = "The newer snapshot" };
         var archive = GlobalOptions.Archive();
         var command = new Command("diff", "Show what was added, removed and modified between two snapshots") { first, second, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "diff", cancellationToken);
+            var resolver = new SnapshotResolver(context, parse, archive);
+            var older = InRepository(resolver.Locate(parse.GetValue(first)!), "diff");
+            var newer = InRepository(resolver.Locate(parse.GetValue(second)!), "diff");
+            if (older.Root != newer.Root)
+            {
+                throw new BackupException($"snapshots '{older.Reference.Text}' and '{newer.Reference.Text}' are in different repositories ({Formatting.Path(older.Root)}, {Formatting.Path(newer.Root)}): diff compares two of one repository");
+            }
+            await using var open = await OpenRepository.OpenAsync(context, parse, older.Root, RepositoryAccess.Shared, "diff", cancellationToken);
             var repository = open.Repository;
             var reader = new SnapshotReader(repository);
-            var (_, a) = await repository.FindSnapshotAsync(parse.GetValue(first)!, cancellationToken);
-            var (_, b) = await repository.FindSnapshotAsync(parse.GetValue(second)!, cancellationToken);
+            var (_, a) = await resolver.FindAsync(repository, older, cancellationToken);
+            var (_, b) = await resolver.FindAsync(repository, newer, cancellationToken);
             var before = (await reader.ListAsync(a, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
             var after = (await reader.ListAsync(b, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
             int added = 0, removed = 0, modified = 0;

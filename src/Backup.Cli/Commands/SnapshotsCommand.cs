@@ -148,11 +148,11 @@ internal static class SnapshotsCommand
 
     private static void WriteTable(TextWriter output, IReadOnlyList<SnapshotRecord> snapshots)
     {
-        output.WriteLine($"{"ID",6}  {"TIME",-19}  {"FILES",8}  {"SIZE",10}  PATH -> ARCHIVE");
+        output.WriteLine($"{"ID",8}  {"TIME",-19}  {"FILES",8}  {"SIZE",10}  PATH -> ARCHIVE");
         foreach (var s in snapshots)
         {
             var mark = s.Complete ? "" : "  (incomplete)";
-            output.WriteLine($"{s.Id,6}  {Formatting.Time(s.Time),-19}  {s.Files,8}  {Formatting.Bytes(s.Bytes),10}  {Formatting.Path(s.Path)} -> {Formatting.Path(s.Archive)}{mark}");
+            output.WriteLine($"{SnapshotIds.Display(s.Id, s.Archive),8}  {Formatting.Time(s.Time),-19}  {s.Files,8}  {Formatting.Bytes(s.Bytes),10}  {Formatting.Path(s.Path)} -> {Formatting.Path(s.Archive)}{mark}");
         }
     }
 
