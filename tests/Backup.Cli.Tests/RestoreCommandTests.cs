@@ -64,6 +64,19 @@ public sealed class RestoreCommandTests
     }
 
     [Fact]
+    public void Restore_TargetThatCannotBeMade_NamesThePath()
+    {
+        using var backup = new BackupProcess();
+        Populate(backup);
+
+        var result = backup.Run("restore", "1", "--target", "/proc/nope");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("backup: cannot restore to /proc/nope: /proc does not accept a new directory", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Could not find", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Restore_NonEmptyTarget_RefusesAndSuggestsOverwrite()
     {
         using var backup = new BackupProcess();

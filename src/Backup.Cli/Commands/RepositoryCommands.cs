@@ -25,7 +25,11 @@ internal static class RepositoryCommands
     private static Command Ls(CliContext context)
     {
         var snapshot = new Argument<string>("SNAPSHOT") { Description = SnapshotReference.Help };
-        var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only this path of the snapshot and what lies below it" };
+        var path = new Argument<string?>("PATH")
+        {
+            Arity = ArgumentArity.ZeroOrOne,
+            Description = "Only this path and what lies below it: relative to the snapshot, or the absolute path it had in the source",
+        };
         var archive = GlobalOptions.Archive();
         var command = new Command("ls", "List the files of a repository snapshot") { snapshot, path, archive };
         command.SetAction(async (parse, cancellationToken) =>
@@ -35,7 +39,8 @@ internal static class RepositoryCommands
             await using var open = await OpenRepository.OpenAsync(context, parse, location.Root, RepositoryAccess.Shared, "ls", cancellationToken);
             var repository = open.Repository;
             var (_, s) = await resolver.FindAsync(repository, location, cancellationToken);
-            var prefix = parse.GetValue(path)?.Trim('/');
+            var prefix = Below(s.SourcePath, parse.GetValue(path));
+            var listed = 0;
             foreach (var entry in await new SnapshotReader(repository).ListAsync(s, cancellationToken))
             {
                 if (prefix is { Length: > 0 } && entry.Path != prefix && !entry.Path.StartsWith(prefix + "/", StringComparison.Ordinal))
@@ -44,10 +49,33 @@ internal static class RepositoryCommands
                 }
                 var node = (TreeNode)entry.Source;
                 context.Output.WriteLine($"{ModeString(node.Mode)} {entry.Size,12} {Formatting.Time(DateTimeOffset.FromUnixTimeMilliseconds(entry.MtimeNs / 1_000_000))}  {Formatting.Path(entry.Path)}");
+                listed++;
+            }
+            if (listed == 0 && prefix is { Length: > 0 })
+            {
+                throw new BackupException($"no path {Formatting.Path(parse.GetValue(path)!)} in snapshot '{location.Reference.Text}' (of {Formatting.Path(s.SourcePath)})");
             }
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The snapshot-relative form of <paramref name="path"/>: an absolute path inside the snapshot's source is cut to
+    /// what lies below it (check names files so); any other is taken relative to the snapshot (<c>/docs/</c> is <c>docs</c>).
+    /// </summary>
+    private static string? Below(string source, string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+        var root = source.TrimEnd('/');
+        if (path == root || path == root + "/")
+        {
+            return "";
+        }
+        return (path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : path).Trim('/');
     }
 
     /// <summary><paramref name="location"/>, when it is a repository snapshot; else the error that <paramref name="command"/> reads only those.</summary>

@@ -42,6 +42,7 @@ internal static class RestoreCommand
             };
             var text = parse.GetValue(snapshot)!;
             var (inRepository, zip) = Locate(context, new SnapshotResolver(context, parse, archive), parse.GetValue(GlobalOptions.Db), text);
+            CheckTarget(destination);
             RestoreResult result;
             if (inRepository is not null)
             {
@@ -72,6 +73,54 @@ internal static class RestoreCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// Whether <paramref name="target"/> exists (a directory); throws, naming it, when it is something else or cannot be
+    /// made: its nearest existing ancestor is not a directory, or refuses a new one (<c>/proc/x</c>, a read-only mount).
+    /// </summary>
+    private static bool CheckTarget(string target)
+    {
+        if (Directory.Exists(target))
+        {
+            return true;
+        }
+        if (File.Exists(target) || Path.Exists(target))
+        {
+            throw new BackupException($"the target {Formatting.Path(target)} exists and is not a directory");
+        }
+        var parent = Path.GetDirectoryName(target);
+        while (parent is not null && !Path.Exists(parent))
+        {
+            parent = Path.GetDirectoryName(parent);
+        }
+        if (parent is null || !Directory.Exists(parent))
+        {
+            throw new BackupException($"cannot restore to {Formatting.Path(target)}: {Formatting.Path(parent ?? "/")} is not a directory");
+        }
+        // Only making the first missing folder tells whether its parent takes one (/proc does not, even for root).
+        var first = target;
+        while (Path.GetDirectoryName(first) is { } up && up != parent)
+        {
+            first = up;
+        }
+        try
+        {
+            Directory.CreateDirectory(first);
+            Directory.Delete(first);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException($"cannot restore to {Formatting.Path(target)}: {Formatting.Path(parent)} does not accept a new directory {Path.GetFileName(first)} ({Reason(e)})");
+        }
+        return false;
+    }
+
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException or FileNotFoundException => "the file system refuses it",
+        _ => e.Message,
+    };
 
     /// <summary>Where the snapshot is: (repository location, null) or (null, zip path).</summary>
     private static (SnapshotLocation? Repository, string? Zip) Locate(CliContext context, SnapshotResolver resolver, string? dbOption, string snapshot)

@@ -20,7 +20,6 @@ internal static class SnapshotsCommand
     public static Command Create(CliContext context)
     {
         var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only the snapshots of this directory" };
-        path.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         var command = new Command("snapshots", "List snapshots, newest last") { path, archive, json };
