@@ -64,6 +64,20 @@ public sealed class RestoreCommandTests
     }
 
     [Fact]
+    public void Restore_IncludeMatchingNothing_SaysSoAndCreatesNoTarget()
+    {
+        using var backup = new BackupProcess();
+        Populate(backup);
+        var target = backup.Join("target");
+
+        var result = backup.Run("restore", "1", "--include", "nomatch*", "--target", target);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("nothing in snapshot '1' matches --include 'nomatch*'", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(target), "no empty target may be left behind");
+    }
+
+    [Fact]
     public void Restore_TargetThatCannotBeMade_NamesThePath()
     {
         using var backup = new BackupProcess();

@@ -42,7 +42,7 @@ internal static class RestoreCommand
             };
             var text = parse.GetValue(snapshot)!;
             var (inRepository, zip) = Locate(context, new SnapshotResolver(context, parse, archive), parse.GetValue(GlobalOptions.Db), text);
-            CheckTarget(destination);
+            var existed = CheckTarget(destination);
             RestoreResult result;
             if (inRepository is not null)
             {
@@ -53,6 +53,14 @@ internal static class RestoreCommand
             else
             {
                 result = await new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, destination, options, cancellationToken);
+            }
+            if (options.Include.Count > 0 && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
+            {
+                if (!existed)
+                {
+                    Directory.Delete(destination); // empty: the restore made it and put nothing in it
+                }
+                throw new BackupException($"nothing in snapshot '{text}' matches --include {string.Join(" --include ", options.Include.Select(i => $"'{i}'"))}: nothing was restored ('backup ls' shows its paths)");
             }
             foreach (var warning in result.Warnings)
             {

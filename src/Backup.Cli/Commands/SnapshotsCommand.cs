@@ -40,6 +40,7 @@ internal static class SnapshotsCommand
                 }
                 var wanted = parse.GetValue(path) is { } only ? context.WatchedPath(only) : null;
                 var selected = all.Where(s => wanted is null || s.Snapshot.SourcePath == wanted).ToList();
+                RefuseUnknownPath(db, wanted, selected.Count);
                 if (parse.GetValue(json))
                 {
                     WriteRepositoryJson(context.Output, archiveRoot, selected);
@@ -56,6 +57,7 @@ internal static class SnapshotsCommand
             await RefreshAsync(context, catalog, null, cancellationToken);
             var source = parse.GetValue(path) is { } p ? context.WatchedPath(p) : null;
             var snapshots = catalog.ListSnapshots(source);
+            RefuseUnknownPath(db, source, snapshots.Count);
             if (explicitArchive is not null)
             {
                 var prefix = archiveRoot.TrimEnd('/') + "/";
@@ -72,6 +74,25 @@ internal static class SnapshotsCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Throws when <paramref name="path"/> was asked for, has no snapshots and is not watched: most likely a typo.</summary>
+    private static void RefuseUnknownPath(string db, string? path, int count)
+    {
+        if (path is null || count > 0)
+        {
+            return;
+        }
+        var watched = false;
+        if (File.Exists(db))
+        {
+            using var catalog = CatalogStore.Open(db, create: false);
+            watched = catalog.GetWatchedPaths().Any(w => w.Path == path);
+        }
+        if (!watched)
+        {
+            throw new Backup.Core.BackupException($"no snapshots of {Formatting.Path(path)}: it has none here and is not watched ('backup list' shows the watched paths)");
+        }
     }
 
     private static void WriteRepositoryTable(TextWriter output, IReadOnlyList<(string Id, SnapshotObject Snapshot)> snapshots)
