@@ -8,4 +8,9 @@ internal sealed record SnapshotLocation(SnapshotReference Reference, string Root
 {
     /// <summary>True when the snapshot is in a repository (open <see cref="Root"/> and find it there).</summary>
     public bool InRepository => ZipArchive is null;
+
+    /// <summary>This location, when it is a repository snapshot; else the error that <paramref name="command"/> reads only those.</summary>
+    public SnapshotLocation InRepositoryFor(string command) => InRepository
+        ? this
+        : throw new Backup.Core.BackupException($"{command} works on repository snapshots only: snapshot '{Reference.Text}' is the zip archive {Formatting.Path(ZipArchive!)} (list it with: unzip -l ARCHIVE)");
 }

@@ -19,7 +19,7 @@ internal static class RepositoryCommands
 {
     public static IEnumerable<Command> Create(CliContext context) =>
     [
-        Ls(context), Diff(context), Check(context), Stats(context), Forget(context), Prune(context), Repair(context),
+        Ls(context), Diff(context), Check(context), Stats(context), ForgetCommand.Create(context), Prune(context), Repair(context),
     ];
 
     private static Command Ls(CliContext context)
@@ -35,7 +35,7 @@ internal static class RepositoryCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var resolver = new SnapshotResolver(context, parse, archive);
-            var location = InRepository(resolver.Locate(parse.GetValue(snapshot)!), "ls");
+            var location = resolver.Locate(parse.GetValue(snapshot)!).InRepositoryFor("ls");
             await using var open = await OpenRepository.OpenAsync(context, parse, location.Root, RepositoryAccess.Shared, "ls", cancellationToken);
             var repository = open.Repository;
             var (_, s) = await resolver.FindAsync(repository, location, cancellationToken);
@@ -78,11 +78,6 @@ internal static class RepositoryCommands
         return (path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : path).Trim('/');
     }
 
-    /// <summary><paramref name="location"/>, when it is a repository snapshot; else the error that <paramref name="command"/> reads only those.</summary>
-    private static SnapshotLocation InRepository(SnapshotLocation location, string command) => location.InRepository
-        ? location
-        : throw new BackupException($"{command} reads repository snapshots only: snapshot '{location.Reference.Text}' is the zip archive {Formatting.Path(location.ZipArchive!)} (list it with: unzip -l ARCHIVE)");
-
     private static Command Diff(CliContext context)
     {
         var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot: " + SnapshotReference.Help };
@@ -92,8 +87,8 @@ internal static class RepositoryCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var resolver = new SnapshotResolver(context, parse, archive);
-            var older = InRepository(resolver.Locate(parse.GetValue(first)!), "diff");
-            var newer = InRepository(resolver.Locate(parse.GetValue(second)!), "diff");
+            var older = resolver.Locate(parse.GetValue(first)!).InRepositoryFor("diff");
+            var newer = resolver.Locate(parse.GetValue(second)!).InRepositoryFor("diff");
             if (older.Root != newer.Root)
             {
                 throw new BackupException($"snapshots '{older.Reference.Text}' and '{newer.Reference.Text}' are in different repositories ({Formatting.Path(older.Root)}, {Formatting.Path(newer.Root)}): diff compares two of one repository");
@@ -202,62 +197,6 @@ internal static class RepositoryCommands
         return command;
     }
 
-    private static Command Forget(CliContext context)
-    {
-        var keeps = new RetentionOptions();
-        var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would be removed" };
-        var prune = new Option<bool>("--prune") { Description = "Prune afterwards, freeing the space" };
-        var archive = GlobalOptions.Archive();
-        var command = new Command("forget", "Remove snapshots by a retention policy (per host and path), as restic does");
-        foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive))
-        {
-            command.Options.Add(option);
-        }
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var policy = keeps.Policy(parse);
-            if (policy.IsEmpty)
-            {
-                throw new BackupException("no policy given: add at least one --keep-* option; nothing was removed", ExitCodes.Usage);
-            }
-            var access = parse.GetValue(dryRun) ? RepositoryAccess.Shared : RepositoryAccess.Exclusive;
-            await using var open = await OpenRepository.OpenAsync(context, parse, archive, access, "forget", cancellationToken);
-            var repository = open.Repository;
-            var snapshots = await repository.ListSnapshotsAsync(Warn(context), cancellationToken);
-            var removed = 0;
-            foreach (var group in snapshots.GroupBy(s => (s.Snapshot.Host, s.Snapshot.SourcePath)))
-            {
-                var (keep, remove) = policy.Apply(group, s => s.Snapshot.Time);
-                context.Output.WriteLine($"{group.Key.SourcePath} on {group.Key.Host}: keeping {keep.Count}, removing {remove.Count}");
-                foreach (var (s, reasons) in keep.OrderBy(k => k.Item.Snapshot.Time))
-                {
-                    context.Output.WriteLine($"  keep    {s.Id[..8]}  {Formatting.Time(s.Snapshot.Time)}  ({string.Join(", ", reasons)})");
-                }
-                foreach (var s in remove.OrderBy(r => r.Snapshot.Time))
-                {
-                    context.Output.WriteLine($"  {(parse.GetValue(dryRun) ? "would remove" : "remove")}  {s.Id[..8]}  {Formatting.Time(s.Snapshot.Time)}");
-                    if (!parse.GetValue(dryRun))
-                    {
-                        await repository.DeleteSnapshotAsync(s.Id, cancellationToken);
-                        removed++;
-                    }
-                }
-            }
-            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
-            if (removed > 0 && File.Exists(db))
-            {
-                using var catalog = Backup.Core.Catalog.CatalogStore.Open(db, create: false);
-                await SnapshotsCommand.RefreshAsync(context, catalog, open.Repository, cancellationToken);
-            }
-            if (parse.GetValue(prune) && !parse.GetValue(dryRun))
-            {
-                PrintPrune(context, await new Pruner(repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));
-            }
-            return ExitCodes.Ok;
-        });
-        return command;
-    }
-
     private static Command Prune(CliContext context)
     {
         var archive = GlobalOptions.Archive();
@@ -287,10 +226,10 @@ internal static class RepositoryCommands
         return new Command("repair", "Repair a repository") { index };
     }
 
-    private static void PrintPrune(CliContext context, Pruner.Report report) =>
+    internal static void PrintPrune(CliContext context, Pruner.Report report) =>
         context.Output.WriteLine($"pruned: {Formatting.Count(report.PacksDeleted, "pack")} deleted, {report.PacksRepacked} rewritten, {report.PacksKept} kept, {Formatting.Bytes(report.BytesFreed)} freed");
 
-    private static Action<string> Warn(CliContext context) => warning => context.Error.WriteLine($"backup: warning: {warning}");
+    internal static Action<string> Warn(CliContext context) => warning => context.Error.WriteLine($"backup: warning: {warning}");
 
     private static bool Changed(TreeNode a, TreeNode b) =>
         a.Type != b.Type || a.Size != b.Size || a.Mode != b.Mode || a.MtimeNs != b.MtimeNs
