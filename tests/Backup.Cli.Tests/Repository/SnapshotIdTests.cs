@@ -27,6 +27,28 @@ public sealed class SnapshotIdTests
     }
 
     [Fact]
+    public void Daemon_RepositorySnapshot_LogsTheShortIdThatLsAccepts()
+    {
+        using var world = new RepositoryProcess();
+        world.Init();
+        var src = world.Dir("src");
+        new TestTree(src).File("a.txt", "alpha");
+
+        string logged;
+        using (var daemon = world.Start("daemon", "--interval", "1h", src))
+        {
+            Poll.Until(() => Regex.IsMatch(daemon.Error, @": snapshot [0-9a-f]{8}, archived"), "the first snapshot's log line", describe: daemon.ToString);
+            logged = Regex.Match(daemon.Error, @": snapshot ([0-9a-f]{8}), archived").Groups[1].Value;
+            daemon.Signal("TERM");
+            Assert.True(daemon.WaitForExit(BackupProcess.DefaultTimeout) == 0, daemon.ToString());
+        }
+        var ls = world.Expect(0, "ls", logged);
+
+        Assert.Equal(Assert.Single(world.Snapshots()).Id[..8], logged);
+        Assert.Contains("  a.txt", ls.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Restore_CatalogNumberWithArchive_RestoresThatRepositorySnapshot()
     {
         using var world = TwoSnapshots();
