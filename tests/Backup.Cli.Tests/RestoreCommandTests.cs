@@ -68,13 +68,13 @@ public sealed class RestoreCommandTests
     {
         using var backup = new BackupProcess();
         Populate(backup);
-        var target = backup.Join("target");
+        var target = backup.Join("target", "deeper");
 
         var result = backup.Run("restore", "1", "--include", "nomatch*", "--target", target);
 
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains("nothing in snapshot '1' matches --include 'nomatch*'", result.Error, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(target), "no empty target may be left behind");
+        Assert.False(Directory.Exists(backup.Join("target")), "no empty target may be left behind");
     }
 
     [Fact]

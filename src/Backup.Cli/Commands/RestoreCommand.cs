@@ -42,7 +42,7 @@ internal static class RestoreCommand
             };
             var text = parse.GetValue(snapshot)!;
             var (inRepository, zip) = Locate(context, new SnapshotResolver(context, parse, archive), parse.GetValue(GlobalOptions.Db), text);
-            var existed = CheckTarget(destination);
+            var made = CheckTarget(destination);
             RestoreResult result;
             if (inRepository is not null)
             {
@@ -56,10 +56,7 @@ internal static class RestoreCommand
             }
             if (options.Include.Count > 0 && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
             {
-                if (!existed)
-                {
-                    Directory.Delete(destination); // empty: the restore made it and put nothing in it
-                }
+                RemoveEmpty(destination, made);
                 throw new BackupException($"nothing in snapshot '{text}' matches --include {string.Join(" --include ", options.Include.Select(i => $"'{i}'"))}: nothing was restored ('backup ls' shows its paths)");
             }
             foreach (var warning in result.Warnings)
@@ -83,14 +80,15 @@ internal static class RestoreCommand
     }
 
     /// <summary>
-    /// Whether <paramref name="target"/> exists (a directory); throws, naming it, when it is something else or cannot be
-    /// made: its nearest existing ancestor is not a directory, or refuses a new one (<c>/proc/x</c>, a read-only mount).
+    /// The first folder of <paramref name="target"/> that the restore will make, null when the target exists (a
+    /// directory); throws, naming it, when it is something else or cannot be made: its nearest existing ancestor is
+    /// not a directory, or refuses a new one (<c>/proc/x</c>, a read-only mount).
     /// </summary>
-    private static bool CheckTarget(string target)
+    private static string? CheckTarget(string target)
     {
         if (Directory.Exists(target))
         {
-            return true;
+            return null;
         }
         if (File.Exists(target) || Path.Exists(target))
         {
@@ -120,7 +118,24 @@ internal static class RestoreCommand
         {
             throw new BackupException($"cannot restore to {Formatting.Path(target)}: {Formatting.Path(parent)} does not accept a new directory {Path.GetFileName(first)} ({Reason(e)})");
         }
-        return false;
+        return first;
+    }
+
+    /// <summary>Removes <paramref name="target"/> and its parents up to <paramref name="made"/>, the folders the restore made, while they are empty.</summary>
+    private static void RemoveEmpty(string target, string? made)
+    {
+        for (var folder = target; made is not null && folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if (!Directory.Exists(folder) || Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                return;
+            }
+            Directory.Delete(folder);
+            if (folder == made)
+            {
+                return;
+            }
+        }
     }
 
     private static string Reason(Exception e) => e switch
