@@ -63,6 +63,26 @@ public sealed class RestoreCommandTests
         Assert.False(Directory.Exists(target));
     }
 
+    [Theory]
+    [InlineData("printed")]
+    [InlineData("latest")]
+    [InlineData("latest:src")]
+    public void Restore_ZipSnapshotByTheIdRunPrintedOrLatest_RestoresTheNewest(string id)
+    {
+        using var backup = new BackupProcess();
+        var src = Populate(backup);
+        File.WriteAllText(Path.Join(src, "new.txt"), "newest");
+        var run = backup.Run("run");
+        var printed = System.Text.RegularExpressions.Regex.Match(run.Output, @": snapshot (\S+),").Groups[1].Value;
+        var target = backup.Join("target");
+
+        var result = backup.Run("restore", id == "printed" ? printed : id, "--target", target);
+
+        Assert.Equal("2", printed);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("newest", File.ReadAllText(Path.Join(target, "new.txt")));
+    }
+
     [Fact]
     public void Restore_IncludeMatchingNothing_SaysSoAndCreatesNoTarget()
     {

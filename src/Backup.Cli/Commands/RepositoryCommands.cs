@@ -62,7 +62,8 @@ internal static class RepositoryCommands
 
     /// <summary>
     /// The snapshot-relative form of <paramref name="path"/>: an absolute path inside the snapshot's source is cut to
-    /// what lies below it (check names files so); any other is taken relative to the snapshot (<c>/docs/</c> is <c>docs</c>).
+    /// what lies below it (check names files so); any other is taken relative to the snapshot (<c>/docs/</c> and
+    /// <c>./docs</c> are <c>docs</c>: <c>./-x</c> names an entry <c>-x</c>).
     /// </summary>
     private static string? Below(string source, string? path)
     {
@@ -75,7 +76,8 @@ internal static class RepositoryCommands
         {
             return "";
         }
-        return (path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : path).Trim('/');
+        var relative = (path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : path).Trim('/');
+        return relative.StartsWith("./", StringComparison.Ordinal) ? relative[2..].Trim('/') : relative == "." ? "" : relative;
     }
 
     private static Command Diff(CliContext context)
