@@ -35,6 +35,8 @@ internal sealed class SnapshotResolver(CliContext context, ParseResult parse, Op
             return inFolder.Count switch
             {
                 1 => new(reference, root, inFolder[0].Archive),
+                // Only a repository has hex ids: opening it says that none is there (exit 10).
+                0 when reference.Prefix is not null => new(reference, root, null),
                 0 => throw reference.Unknown($"in the archive folder {Formatting.Path(root)}"),
                 _ => throw reference.Ambiguous(inFolder.Select(Describe)),
             };
