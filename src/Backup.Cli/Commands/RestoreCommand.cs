@@ -41,13 +41,14 @@ internal static class RestoreCommand
                 RestoreOwners = Environment.IsPrivilegedProcess,
             };
             var text = parse.GetValue(snapshot)!;
-            var (inRepository, zip) = Locate(context, new SnapshotResolver(context, parse, archive), parse.GetValue(GlobalOptions.Db), text);
+            var resolver = new SnapshotResolver(context, parse, archive);
+            var (inRepository, zip) = Locate(context, resolver, parse.GetValue(GlobalOptions.Db), text);
             var made = CheckTarget(destination);
             RestoreResult result;
             if (inRepository is not null)
             {
                 await using var open = await OpenRepository.OpenAsync(context, parse, inRepository.Root, RepositoryAccess.Shared, "restore", cancellationToken);
-                var (id, _) = await new SnapshotResolver(context, parse, archive).FindAsync(open.Repository, inRepository, cancellationToken);
+                var (id, _) = await resolver.FindAsync(open.Repository, inRepository, cancellationToken);
                 result = await new RepositoryArchiver(open.Repository).RestoreAsync(id, destination, options, cancellationToken);
             }
             else
@@ -57,7 +58,7 @@ internal static class RestoreCommand
             if (options.Include.Count > 0 && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
             {
                 RemoveEmpty(destination, made);
-                throw new BackupException($"nothing in snapshot '{text}' matches --include {string.Join(" --include ", options.Include.Select(i => $"'{i}'"))}: nothing was restored ('backup ls' shows its paths)");
+                throw new BackupException($"nothing in snapshot '{text}' matches --include {string.Join(" --include ", options.Include.Select(i => $"'{i}'"))}: nothing was restored ({(zip is null ? $"'backup ls {text}'" : "unzip -l")} lists its paths)");
             }
             foreach (var warning in result.Warnings)
             {
