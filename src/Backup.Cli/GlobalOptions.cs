@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 
 namespace Backup.Cli;
 
@@ -44,20 +43,4 @@ internal static class GlobalOptions
     {
         Description = "Print JSON instead of text",
     };
-
-    /// <summary>
-    /// Path arguments take any token the parser did not match, a mistyped option included (<c>--jsn</c>). A token that
-    /// starts with '-' and names nothing on disk is taken for what it most likely is: an unknown option (exit 2).
-    /// </summary>
-    public static void RejectUnknownOptions(ArgumentResult result)
-    {
-        foreach (var token in result.Tokens)
-        {
-            var value = token.Value;
-            if (value.Length > 1 && value[0] == '-' && !Path.Exists(value))
-            {
-                result.AddError($"unknown option '{value}' (to name a path that begins with '-', write ./{value})");
-            }
-        }
-    }
 }

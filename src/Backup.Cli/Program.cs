@@ -37,14 +37,22 @@ root.Subcommands.Add(KeyCommand.Create(context));
 root.Subcommands.Add(UnlockCommand.Create(context));
 
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+var usage = UsageErrors.Of(parse);
+if (usage.Count > 0)
 {
-    foreach (var error in parse.Errors)
+    foreach (var error in usage)
     {
-        Console.Error.WriteLine($"backup: {error.Message}");
+        Console.Error.WriteLine($"backup: {error}");
     }
-    Console.Error.WriteLine("Try 'backup --help' for more information.");
+    if (parse.Errors.Count > 0 && !usage[0].StartsWith("unknown ", StringComparison.Ordinal))
+    {
+        Console.Error.WriteLine("Try 'backup --help' for more information.");
+    }
     return ExitCodes.Usage;
+}
+if (parse.Action is System.CommandLine.Help.HelpAction)
+{
+    return HelpText.Print(parse, Console.Out);
 }
 try
 {

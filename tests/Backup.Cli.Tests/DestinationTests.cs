@@ -190,7 +190,7 @@ public sealed class DestinationTests
         var second = world.Raw("restore", "2", "--target", world.Join("t2"));
 
         Assert.True(first.ExitCode == 1, first.ToString());
-        Assert.Contains("no snapshot 1 in catalog", first.Error, StringComparison.Ordinal); // forget dropped its row
+        Assert.Contains("no snapshot '1' in catalog", first.Error, StringComparison.Ordinal); // forget dropped its row
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.True(File.Exists(world.Join("t2", "b.txt")));
     }

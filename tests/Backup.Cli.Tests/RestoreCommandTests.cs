@@ -59,8 +59,55 @@ public sealed class RestoreCommandTests
         var result = backup.Run("restore", "42", "--target", target);
 
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains("no snapshot 42", result.Error, StringComparison.Ordinal);
+        Assert.Contains("no snapshot '42'", result.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(target));
+    }
+
+    [Theory]
+    [InlineData("printed")]
+    [InlineData("latest")]
+    [InlineData("latest:src")]
+    public void Restore_ZipSnapshotByTheIdRunPrintedOrLatest_RestoresTheNewest(string id)
+    {
+        using var backup = new BackupProcess();
+        var src = Populate(backup);
+        File.WriteAllText(Path.Join(src, "new.txt"), "newest");
+        var run = backup.Run("run");
+        var printed = System.Text.RegularExpressions.Regex.Match(run.Output, @": snapshot (\S+),").Groups[1].Value;
+        var target = backup.Join("target");
+
+        var result = backup.Run("restore", id == "printed" ? printed : id, "--target", target);
+
+        Assert.Equal("2", printed);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("newest", File.ReadAllText(Path.Join(target, "new.txt")));
+    }
+
+    [Fact]
+    public void Restore_IncludeMatchingNothing_SaysSoAndCreatesNoTarget()
+    {
+        using var backup = new BackupProcess();
+        Populate(backup);
+        var target = backup.Join("target", "deeper");
+
+        var result = backup.Run("restore", "1", "--include", "nomatch*", "--target", target);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("nothing in snapshot '1' matches --include 'nomatch*'", result.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(backup.Join("target")), "no empty target may be left behind");
+    }
+
+    [Fact]
+    public void Restore_TargetThatCannotBeMade_NamesThePath()
+    {
+        using var backup = new BackupProcess();
+        Populate(backup);
+
+        var result = backup.Run("restore", "1", "--target", "/proc/nope");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.StartsWith("backup: cannot restore to /proc/nope: /proc does not accept a new directory", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Could not find", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,6 +7,23 @@ namespace Backup.Cli.Tests;
 public sealed class SnapshotsCommandTests
 {
     [Fact]
+    public void Snapshots_PathNeitherWatchedNorBackedUp_SaysSoAndExitsOne()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("src");
+        new TestTree(src).File("a.txt", "a");
+        Assert.Equal(0, backup.Run("add", src).ExitCode);
+        Assert.Equal(0, backup.Run("run").ExitCode);
+
+        var result = backup.Run("snapshots", "/nonexistent");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("no snapshots of /nonexistent", result.Error, StringComparison.Ordinal);
+        Assert.Contains("not watched", result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
     public void Snapshots_Json_ExactlySixTypedFieldsNewestLast()
     {
         using var backup = new BackupProcess();

@@ -32,6 +32,13 @@ public sealed class UsageTests
     [InlineData("forget", "--keep-within-hourly", "")]
     [InlineData("forget", "--keep-within-weekly", "1d2y")]
     [InlineData("forget", "--keep-last", "-3")]
+    [InlineData("snapshot")]
+    [InlineData("ls", "abcd", "--json")]
+    [InlineData("ls", "abcd", "--foo", "--long")]
+    [InlineData("restore", "3", "--traget", "/tmp/x")]
+    [InlineData("diff", "abcd", "--long", "beef")]
+    [InlineData("remove", "--bogus")]
+    [InlineData("repair", "indx")]
     public void Parse_BadCommandLine_ExitsTwoWithMessageAndTouchesNothing(params string[] args)
     {
         using var backup = new BackupProcess();
@@ -42,6 +49,55 @@ public sealed class UsageTests
         Assert.StartsWith("backup: ", result.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(backup.Catalog), "a usage error must not create the catalog");
+    }
+
+    [Theory]
+    [InlineData("unknown command 'snapshot' for 'backup'; did you mean 'snapshots'?", "snapshot")]
+    [InlineData("unknown option '--traget' for 'backup restore'; did you mean '--target'?", "restore", "3", "--traget", "/tmp/x")]
+    [InlineData("unknown option '--json' for 'backup ls'", "ls", "abcd", "--json")]
+    [InlineData("unknown option '--foo' for 'backup ls'", "ls", "abcd", "--foo", "--long")]
+    [InlineData("unknown command 'indx' for 'backup repair'; did you mean 'index'?", "repair", "indx")]
+    [InlineData("unknown option '--arhcive' for 'backup snapshots'; did you mean '--archive'?", "snapshots", "--arhcive", "x")]
+    public void Parse_UnknownCommandOrOption_OneLineNamingItWithASuggestion(string expected, params string[] args)
+    {
+        using var backup = new BackupProcess();
+
+        var result = backup.Run(args);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("backup: " + expected, line, StringComparison.Ordinal);
+        Assert.Equal("", result.Output);
+    }
+
+    [Fact]
+    public void Parse_PathThatBeginsWithDash_IsTakenWhenWrittenWithDotSlash()
+    {
+        using var backup = new BackupProcess();
+        var dir = backup.Dir("-x");
+
+        var refused = backup.Run("add", "-x");
+        var added = backup.Run("add", "./-x");
+
+        Assert.True(refused.ExitCode == 2, refused.ToString());
+        Assert.Contains("write ./-x", refused.Error, StringComparison.Ordinal);
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.Contains(dir, added.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_TopLevel_MarksOptionalArgumentsAsOptional()
+    {
+        using var backup = new BackupProcess();
+
+        var help = backup.Run("--help");
+
+        Assert.True(help.ExitCode == 0, help.ToString());
+        Assert.Contains("  snapshots [<PATH>]  ", help.Output, StringComparison.Ordinal);
+        Assert.Contains("  daemon [<PATH>...]  ", help.Output, StringComparison.Ordinal);
+        Assert.Contains("  ls <SNAPSHOT> [<PATH>]  ", help.Output, StringComparison.Ordinal);
+        Assert.Contains("  add <PATH>...  ", help.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("snapshots <PATH>", help.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,7 +10,6 @@ internal static class AddCommand
     public static Command Create(CliContext context)
     {
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Directories to watch" };
-        paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var command = new Command("add", "Watch directories: the next run or daemon check backs them up") { paths };
         command.SetAction(parse =>
         {

@@ -52,7 +52,6 @@ internal static class DaemonCommand
         var noForget = new Option<bool>("--no-forget") { Description = "With --watch: keep every snapshot (no retention, no prune)" };
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
-        paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
         foreach (var option in keeps.All.Append(noForget))
         {

@@ -9,7 +9,6 @@ internal static class RemoveCommand
     public static Command Create(CliContext context)
     {
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Watched directories to forget" };
-        paths.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var command = new Command("remove", "Stop watching directories (their archives are kept)") { paths };
         command.SetAction(parse =>
         {

@@ -19,21 +19,28 @@ internal static class RepositoryCommands
 {
     public static IEnumerable<Command> Create(CliContext context) =>
     [
-        Ls(context), Diff(context), Check(context), Stats(context), Forget(context), Prune(context), Repair(context),
+        Ls(context), Diff(context), Check(context), Stats(context), ForgetCommand.Create(context), Prune(context), Repair(context),
     ];
 
     private static Command Ls(CliContext context)
     {
-        var snapshot = new Argument<string>("SNAPSHOT") { Description = "Snapshot id or unique prefix" };
-        var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only this path of the snapshot and what lies below it" };
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = SnapshotReference.Help };
+        var path = new Argument<string?>("PATH")
+        {
+            Arity = ArgumentArity.ZeroOrOne,
+            Description = "Only this path and what lies below it: relative to the snapshot, or the absolute path it had in the source",
+        };
         var archive = GlobalOptions.Archive();
         var command = new Command("ls", "List the files of a repository snapshot") { snapshot, path, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "ls", cancellationToken);
+            var resolver = new SnapshotResolver(context, parse, archive);
+            var location = resolver.Locate(parse.GetValue(snapshot)!).InRepositoryFor("ls");
+            await using var open = await OpenRepository.OpenAsync(context, parse, location.Root, RepositoryAccess.Shared, "ls", cancellationToken);
             var repository = open.Repository;
-            var (_, s) = await repository.FindSnapshotAsync(parse.GetValue(snapshot)!, cancellationToken);
-            var prefix = parse.GetValue(path)?.Trim('/');
+            var (_, s) = await resolver.FindAsync(repository, location, cancellationToken);
+            var prefix = Below(s.SourcePath, parse.GetValue(path));
+            var listed = 0;
             foreach (var entry in await new SnapshotReader(repository).ListAsync(s, cancellationToken))
             {
                 if (prefix is { Length: > 0 } && entry.Path != prefix && !entry.Path.StartsWith(prefix + "/", StringComparison.Ordinal))
@@ -42,25 +49,57 @@ internal static class RepositoryCommands
                 }
                 var node = (TreeNode)entry.Source;
                 context.Output.WriteLine($"{ModeString(node.Mode)} {entry.Size,12} {Formatting.Time(DateTimeOffset.FromUnixTimeMilliseconds(entry.MtimeNs / 1_000_000))}  {Formatting.Path(entry.Path)}");
+                listed++;
+            }
+            if (listed == 0 && prefix is { Length: > 0 })
+            {
+                throw new BackupException($"no path {Formatting.Path(parse.GetValue(path)!)} in snapshot '{location.Reference.Text}' (of {Formatting.Path(s.SourcePath)})");
             }
             return ExitCodes.Ok;
         });
         return command;
     }
 
+    /// <summary>
+    /// The snapshot-relative form of <paramref name="path"/>: an absolute path inside the snapshot's source is cut to
+    /// what lies below it (check names files so); any other is taken relative to the snapshot (<c>/docs/</c> and
+    /// <c>./docs</c> are <c>docs</c>: <c>./-x</c> names an entry <c>-x</c>).
+    /// </summary>
+    private static string? Below(string source, string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+        var root = source.TrimEnd('/');
+        if (path == root || path == root + "/")
+        {
+            return "";
+        }
+        var relative = (path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : path).Trim('/');
+        return relative.StartsWith("./", StringComparison.Ordinal) ? relative[2..].Trim('/') : relative == "." ? "" : relative;
+    }
+
     private static Command Diff(CliContext context)
     {
-        var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot" };
+        var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot: " + SnapshotReference.Help };
         var second = new Argument<string>("SNAPSHOT2") { Description = "The newer snapshot" };
         var archive = GlobalOptions.Archive();
         var command = new Command("diff", "Show what was added, removed and modified between two snapshots") { first, second, archive };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "diff", cancellationToken);
+            var resolver = new SnapshotResolver(context, parse, archive);
+            var older = resolver.Locate(parse.GetValue(first)!).InRepositoryFor("diff");
+            var newer = resolver.Locate(parse.GetValue(second)!).InRepositoryFor("diff");
+            if (older.Root != newer.Root)
+            {
+                throw new BackupException($"snapshots '{older.Reference.Text}' and '{newer.Reference.Text}' are in different repositories ({Formatting.Path(older.Root)}, {Formatting.Path(newer.Root)}): diff compares two of one repository");
+            }
+            await using var open = await OpenRepository.OpenAsync(context, parse, older.Root, RepositoryAccess.Shared, "diff", cancellationToken);
             var repository = open.Repository;
             var reader = new SnapshotReader(repository);
-            var (_, a) = await repository.FindSnapshotAsync(parse.GetValue(first)!, cancellationToken);
-            var (_, b) = await repository.FindSnapshotAsync(parse.GetValue(second)!, cancellationToken);
+            var (_, a) = await resolver.FindAsync(repository, older, cancellationToken);
+            var (_, b) = await resolver.FindAsync(repository, newer, cancellationToken);
             var before = (await reader.ListAsync(a, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
             var after = (await reader.ListAsync(b, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
             int added = 0, removed = 0, modified = 0;
@@ -160,62 +199,6 @@ internal static class RepositoryCommands
         return command;
     }
 
-    private static Command Forget(CliContext context)
-    {
-        var keeps = new RetentionOptions();
-        var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would be removed" };
-        var prune = new Option<bool>("--prune") { Description = "Prune afterwards, freeing the space" };
-        var archive = GlobalOptions.Archive();
-        var command = new Command("forget", "Remove snapshots by a retention policy (per host and path), as restic does");
-        foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive))
-        {
-            command.Options.Add(option);
-        }
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var policy = keeps.Policy(parse);
-            if (policy.IsEmpty)
-            {
-                throw new BackupException("no policy given: add at least one --keep-* option; nothing was removed", ExitCodes.Usage);
-            }
-            var access = parse.GetValue(dryRun) ? RepositoryAccess.Shared : RepositoryAccess.Exclusive;
-            await using var open = await OpenRepository.OpenAsync(context, parse, archive, access, "forget", cancellationToken);
-            var repository = open.Repository;
-            var snapshots = await repository.ListSnapshotsAsync(Warn(context), cancellationToken);
-            var removed = 0;
-            foreach (var group in snapshots.GroupBy(s => (s.Snapshot.Host, s.Snapshot.SourcePath)))
-            {
-                var (keep, remove) = policy.Apply(group, s => s.Snapshot.Time);
-                context.Output.WriteLine($"{group.Key.SourcePath} on {group.Key.Host}: keeping {keep.Count}, removing {remove.Count}");
-                foreach (var (s, reasons) in keep.OrderBy(k => k.Item.Snapshot.Time))
-                {
-                    context.Output.WriteLine($"  keep    {s.Id[..8]}  {Formatting.Time(s.Snapshot.Time)}  ({string.Join(", ", reasons)})");
-                }
-                foreach (var s in remove.OrderBy(r => r.Snapshot.Time))
-                {
-                    context.Output.WriteLine($"  {(parse.GetValue(dryRun) ? "would remove" : "remove")}  {s.Id[..8]}  {Formatting.Time(s.Snapshot.Time)}");
-                    if (!parse.GetValue(dryRun))
-                    {
-                        await repository.DeleteSnapshotAsync(s.Id, cancellationToken);
-                        removed++;
-                    }
-                }
-            }
-            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
-            if (removed > 0 && File.Exists(db))
-            {
-                using var catalog = Backup.Core.Catalog.CatalogStore.Open(db, create: false);
-                await SnapshotsCommand.RefreshAsync(context, catalog, open.Repository, cancellationToken);
-            }
-            if (parse.GetValue(prune) && !parse.GetValue(dryRun))
-            {
-                PrintPrune(context, await new Pruner(repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));
-            }
-            return ExitCodes.Ok;
-        });
-        return command;
-    }
-
     private static Command Prune(CliContext context)
     {
         var archive = GlobalOptions.Archive();
@@ -245,10 +228,10 @@ internal static class RepositoryCommands
         return new Command("repair", "Repair a repository") { index };
     }
 
-    private static void PrintPrune(CliContext context, Pruner.Report report) =>
+    internal static void PrintPrune(CliContext context, Pruner.Report report) =>
         context.Output.WriteLine($"pruned: {Formatting.Count(report.PacksDeleted, "pack")} deleted, {report.PacksRepacked} rewritten, {report.PacksKept} kept, {Formatting.Bytes(report.BytesFreed)} freed");
 
-    private static Action<string> Warn(CliContext context) => warning => context.Error.WriteLine($"backup: warning: {warning}");
+    internal static Action<string> Warn(CliContext context) => warning => context.Error.WriteLine($"backup: warning: {warning}");
 
     private static bool Changed(TreeNode a, TreeNode b) =>
         a.Type != b.Type || a.Size != b.Size || a.Mode != b.Mode || a.MtimeNs != b.MtimeNs

@@ -21,7 +21,7 @@ internal static class RestoreCommand
 {
     public static Command Create(CliContext context)
     {
-        var snapshot = new Argument<string>("SNAPSHOT") { Description = "A catalog id (see 'backup snapshots'), the path of a .zip, or a repository snapshot id" };
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = SnapshotReference.Help + ", or the path of a .zip" };
         var target = new Option<string>("--target") { Description = "Where to restore: an empty or absent directory", HelpName = "DIR", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Restore into a non-empty directory, replacing files of the same name" };
         var include = new Option<string[]>("--include")
@@ -40,16 +40,25 @@ internal static class RestoreCommand
                 Include = parse.GetValue(include) ?? [],
                 RestoreOwners = Environment.IsPrivilegedProcess,
             };
-            var (root, name) = Locate(context, parse.GetValue(GlobalOptions.Db), parse.GetValue(archive), parse.GetValue(snapshot)!);
+            var text = parse.GetValue(snapshot)!;
+            var resolver = new SnapshotResolver(context, parse, archive);
+            var (inRepository, zip) = Locate(context, resolver, parse.GetValue(GlobalOptions.Db), text);
+            var made = CheckTarget(destination);
             RestoreResult result;
-            if (root is not null)
+            if (inRepository is not null)
             {
-                await using var open = await OpenRepository.OpenAsync(context, parse, root, RepositoryAccess.Shared, "restore", cancellationToken);
-                result = await new RepositoryArchiver(open.Repository).RestoreAsync(name, destination, options, cancellationToken);
+                await using var open = await OpenRepository.OpenAsync(context, parse, inRepository.Root, RepositoryAccess.Shared, "restore", cancellationToken);
+                var (id, _) = await resolver.FindAsync(open.Repository, inRepository, cancellationToken);
+                result = await new RepositoryArchiver(open.Repository).RestoreAsync(id, destination, options, cancellationToken);
             }
             else
             {
-                result = await new ZipArchiver(Path.GetDirectoryName(name)!).RestoreAsync(name, destination, options, cancellationToken);
+                result = await new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, destination, options, cancellationToken);
+            }
+            if (options.Include.Count > 0 && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
+            {
+                RemoveEmpty(destination, made);
+                throw new BackupException($"nothing in snapshot '{text}' matches --include {string.Join(" --include ", options.Include.Select(i => $"'{i}'"))}: nothing was restored ({(zip is null ? $"'backup ls {text}'" : "unzip -l")} lists its paths)");
             }
             foreach (var warning in result.Warnings)
             {
@@ -71,52 +80,108 @@ internal static class RestoreCommand
         return command;
     }
 
-    /// <summary>The repository root and snapshot id, or (null, zip path).</summary>
-    private static (string? Repository, string Name) Locate(CliContext context, string? dbOption, string? archiveOption, string snapshot)
+    /// <summary>
+    /// The first folder of <paramref name="target"/> that the restore will make, null when the target exists (a
+    /// directory); throws, naming it, when it is something else or cannot be made: its nearest existing ancestor is
+    /// not a directory, or refuses a new one (<c>/proc/x</c>, a read-only mount).
+    /// </summary>
+    private static string? CheckTarget(string target)
     {
-        var db = context.CatalogPath(dbOption);
-        if (archiveOption is not null && Stores.HoldsRepository(context.ArchivePath(archiveOption, db)))
+        if (Directory.Exists(target))
         {
-            return (context.ArchivePath(archiveOption, db), snapshot);
+            return null;
         }
-        string path;
-        if (long.TryParse(snapshot, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        if (File.Exists(target) || Path.Exists(target))
         {
-            using var catalog = CatalogStore.Open(db, create: false);
-            var record = catalog.FindSnapshot(id)
-                ?? throw new BackupException($"no snapshot {id} in catalog {db} (see 'backup snapshots', or give the path of a .zip)");
-            path = record.Archive;
-            if (Stores.IsRemote(path))
+            throw new BackupException($"the target {Formatting.Path(target)} exists and is not a directory");
+        }
+        var parent = Path.GetDirectoryName(target);
+        while (parent is not null && !Path.Exists(parent))
+        {
+            parent = Path.GetDirectoryName(parent);
+        }
+        if (parent is null || !Directory.Exists(parent))
+        {
+            throw new BackupException($"cannot restore to {Formatting.Path(target)}: {Formatting.Path(parent ?? "/")} is not a directory");
+        }
+        // Only making the first missing folder tells whether its parent takes one (/proc does not, even for root).
+        var first = target;
+        while (Path.GetDirectoryName(first) is { } up && up != parent)
+        {
+            first = up;
+        }
+        try
+        {
+            Directory.CreateDirectory(first);
+            Directory.Delete(first);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException($"cannot restore to {Formatting.Path(target)}: {Formatting.Path(parent)} does not accept a new directory {Path.GetFileName(first)} ({Reason(e)})");
+        }
+        return first;
+    }
+
+    /// <summary>Removes <paramref name="target"/> and its parents up to <paramref name="made"/>, the folders the restore made, while they are empty.</summary>
+    private static void RemoveEmpty(string target, string? made)
+    {
+        for (var folder = target; made is not null && folder is not null; folder = Path.GetDirectoryName(folder))
+        {
+            if (!Directory.Exists(folder) || Directory.EnumerateFileSystemEntries(folder).Any())
             {
-                // URL/snapshots/id: opening the repository says whether it still holds it.
-                return (CatalogStore.DestinationOf(path), CatalogStore.NameOf(path));
+                return;
             }
-            if (!File.Exists(path))
+            Directory.Delete(folder);
+            if (folder == made)
             {
-                // The catalog is a cache of the destinations: a snapshot that is gone from one is dropped, and said so.
-                var refresh = CatalogRefresh.Run(catalog, [record]);
-                var where = CatalogStore.DestinationOf(path);
-                throw new BackupException(refresh.Dropped.Count > 0
-                    ? $"snapshot {id} no longer exists: {Formatting.Path(path)} was removed (by forget or by hand); it is no longer listed"
-                    : Stores.HoldsRepository(where)
-                        ? $"snapshot {id} is not in the repository at {Formatting.Path(where)} (forgotten, or another repository is there); 'backup snapshots --archive {where}' lists what it holds"
-                        : $"snapshot {id}: its destination {Formatting.Path(where)} cannot be found (is its disk mounted?)");
+                return;
             }
         }
-        else
+    }
+
+    private static string Reason(Exception e) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException or FileNotFoundException => "the file system refuses it",
+        _ => e.Message,
+    };
+
+    /// <summary>Where the snapshot is: (repository location, null) or (null, zip path).</summary>
+    private static (SnapshotLocation? Repository, string? Zip) Locate(CliContext context, SnapshotResolver resolver, string? dbOption, string snapshot)
+    {
+        if (!snapshot.Contains('/', StringComparison.Ordinal) && !snapshot.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
-            path = context.FullPath(snapshot);
+            var location = resolver.Locate(snapshot);
+            return location.InRepository ? (location, null) : (null, ZipOf(context, dbOption, location));
         }
+        var path = context.FullPath(snapshot);
         // A repository snapshot's archive is <repository>/snapshots/<id>.
         var parent = Path.GetDirectoryName(path);
         if (parent is not null && Path.GetFileName(parent) == "snapshots" && Stores.HoldsRepository(Path.GetDirectoryName(parent)!))
         {
-            return (Path.GetDirectoryName(parent)!, Path.GetFileName(path));
+            return (new SnapshotLocation(SnapshotReference.Parse(Path.GetFileName(path)), Path.GetDirectoryName(parent)!, null), null);
         }
         if (!File.Exists(path))
         {
-            throw new BackupException(long.TryParse(snapshot, out _) ? $"snapshot {snapshot}: its archive is missing: {path}" : $"no such snapshot id or archive file: {snapshot}");
+            throw new BackupException($"no such archive file: {Formatting.Path(path)}");
         }
         return (null, path);
+    }
+
+    /// <summary>The zip archive of a catalog snapshot; a row whose archive is gone is dropped from the catalog, and said so.</summary>
+    private static string ZipOf(CliContext context, string? dbOption, SnapshotLocation location)
+    {
+        var path = location.ZipArchive!;
+        if (File.Exists(path))
+        {
+            return path;
+        }
+        var text = location.Reference.Text;
+        using var catalog = CatalogStore.Open(context.CatalogPath(dbOption), create: false);
+        var records = catalog.ListSnapshots(null).Where(r => r.Archive == path).ToList();
+        var refresh = CatalogRefresh.Run(catalog, records);
+        throw new BackupException(refresh.Dropped.Count > 0
+            ? $"snapshot '{text}' no longer exists: {Formatting.Path(path)} was removed (by forget or by hand); it is no longer listed"
+            : $"snapshot '{text}': its destination {Formatting.Path(location.Root)} cannot be found (is its disk mounted?)");
     }
 }

@@ -45,7 +45,7 @@ internal static class RunCommand
                 case PathStatus.Archived:
                     var r = outcome.Result!;
                     context.Output.WriteLine(
-                        $"archived {Formatting.Path(outcome.Path)}: snapshot {outcome.SnapshotId}, {Formatting.Count(r.Info.Files, "file")}, {Formatting.Bytes(r.Info.Bytes)} -> {Formatting.Path(r.Archive)}");
+                        $"archived {Formatting.Path(outcome.Path)}: snapshot {Backup.Core.Snapshots.SnapshotIds.Display(outcome.SnapshotId ?? 0, r.Archive)}, {Formatting.Count(r.Info.Files, "file")}, {Formatting.Bytes(r.Info.Bytes)} -> {Formatting.Path(r.Archive)}");
                     foreach (var problem in r.Problems)
                     {
                         context.Error.WriteLine($"backup: warning: {Formatting.Path(outcome.Path)}/{problem.Path}: {problem.Message}");

@@ -20,7 +20,6 @@ internal static class SnapshotsCommand
     public static Command Create(CliContext context)
     {
         var path = new Argument<string?>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "Only the snapshots of this directory" };
-        path.Validators.Add(GlobalOptions.RejectUnknownOptions);
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         var command = new Command("snapshots", "List snapshots, newest last") { path, archive, json };
@@ -41,6 +40,7 @@ internal static class SnapshotsCommand
                 }
                 var wanted = parse.GetValue(path) is { } only ? context.WatchedPath(only) : null;
                 var selected = all.Where(s => wanted is null || s.Snapshot.SourcePath == wanted).ToList();
+                RefuseUnknownPath(db, wanted, selected.Count);
                 if (parse.GetValue(json))
                 {
                     WriteRepositoryJson(context.Output, archiveRoot, selected);
@@ -57,6 +57,7 @@ internal static class SnapshotsCommand
             await RefreshAsync(context, catalog, null, cancellationToken);
             var source = parse.GetValue(path) is { } p ? context.WatchedPath(p) : null;
             var snapshots = catalog.ListSnapshots(source);
+            RefuseUnknownPath(db, source, snapshots.Count);
             if (explicitArchive is not null)
             {
                 var prefix = archiveRoot.TrimEnd('/') + "/";
@@ -73,6 +74,25 @@ internal static class SnapshotsCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Throws when <paramref name="path"/> was asked for, has no snapshots and is not watched: most likely a typo.</summary>
+    private static void RefuseUnknownPath(string db, string? path, int count)
+    {
+        if (path is null || count > 0)
+        {
+            return;
+        }
+        var watched = false;
+        if (File.Exists(db))
+        {
+            using var catalog = CatalogStore.Open(db, create: false);
+            watched = catalog.GetWatchedPaths().Any(w => w.Path == path);
+        }
+        if (!watched)
+        {
+            throw new Backup.Core.BackupException($"no snapshots of {Formatting.Path(path)}: it has none here and is not watched ('backup list' shows the watched paths)");
+        }
     }
 
     private static void WriteRepositoryTable(TextWriter output, IReadOnlyList<(string Id, SnapshotObject Snapshot)> snapshots)
@@ -148,11 +168,11 @@ internal static class SnapshotsCommand
 
     private static void WriteTable(TextWriter output, IReadOnlyList<SnapshotRecord> snapshots)
     {
-        output.WriteLine($"{"ID",6}  {"TIME",-19}  {"FILES",8}  {"SIZE",10}  PATH -> ARCHIVE");
+        output.WriteLine($"{"ID",8}  {"TIME",-19}  {"FILES",8}  {"SIZE",10}  PATH -> ARCHIVE");
         foreach (var s in snapshots)
         {
             var mark = s.Complete ? "" : "  (incomplete)";
-            output.WriteLine($"{s.Id,6}  {Formatting.Time(s.Time),-19}  {s.Files,8}  {Formatting.Bytes(s.Bytes),10}  {Formatting.Path(s.Path)} -> {Formatting.Path(s.Archive)}{mark}");
+            output.WriteLine($"{SnapshotIds.Display(s.Id, s.Archive),8}  {Formatting.Time(s.Time),-19}  {s.Files,8}  {Formatting.Bytes(s.Bytes),10}  {Formatting.Path(s.Path)} -> {Formatting.Path(s.Archive)}{mark}");
         }
     }
 

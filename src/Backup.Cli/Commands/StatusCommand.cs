@@ -41,7 +41,7 @@ internal static class StatusCommand
                 }
                 context.Output.WriteLine($"  mode: {s.Mode}{(s.Mode == "inotify" ? $" ({Formatting.Count(s.Watches, "watch", "watches")})" : "")}");
                 context.Output.WriteLine(s.LastSnapshotTime is { } at
-                    ? $"  up to date as of {Formatting.Time(at)}{(s.LastSnapshot is { } id ? $", last snapshot {id}" : "")}"
+                    ? $"  up to date as of {Formatting.Time(at)}{(s.LastSnapshot is { } id ? $", last snapshot {ShownId(catalog, id)}" : "")}"
                     : "  first snapshot not taken yet");
                 context.Output.WriteLine(s.PendingChanges == 0
                     ? "  pending: nothing"
@@ -56,6 +56,10 @@ internal static class StatusCommand
         });
         return command;
     }
+
+    /// <summary>The id that names catalog snapshot <paramref name="id"/> everywhere else: a repository snapshot's short id.</summary>
+    private static string ShownId(CatalogStore catalog, long id) =>
+        catalog.FindSnapshot(id) is { } record ? Backup.Core.Snapshots.SnapshotIds.Display(id, record.Archive) : id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void WriteJson(TextWriter output, IReadOnlyList<WatchedPath> watched, DaemonStatus? daemon, Dictionary<string, WatchStatus> states)
     {

@@ -290,7 +290,7 @@ public sealed class ContinuousMonitor : IDisposable
             if (full.Result is not null)
             {
                 state.MissedChanges++;
-                _logger.LogWarning("{Path}: the rescan found changes that no event reported; they are in snapshot {Snapshot}", state.Path, full.Basis.SnapshotId);
+                _logger.LogWarning("{Path}: the rescan found changes that no event reported; they are in snapshot {Snapshot}", state.Path, Backup.Core.Snapshots.SnapshotIds.Short(full.Basis.SnapshotId));
             }
             Record(state, full, "the whole tree (rescan)");
         }
@@ -309,7 +309,7 @@ public sealed class ContinuousMonitor : IDisposable
             state.LastSnapshot = _watchList.RecordSnapshot(state.Path, _destination, written, _time.GetUtcNow());
             state.Snapshots++;
             _logger.LogInformation("{Path}: snapshot {Snapshot} ({Files} files, {Bytes} bytes), listed {Listed}, reused {Reused} subtrees",
-                state.Path, result.Basis.SnapshotId[..Math.Min(8, result.Basis.SnapshotId.Length)], written.Info.Files, written.Info.Bytes, listed, result.ReusedSubtrees);
+                state.Path, Backup.Core.Snapshots.SnapshotIds.Short(result.Basis.SnapshotId), written.Info.Files, written.Info.Bytes, listed, result.ReusedSubtrees);
         }
         else
         {

@@ -47,6 +47,27 @@ public sealed class RepositoryCommandsTests
     }
 
     [Fact]
+    public void Ls_AbsoluteSourcePathOrDotSlash_ListsThatSubtree()
+    {
+        using var world = new RepositoryProcess();
+        var src = world.Join("src");
+        new TestTree(src).File("keep/one.txt", "1").File("other/x.txt", "4").File("-x", "dash");
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        var id = Assert.Single(world.Snapshots()).Id;
+
+        var lines = world.Expect(0, "ls", id, Path.Join(src, "keep")).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var missing = world.Run("ls", id, Path.Join(src, "nothere"));
+        var dash = world.Expect(0, "ls", id, "./-x").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(["keep", "keep/one.txt"], lines.Select(l => l.Split("  ")[^1]).Order(StringComparer.Ordinal));
+        Assert.Equal("-x", Assert.Single(dash).Split("  ")[^1]);
+        Assert.True(missing.ExitCode == 1, missing.ToString());
+        Assert.Contains($"no path {Path.Join(src, "nothere")} in snapshot", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Diff_KnownChanges_ListsAddedRemovedModifiedAndSummary()
     {
         using var world = new RepositoryProcess();

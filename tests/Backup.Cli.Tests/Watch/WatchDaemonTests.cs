@@ -188,6 +188,7 @@ public sealed class WatchDaemonTests
 
         Assert.Equal(0, text.ExitCode);
         Assert.Contains("mode: inotify (3 watches)", text.Output, StringComparison.Ordinal);
+        Assert.Matches(@"last snapshot [0-9a-f]{8}\n", text.Output); // the repository id, as run and snapshots print it
         using var doc = System.Text.Json.JsonDocument.Parse(json.Output);
         var path = doc.RootElement.GetProperty("paths")[0];
         Assert.Equal("inotify", path.GetProperty("mode").GetString());
