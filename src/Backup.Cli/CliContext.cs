@@ -1,5 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Backup.Cli;
 
@@ -26,12 +28,12 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
         return LoggerFactory.Create(builder => builder
             .SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information)
             .AddFilter("Backup.Core.Archiving", debug ? LogLevel.Debug : LogLevel.Warning)
-            .AddSimpleConsole(o =>
+            .AddConsole(o =>
             {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss ";
+                o.FormatterName = DaemonLogFormatter.FormatterName;
+                o.LogToStandardErrorThreshold = LogLevel.Trace;
             })
-            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+            .Services.AddSingleton<ConsoleFormatter>(new DaemonLogFormatter(Time, showCategory: debug)));
     }
 
     /// <summary>--db, else $BACKUP_DB, else $XDG_DATA_HOME/backup/catalog.db, else ~/.local/share/backup/catalog.db.</summary>

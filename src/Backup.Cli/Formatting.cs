@@ -1,28 +1,16 @@
 using System.Globalization;
+using Backup.Core;
 
 namespace Backup.Cli;
 
 /// <summary>How the command line prints sizes and times.</summary>
 internal static class Formatting
 {
-    public static string Bytes(long bytes)
-    {
-        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
-        double value = bytes;
-        var unit = 0;
-        while (value >= 1024 && unit < units.Length - 1)
-        {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{bytes} B")
-            : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
-    }
+    /// <summary>See <see cref="Quantity.Bytes"/>: the daemon's log, written in Core, says sizes the same way.</summary>
+    public static string Bytes(long bytes) => Quantity.Bytes(bytes);
 
     /// <summary>"1 file", "2 files"; <paramref name="plural"/> for nouns that do not just take an s.</summary>
-    public static string Count(long n, string noun, string? plural = null) =>
-        string.Create(CultureInfo.InvariantCulture, $"{n} {(n == 1 ? noun : plural ?? noun + "s")}");
+    public static string Count(long n, string noun, string? plural = null) => Quantity.Count(n, noun, plural);
 
     /// <summary>JSON as people read it: indented, non-ASCII characters kept as they are.</summary>
     public static System.Text.Json.JsonWriterOptions Json { get; } = new()

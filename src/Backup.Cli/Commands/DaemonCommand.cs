@@ -174,7 +174,7 @@ internal static class DaemonCommand
         {
             status.Delete();
         }
-        logger.LogInformation("stopping after {Snapshots} snapshots", monitor.Snapshots);
+        logger.LogInformation("stopping after {Snapshots}", Formatting.Count(monitor.Snapshots, "snapshot"));
         return ExitCodes.Ok;
     }
 

@@ -75,8 +75,8 @@ public sealed class ChangeMonitor
             {
                 _logger.LogWarning("{Path}: could not back up {Entry}: {Reason}", path, problem.Path, problem.Message);
             }
-            _logger.LogInformation("{Path}: snapshot {Snapshot}, archived {Files} files, {Bytes} bytes to {Archive}",
-                path, Backup.Core.Snapshots.SnapshotIds.Display(id, result.Archive), result.Info.Files, result.Info.Bytes, result.Archive);
+            _logger.LogInformation("{Path}: snapshot {Snapshot}, archived {Files}, {Size} to {Archive}",
+                path, Backup.Core.Snapshots.SnapshotIds.Display(id, result.Archive), Quantity.Count(result.Info.Files, "file"), Quantity.Bytes(result.Info.Bytes), result.Archive);
             return new PathOutcome(path, PathStatus.Archived, result, id);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

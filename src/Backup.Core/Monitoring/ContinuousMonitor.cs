@@ -278,7 +278,7 @@ public sealed class ContinuousMonitor : IDisposable
 
     private async Task BuildAsync(PathState state, IChangeArchiver archiver, ChangedDirectories cut, bool rescan, CancellationToken cancellationToken)
     {
-        var listed = cut.Everything ? "the whole tree" : $"{cut.Count} directories";
+        var listed = cut.Everything ? "the whole tree" : Quantity.Count(cut.Count, "directory", "directories");
         var started = _time.GetTimestamp();
         var result = await archiver.ArchiveChangesAsync(state.Path, state.Basis, cut, cancellationToken);
         _logger.LogDebug("{Path}: built in {Elapsed} ms", state.Path, (long)_time.GetElapsedTime(started).TotalMilliseconds);
@@ -308,8 +308,9 @@ public sealed class ContinuousMonitor : IDisposable
         {
             state.LastSnapshot = _watchList.RecordSnapshot(state.Path, _destination, written, _time.GetUtcNow());
             state.Snapshots++;
-            _logger.LogInformation("{Path}: snapshot {Snapshot} ({Files} files, {Bytes} bytes), listed {Listed}, reused {Reused} subtrees",
-                state.Path, Backup.Core.Snapshots.SnapshotIds.Short(result.Basis.SnapshotId), written.Info.Files, written.Info.Bytes, listed, result.ReusedSubtrees);
+            _logger.LogInformation("{Path}: snapshot {Snapshot} ({Files}, {Size}), listed {Listed}, reused {Reused}",
+                state.Path, Backup.Core.Snapshots.SnapshotIds.Short(result.Basis.SnapshotId), Quantity.Count(written.Info.Files, "file"), Quantity.Bytes(written.Info.Bytes),
+                listed, Quantity.Count(result.ReusedSubtrees, "subtree"));
         }
         else
         {

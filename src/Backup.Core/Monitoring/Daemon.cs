@@ -39,7 +39,7 @@ public sealed class Daemon
                 checks++;
                 if (report.Archived == 0 && report.Failed == 0)
                 {
-                    _logger.LogInformation("no changes in {Count} directories", report.Outcomes.Count);
+                    _logger.LogInformation("no changes in {Directories}", Quantity.Count(report.Outcomes.Count, "directory", "directories"));
                 }
                 else
                 {
@@ -65,7 +65,7 @@ public sealed class Daemon
                 }
             }
         }
-        _logger.LogInformation("stopping after {Checks} checks", checks);
+        _logger.LogInformation("stopping after {Checks}", Quantity.Count(checks, "check"));
         return checks;
     }
 }

@@ -53,7 +53,7 @@ public sealed class Pruner(Repository repository, TimeProvider? time = null)
         }
         if (unreadable.Count > 0)
         {
-            throw new BackupException($"prune stopped, nothing was deleted: {unreadable.Count} trees cannot be read ({unreadable[0]}); run 'backup check'");
+            throw new BackupException($"prune stopped, nothing was deleted: {Quantity.Count(unreadable.Count, "tree")} cannot be read ({unreadable[0]}); run 'backup check'");
         }
         bool Used(PackEntry e) => traversal.Trees.Contains(e.Id) || traversal.Data.Contains(e.Id);
 
@@ -120,9 +120,9 @@ public sealed class Pruner(Repository repository, TimeProvider? time = null)
         }
         if (young > 0)
         {
-            onProgress($"keeping {young} packs that no index lists yet: younger than {UnindexedPackGrace.TotalHours:0} hours, a backup may still be writing them");
+            onProgress($"keeping {Quantity.Count(young, "pack")} that no index lists yet: younger than {UnindexedPackGrace.TotalHours:0} hours, a backup may still be writing them");
         }
-        onProgress($"keeping {next.Packs.Count} packs, rewrote {repacked}, deleting {drop.Count + orphans.Count}");
+        onProgress($"keeping {Quantity.Count(next.Packs.Count, "pack")}, rewrote {repacked}, deleting {drop.Count + orphans.Count}");
         await repository.RewriteIndexAsync(next, cancellationToken);
         long freed = 0;
         foreach (var pack in drop.Concat(orphans).Distinct())

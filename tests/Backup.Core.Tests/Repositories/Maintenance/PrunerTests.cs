@@ -97,7 +97,7 @@ public class PrunerTests
             await new Pruner(repository).PruneAsync(messages.Add, CancellationToken.None);
         }
         Assert.Equal(Packs(temp).Order(), indexed.Concat(inProgress).Order());
-        Assert.Contains(messages, m => m.Contains($"keeping {inProgress.Count} packs that no index lists yet", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains($"keeping {Quantity.Count(inProgress.Count, "pack")} that no index lists yet", StringComparison.Ordinal));
 
         foreach (var pack in inProgress)
         {
