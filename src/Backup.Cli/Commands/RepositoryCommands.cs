@@ -192,12 +192,17 @@ internal static class RepositoryCommands
             context.Output.WriteLine($"unique bytes:         {Formatting.Bytes(unique)}  (after deduplication, before compression)");
             context.Output.WriteLine($"stored bytes:         {Formatting.Bytes(stored)}  (packs on disk)");
             context.Output.WriteLine($"chunks:               {repository.Index.Count}");
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"deduplication ratio:  {(unique == 0 ? 0 : (double)logical / unique):0.00}"));
-            context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"compression ratio:    {(sealedBytes == 0 ? 0 : (double)unique / sealedBytes):0.00}"));
+            context.Output.WriteLine($"deduplication ratio:  {Ratio(logical, unique)}");
+            context.Output.WriteLine($"compression ratio:    {Ratio(unique, sealedBytes)}");
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>"2.35", or "—  (nothing stored yet)" when there is nothing to divide by: a ratio of 0.00 would read as a failure.</summary>
+    private static string Ratio(long numerator, long denominator) => denominator == 0
+        ? "—  (nothing stored yet)"
+        : string.Create(CultureInfo.InvariantCulture, $"{(double)numerator / denominator:0.00}");
 
     private static Command Prune(CliContext context)
     {

@@ -60,6 +60,19 @@ public sealed partial class Repository : IDisposable
         return await store.StatAsync(BlobKind.Config, BlobNames.Config, cancellationToken) is not null;
     }
 
+    /// <summary>Whether a store that is no repository could become one (<see cref="InitAsync"/> takes only an empty one); null when it cannot be listed.</summary>
+    private static async Task<bool?> IsEmptyOrUnknownAsync(IBlobStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.IsEmptyAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BackupException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// Makes <paramref name="store"/> a repository protected by <paramref name="password"/>, or by none when it is
     /// null (<c>--no-encryption</c>: see <see cref="KeyFile.None"/>); the key records <paramref name="time"/>'s now as
@@ -116,7 +129,7 @@ public sealed partial class Repository : IDisposable
         var path = store.Location;
         if (!await ExistsAsync(store, cancellationToken))
         {
-            throw new NoRepositoryException(path);
+            throw new NoRepositoryException(path, await IsEmptyOrUnknownAsync(store, cancellationToken));
         }
         var (keyId, master, encrypted) = options.Key is { } key
             ? (key.KeyId, key.Master.ToArray(), key.Encrypted)

@@ -121,5 +121,51 @@ public sealed class RepositoryCommandsTests
         Assert.True(compression > 1.05, $"the text file should compress\n{stats}");
     }
 
+    [Fact]
+    public void Stats_EmptyRepository_SaysNothingIsStoredRatherThanZeroRatios()
+    {
+        using var world = new RepositoryProcess();
+        world.Init();
+
+        var stats = world.Expect(0, "stats").Output;
+
+        Assert.Matches(@"snapshots:\s+0\n", stats);
+        Assert.Contains("deduplication ratio:  —  (nothing stored yet)", stats, StringComparison.Ordinal);
+        Assert.Contains("compression ratio:    —  (nothing stored yet)", stats, StringComparison.Ordinal);
+        Assert.DoesNotContain("0.00", stats, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Stats_FolderWithOtherFiles_SaysInitCannotMakeItOne()
+    {
+        using var world = new RepositoryProcess();
+        var zips = world.Dir("zips");
+        File.WriteAllText(Path.Join(zips, "Documents-1f2e3d4c.zip"), "not a repository");
+
+        var result = world.Raw("stats", "--archive", zips);
+
+        Assert.True(result.ExitCode == 10, result.ToString());
+        Assert.Contains($"no repository at {zips}: the folder holds other files", result.Error, StringComparison.Ordinal);
+        Assert.Contains("`backup init` cannot make it one", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("create one with", result.Error, StringComparison.Ordinal);
+        Assert.Equal(1, world.Raw("init", "--archive", zips).ExitCode);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Stats_EmptyOrAbsentFolder_AdvisesInit(bool exists)
+    {
+        using var world = new RepositoryProcess();
+        var folder = exists ? world.Dir("new") : world.Join("new");
+
+        var result = world.Raw("stats", "--archive", folder);
+
+        Assert.True(result.ExitCode == 10, result.ToString());
+        Assert.Contains($"no repository at {folder} (create one with: backup init --archive {folder})", result.Error, StringComparison.Ordinal);
+        world.Raw("init", "--archive", folder);
+        Assert.Equal(0, world.Raw("stats", "--archive", folder).ExitCode);
+    }
+
     private static string Line(string[] lines, string path) => Assert.Single(lines, l => l.EndsWith("  " + path, StringComparison.Ordinal));
 }
