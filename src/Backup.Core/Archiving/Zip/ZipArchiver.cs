@@ -82,7 +82,7 @@ public sealed class ZipArchiver : IArchiver
             var (info, problems) = await WriteAsync(sourceRoot, treeHash, time, temp, cancellationToken);
             File.Move(temp, final);
             PosixFile.FlushDirectory(folder);
-            _logger.LogDebug("wrote {Archive}: {Files} files, {Bytes} bytes", final, info.Files, info.Bytes);
+            _logger.LogDebug("wrote {Archive}: {Files}, {Size}", final, Quantity.Count(info.Files, "file"), Quantity.Bytes(info.Bytes));
             return new ArchiveResult(final, info, problems);
         }
         catch
