@@ -11,7 +11,9 @@ internal static class RunCommand
     public static Command Create(CliContext context)
     {
         var archive = GlobalOptions.Archive();
-        var command = new Command("run", "Check every watched directory once and archive those that changed") { archive };
+        var json = GlobalOptions.Json();
+        json.Description = "Print JSON lines: one object per watched directory, then a summary";
+        var command = new Command("run", "Check every watched directory once and archive those that changed") { archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
@@ -19,7 +21,7 @@ internal static class RunCommand
             if (catalog.GetWatchedPaths().Count == 0)
             {
                 context.Error.WriteLine("backup: no directories are watched; add one with: backup add PATH");
-                return ExitCodes.Ok;
+                return parse.GetValue(json) ? RunJson.Print(context, new CheckReport([])) : ExitCodes.Ok;
             }
             using var loggers = context.CreateLoggers(daemon: false);
             var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
@@ -30,7 +32,7 @@ internal static class RunCommand
             await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "run");
             var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
             var report = await monitor.CheckAsync(cancellationToken);
-            return Print(context, report);
+            return parse.GetValue(json) ? RunJson.Print(context, report) : Print(context, report);
         });
         return command;
     }

@@ -1,0 +1,78 @@
+using Backup.Core.Monitoring;
+using Backup.Core.Snapshots;
+
+namespace Backup.Cli.Commands;
+
+/// <summary>
+/// <c>backup run --json</c>: a <c>path</c> line for each watched directory, then a <c>summary</c> line. Warnings and
+/// errors stay on stderr as without --json; the exit code is the same.
+/// </summary>
+internal static class RunJson
+{
+    public static int Print(CliContext context, CheckReport report)
+    {
+        foreach (var outcome in report.Outcomes)
+        {
+            JsonLines.Write(context.Output, w =>
+            {
+                w.WriteString("message_type", "path");
+                w.WriteString("path", outcome.Path);
+                w.WriteString("status", outcome.Status switch
+                {
+                    PathStatus.Archived => "archived",
+                    PathStatus.Unchanged => "unchanged",
+                    _ => "failed",
+                });
+                if (outcome.Result is { } r)
+                {
+                    w.WriteString("snapshot", SnapshotIds.Display(outcome.SnapshotId ?? 0, r.Archive));
+                    w.WriteString("archive", r.Archive);
+                    w.WriteNumber("files", r.Info.Files);
+                    w.WriteNumber("bytes", r.Info.Bytes);
+                    w.WriteStartArray("problems");
+                    foreach (var problem in r.Problems)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("path", problem.Path);
+                        w.WriteString("message", problem.Message);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                if (outcome.Error is { } error)
+                {
+                    w.WriteString("error", error);
+                }
+            });
+            if (outcome.Result is { } result)
+            {
+                foreach (var problem in result.Problems)
+                {
+                    context.Error.WriteLine($"backup: warning: {Formatting.Path(outcome.Path)}/{problem.Path}: {problem.Message}");
+                }
+            }
+            if (outcome.Status == PathStatus.Failed)
+            {
+                context.Error.WriteLine($"backup: error: {Formatting.Path(outcome.Path)}: {outcome.Error}");
+            }
+        }
+        JsonLines.Write(context.Output, w =>
+        {
+            w.WriteString("message_type", "summary");
+            w.WriteNumber("archived", report.Archived);
+            w.WriteNumber("unchanged", report.Outcomes.Count(o => o.Status == PathStatus.Unchanged));
+            w.WriteNumber("failed", report.Failed);
+            w.WriteNumber("total", report.Outcomes.Count);
+        });
+        if (report.Failed > 0)
+        {
+            return ExitCodes.Failure;
+        }
+        if (report.Incomplete)
+        {
+            context.Error.WriteLine("backup: some files could not be read and are missing from their snapshot");
+            return ExitCodes.Incomplete;
+        }
+        return ExitCodes.Ok;
+    }
+}
