@@ -30,7 +30,9 @@ internal static class RestoreCommand
             HelpName = "GLOB",
         };
         var archive = GlobalOptions.Archive();
-        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, archive };
+        var json = GlobalOptions.Json();
+        json.Description = "Print one JSON object: the target, the snapshot and what was restored";
+        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var destination = context.FullPath(parse.GetValue(target)!);
@@ -45,11 +47,13 @@ internal static class RestoreCommand
             var (inRepository, zip) = Locate(context, resolver, parse.GetValue(GlobalOptions.Db), text);
             var made = CheckTarget(destination);
             RestoreResult result;
+            string? restoredId = null;
             if (inRepository is not null)
             {
                 await using var open = await OpenRepository.OpenAsync(context, parse, inRepository.Root, RepositoryAccess.Shared, "restore", cancellationToken);
                 var (id, _) = await resolver.FindAsync(open.Repository, inRepository, cancellationToken);
                 result = await new RepositoryArchiver(open.Repository).RestoreAsync(id, destination, options, cancellationToken);
+                restoredId = id;
             }
             else
             {
@@ -68,8 +72,15 @@ internal static class RestoreCommand
             {
                 context.Error.WriteLine($"backup: error: could not restore {Formatting.Path(Path.Join(destination, failure.Path))}: {failure.Reason}");
             }
-            context.Output.WriteLine(
-                $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
+            if (parse.GetValue(json))
+            {
+                WriteJson(context.Output, destination, restoredId, zip, result);
+            }
+            else
+            {
+                context.Output.WriteLine(
+                    $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
+            }
             if (result.Failures.Count > 0)
             {
                 context.Error.WriteLine($"backup: restore incomplete: {Formatting.Count(result.Failures.Count, "entry", "entries")} could not be read from the archive and {(result.Failures.Count == 1 ? "was" : "were")} left out");
@@ -79,6 +90,27 @@ internal static class RestoreCommand
         });
         return command;
     }
+
+    private static void WriteJson(TextWriter output, string target, string? id, string? zip, RestoreResult result) =>
+        JsonLines.Write(output, w =>
+        {
+            w.WriteString("target", target);
+            w.WriteString("snapshot", id);
+            w.WriteString("archive", zip);
+            w.WriteNumber("files", result.Files);
+            w.WriteNumber("directories", result.Directories);
+            w.WriteNumber("symlinks", result.Symlinks);
+            w.WriteNumber("bytes", result.Bytes);
+            w.WriteStartArray("failures");
+            foreach (var failure in result.Failures)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", failure.Path);
+                w.WriteString("reason", failure.Reason);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
 
     /// <summary>
     /// The first folder of <paramref name="target"/> that the restore will make, null when the target exists (a
