@@ -31,7 +31,9 @@ internal static class RepositoryCommands
             Description = "Only this path and what lies below it: relative to the snapshot, or the absolute path it had in the source",
         };
         var archive = GlobalOptions.Archive();
-        var command = new Command("ls", "List the files of a repository snapshot") { snapshot, path, archive };
+        var json = GlobalOptions.Json();
+        json.Description = "Print JSON lines: one object per entry";
+        var command = new Command("ls", "List the files of a repository snapshot") { snapshot, path, archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var resolver = new SnapshotResolver(context, parse, archive);
@@ -47,9 +49,14 @@ internal static class RepositoryCommands
                 {
                     continue;
                 }
+                listed++;
+                if (parse.GetValue(json))
+                {
+                    RepositoryJson.Entry(context.Output, entry);
+                    continue;
+                }
                 var node = (TreeNode)entry.Source;
                 context.Output.WriteLine($"{ModeString(node.Mode)} {entry.Size,12} {Formatting.Time(DateTimeOffset.FromUnixTimeMilliseconds(entry.MtimeNs / 1_000_000))}  {Formatting.Path(entry.Path)}");
-                listed++;
             }
             if (listed == 0 && prefix is { Length: > 0 })
             {

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Backup.Testing;
+
+namespace Backup.Cli.Tests.Repository;
+
+/// <summary>What ls, diff, check and stats print with <c>--json</c>: every line parses alone and says what was backed up.</summary>
+public sealed class RepositoryJsonTests
+{
+    [Fact]
+    public void LsJson_SmallTree_OneObjectPerEntryWithTypeSizeModeAndTarget()
+    {
+        using var world = new RepositoryProcess();
+        var src = world.Join("src");
+        new TestTree(src)
+            .File("readme.txt", "hello", UnixFileMode.UserRead | UnixFileMode.UserWrite)
+            .File("bin/tool", TestTree.RandomBytes(1234, 2), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)
+            .Link("latest", "readme.txt");
+        var mtime = new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        File.SetLastWriteTimeUtc(Path.Join(src, "readme.txt"), mtime.UtcDateTime);
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        var id = Assert.Single(world.Snapshots()).Id;
+
+        var lines = JsonLinesOutput.Parse(world.Expect(0, "ls", id, "--json").Output);
+
+        Assert.Equal(["bin", "bin/tool", "latest", "readme.txt"], lines.Select(l => l.GetProperty("path").GetString()!).Order(StringComparer.Ordinal));
+        var readme = Entry(lines, "readme.txt");
+        Assert.Equal("file", readme.GetProperty("type").GetString());
+        Assert.Equal(5, readme.GetProperty("size").GetInt64());
+        Assert.Equal(Convert.ToInt32("600", 8), readme.GetProperty("mode").GetInt32());
+        Assert.Equal(mtime, readme.GetProperty("mtime").GetDateTimeOffset());
+        Assert.Equal(Convert.ToInt32("700", 8), Entry(lines, "bin/tool").GetProperty("mode").GetInt32());
+        Assert.Equal(1234, Entry(lines, "bin/tool").GetProperty("size").GetInt64());
+        Assert.Equal("dir", Entry(lines, "bin").GetProperty("type").GetString());
+        Assert.Equal("symlink", Entry(lines, "latest").GetProperty("type").GetString());
+        Assert.Equal("readme.txt", Entry(lines, "latest").GetProperty("target").GetString());
+        Assert.False(readme.TryGetProperty("target", out _));
+    }
+
+    private static JsonElement Entry(IReadOnlyList<JsonElement> lines, string path) =>
+        Assert.Single(lines, l => l.GetProperty("path").GetString() == path);
+}
