@@ -92,7 +92,9 @@ internal static class RepositoryCommands
         var first = new Argument<string>("SNAPSHOT1") { Description = "The older snapshot: " + SnapshotReference.Help };
         var second = new Argument<string>("SNAPSHOT2") { Description = "The newer snapshot" };
         var archive = GlobalOptions.Archive();
-        var command = new Command("diff", "Show what was added, removed and modified between two snapshots") { first, second, archive };
+        var json = GlobalOptions.Json();
+        json.Description = "Print JSON lines: one object per change, then a summary";
+        var command = new Command("diff", "Show what was added, removed and modified between two snapshots") { first, second, archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var resolver = new SnapshotResolver(context, parse, archive);
@@ -109,30 +111,49 @@ internal static class RepositoryCommands
             var (_, b) = await resolver.FindAsync(repository, newer, cancellationToken);
             var before = (await reader.ListAsync(a, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
             var after = (await reader.ListAsync(b, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
+            var asJson = parse.GetValue(json);
             int added = 0, removed = 0, modified = 0;
             long addedBytes = 0, removedBytes = 0;
             foreach (var path in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
             {
                 var (was, now) = (before.GetValueOrDefault(path), after.GetValueOrDefault(path));
-                if (was is null)
+                var change = was is null ? "+" : now is null ? "-" : Changed((TreeNode)was.Source, (TreeNode)now.Source) ? "M" : null;
+                switch (change)
                 {
-                    context.Output.WriteLine($"+    {Formatting.Path(path)}  ({Formatting.Bytes(now!.Size)})");
-                    added++;
-                    addedBytes += now.Size;
+                    case "+":
+                        added++;
+                        addedBytes += now!.Size;
+                        break;
+                    case "-":
+                        removed++;
+                        removedBytes += was!.Size;
+                        break;
+                    case "M":
+                        modified++;
+                        break;
+                    default:
+                        continue;
                 }
-                else if (now is null)
+                if (asJson)
                 {
-                    context.Output.WriteLine($"-    {Formatting.Path(path)}  ({Formatting.Bytes(was.Size)})");
-                    removed++;
-                    removedBytes += was.Size;
+                    RepositoryJson.Change(context.Output, change, path, was, now);
+                    continue;
                 }
-                else if (Changed((TreeNode)was.Source, (TreeNode)now.Source))
+                context.Output.WriteLine(change switch
                 {
-                    context.Output.WriteLine($"M    {Formatting.Path(path)}  ({Formatting.Bytes(was.Size)} -> {Formatting.Bytes(now.Size)})");
-                    modified++;
-                }
+                    "+" => $"+    {Formatting.Path(path)}  ({Formatting.Bytes(now!.Size)})",
+                    "-" => $"-    {Formatting.Path(path)}  ({Formatting.Bytes(was!.Size)})",
+                    _ => $"M    {Formatting.Path(path)}  ({Formatting.Bytes(was!.Size)} -> {Formatting.Bytes(now!.Size)})",
+                });
             }
-            context.Output.WriteLine($"{added} added ({Formatting.Bytes(addedBytes)}), {removed} removed ({Formatting.Bytes(removedBytes)}), {modified} modified");
+            if (asJson)
+            {
+                RepositoryJson.DiffSummary(context.Output, added, addedBytes, removed, removedBytes, modified);
+            }
+            else
+            {
+                context.Output.WriteLine($"{added} added ({Formatting.Bytes(addedBytes)}), {removed} removed ({Formatting.Bytes(removedBytes)}), {modified} modified");
+            }
             return ExitCodes.Ok;
         });
         return command;

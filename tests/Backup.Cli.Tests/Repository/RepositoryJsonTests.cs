@@ -38,6 +38,38 @@ public sealed class RepositoryJsonTests
         Assert.False(readme.TryGetProperty("target", out _));
     }
 
+    [Fact]
+    public void DiffJson_AddedRemovedModified_OneObjectEachThenSummary()
+    {
+        using var world = new RepositoryProcess();
+        var src = world.Dir("src");
+        new TestTree(src).File("same.txt", "s").File("gone.txt", "12345").File("grow.txt", "ab");
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        File.Delete(Path.Join(src, "gone.txt"));
+        File.WriteAllText(Path.Join(src, "grow.txt"), "abcd");
+        File.WriteAllText(Path.Join(src, "new.txt"), "123");
+        world.Expect(0, "run");
+        var ids = world.Snapshots().Select(s => s.Id).ToList();
+
+        var lines = JsonLinesOutput.Parse(world.Expect(0, "diff", ids[0], ids[1], "--json").Output);
+
+        var changes = lines.Where(l => l.GetProperty("message_type").GetString() == "change")
+            .ToDictionary(l => l.GetProperty("path").GetString()!, l => l);
+        Assert.Equal(["gone.txt", "grow.txt", "new.txt"], changes.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("-", changes["gone.txt"].GetProperty("change").GetString());
+        Assert.Equal(5, changes["gone.txt"].GetProperty("size_before").GetInt64());
+        Assert.Equal("M", changes["grow.txt"].GetProperty("change").GetString());
+        Assert.Equal(2, changes["grow.txt"].GetProperty("size_before").GetInt64());
+        Assert.Equal(4, changes["grow.txt"].GetProperty("size_after").GetInt64());
+        Assert.Equal("+", changes["new.txt"].GetProperty("change").GetString());
+        Assert.Equal(3, changes["new.txt"].GetProperty("size_after").GetInt64());
+        var summary = lines[^1];
+        Assert.Equal("summary", summary.GetProperty("message_type").GetString());
+        Assert.Equal([1, 3, 1, 5, 1], new[] { "added", "added_bytes", "removed", "removed_bytes", "modified" }.Select(f => summary.GetProperty(f).GetInt64()));
+    }
+
     private static JsonElement Entry(IReadOnlyList<JsonElement> lines, string path) =>
         Assert.Single(lines, l => l.GetProperty("path").GetString() == path);
 }
