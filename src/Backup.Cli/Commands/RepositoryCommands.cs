@@ -168,7 +168,9 @@ internal static class RepositoryCommands
             HelpName = "SUBSET",
         };
         var archive = GlobalOptions.Archive();
-        var command = new Command("check", "Check the repository: snapshots, trees, index, and optionally the data") { readData, subset, archive };
+        var json = GlobalOptions.Json();
+        json.Description = "Print one JSON object: what was checked and read, the errors and warnings";
+        var command = new Command("check", "Check the repository: snapshots, trees, index, and optionally the data") { readData, subset, archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var packs = parse.GetValue(readData) ? PackSubset.All : ParseSubset(parse.GetValue(subset));
@@ -183,9 +185,16 @@ internal static class RepositoryCommands
             {
                 context.Error.WriteLine($"backup: error: {error}");
             }
-            context.Output.WriteLine(
-                $"checked {Formatting.Count(report.Snapshots, "snapshot")}, {Formatting.Count(report.Trees, "tree")}, {Formatting.Count(report.Packs, "pack")} ({Read(report, packs)}): "
-                + (report.Errors.Count == 0 ? "no errors" : Formatting.Count(report.Errors.Count, "error")));
+            if (parse.GetValue(json))
+            {
+                RepositoryJson.Check(context.Output, report, packs);
+            }
+            else
+            {
+                context.Output.WriteLine(
+                    $"checked {Formatting.Count(report.Snapshots, "snapshot")}, {Formatting.Count(report.Trees, "tree")}, {Formatting.Count(report.Packs, "pack")} ({Read(report, packs)}): "
+                    + (report.Errors.Count == 0 ? "no errors" : Formatting.Count(report.Errors.Count, "error")));
+            }
             return report.Errors.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;

@@ -70,6 +70,39 @@ public sealed class RepositoryJsonTests
         Assert.Equal([1, 3, 1, 5, 1], new[] { "added", "added_bytes", "removed", "removed_bytes", "modified" }.Select(f => summary.GetProperty(f).GetInt64()));
     }
 
+    [Fact]
+    public void CheckJson_ReadData_CountsWhatWasReadAndNoErrors()
+    {
+        using var world = RepositoryProcess.BackedUp();
+        var packs = world.Files("data").Length;
+
+        var json = JsonLinesOutput.Single(world.Expect(0, "check", "--read-data", "--json").Output);
+
+        Assert.Equal(1, json.GetProperty("snapshots").GetInt32());
+        Assert.Equal(packs, json.GetProperty("packs").GetInt32());
+        Assert.Equal(packs, json.GetProperty("packs_read").GetInt32());
+        Assert.True(json.GetProperty("bytes_read").GetInt64() > 0);
+        Assert.Equal(0, json.GetProperty("error_count").GetInt32());
+        Assert.Equal(0, json.GetProperty("errors").GetArrayLength());
+    }
+
+    [Fact]
+    public void CheckJson_DamagedPack_ErrorsListedAndExitOne()
+    {
+        using var world = RepositoryProcess.BackedUp();
+        var pack = world.Files("data")[0];
+        var bytes = File.ReadAllBytes(pack);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(pack, bytes);
+
+        var result = world.Run("check", "--read-data", "--json");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var json = JsonLinesOutput.Single(result.Output);
+        Assert.True(json.GetProperty("error_count").GetInt32() > 0);
+        Assert.Equal(json.GetProperty("error_count").GetInt32(), json.GetProperty("errors").GetArrayLength());
+    }
+
     private static JsonElement Entry(IReadOnlyList<JsonElement> lines, string path) =>
         Assert.Single(lines, l => l.GetProperty("path").GetString() == path);
 }
