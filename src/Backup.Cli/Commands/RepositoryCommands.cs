@@ -203,7 +203,9 @@ internal static class RepositoryCommands
     private static Command Stats(CliContext context)
     {
         var archive = GlobalOptions.Archive();
-        var command = new Command("stats", "Show logical and stored sizes, and the deduplication and compression ratios") { archive };
+        var json = GlobalOptions.Json();
+        json.Description = "Print one JSON object: the sizes, chunks and ratios";
+        var command = new Command("stats", "Show logical and stored sizes, and the deduplication and compression ratios") { archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "stats", cancellationToken);
@@ -223,6 +225,11 @@ internal static class RepositoryCommands
             await foreach (var (_, size) in repository.Store.ListAsync(Backup.Core.Storage.BlobKind.Pack, cancellationToken))
             {
                 stored += size;
+            }
+            if (parse.GetValue(json))
+            {
+                RepositoryJson.Stats(context.Output, snapshots.Count, logical, unique, stored, repository.Index.Count, sealedBytes);
+                return ExitCodes.Ok;
             }
             context.Output.WriteLine($"snapshots:            {snapshots.Count}");
             context.Output.WriteLine($"logical bytes:        {Formatting.Bytes(logical)}  (all files of all snapshots)");

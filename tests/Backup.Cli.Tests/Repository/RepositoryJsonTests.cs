@@ -103,6 +103,29 @@ public sealed class RepositoryJsonTests
         Assert.Equal(json.GetProperty("error_count").GetInt32(), json.GetProperty("errors").GetArrayLength());
     }
 
+    [Fact]
+    public void StatsJson_TwoSnapshotsOfOneTree_LogicalIsTwiceUnique()
+    {
+        using var world = new RepositoryProcess();
+        var src = world.Dir("src");
+        new TestTree(src).File("a.bin", TestTree.RandomBytes(50_000, 7));
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        File.SetLastWriteTimeUtc(Path.Join(src, "a.bin"), DateTime.UtcNow.AddHours(-1));
+        world.Expect(0, "run");
+        Assert.Equal(2, world.Snapshots().Count);
+
+        var json = JsonLinesOutput.Single(world.Expect(0, "stats", "--json").Output);
+
+        Assert.Equal(2, json.GetProperty("snapshots").GetInt32());
+        Assert.Equal(100_000, json.GetProperty("logical_bytes").GetInt64());
+        Assert.Equal(50_000, json.GetProperty("unique_bytes").GetInt64());
+        Assert.Equal(2.0, json.GetProperty("deduplication_ratio").GetDouble());
+        Assert.Equal(world.Files("data").Sum(f => new FileInfo(f).Length), json.GetProperty("stored_bytes").GetInt64());
+        Assert.True(json.GetProperty("chunks").GetInt32() >= 1);
+    }
+
     private static JsonElement Entry(IReadOnlyList<JsonElement> lines, string path) =>
         Assert.Single(lines, l => l.GetProperty("path").GetString() == path);
 }
