@@ -20,8 +20,10 @@ internal static class ForgetCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Only show what would be removed" };
         var prune = new Option<bool>("--prune") { Description = "Prune afterwards, freeing the space" };
         var archive = GlobalOptions.Archive();
+        var json = GlobalOptions.Json();
+        json.Description = "Print one JSON object: the snapshots kept (with the rules that keep them) and removed";
         var command = new Command("forget", "Remove the snapshots given, or those a retention policy (per host and path) does not keep, as restic does") { snapshots };
-        foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive))
+        foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive).Append(json))
         {
             command.Options.Add(option);
         }
@@ -47,15 +49,18 @@ internal static class ForgetCommand
             await using var open = locations.Count > 0
                 ? await OpenRepository.OpenAsync(context, parse, locations[0].Root, access, "forget", cancellationToken)
                 : await OpenRepository.OpenAsync(context, parse, archive, access, "forget", cancellationToken);
+            var asJson = parse.GetValue(json);
+            var text = asJson ? TextWriter.Null : context.Output;
+            var kept = new List<((string Id, SnapshotObject Snapshot) Item, IReadOnlyList<string> Reasons)>();
             var doomed = locations.Count > 0
                 ? await FindAsync(resolver, open.Repository, locations, cancellationToken)
-                : await Apply(context, policy, open.Repository, Verb(parse.GetValue(dryRun)), cancellationToken);
+                : await Apply(context, text, kept, policy, open.Repository, Verb(parse.GetValue(dryRun)), cancellationToken);
             var removed = 0;
             foreach (var (id, snapshot) in doomed)
             {
                 if (locations.Count > 0)
                 {
-                    context.Output.WriteLine($"{Verb(parse.GetValue(dryRun))}  {SnapshotIds.Short(id)}  {Formatting.Time(snapshot.Time)}  {Formatting.Path(snapshot.SourcePath)}");
+                    text.WriteLine($"{Verb(parse.GetValue(dryRun))}  {SnapshotIds.Short(id)}  {Formatting.Time(snapshot.Time)}  {Formatting.Path(snapshot.SourcePath)}");
                 }
                 if (!parse.GetValue(dryRun))
                 {
@@ -69,9 +74,18 @@ internal static class ForgetCommand
                 using var catalog = Backup.Core.Catalog.CatalogStore.Open(db, create: false);
                 await SnapshotsCommand.RefreshAsync(context, catalog, open.Repository, cancellationToken);
             }
+            Pruner.Report? pruned = null;
             if (parse.GetValue(prune) && !parse.GetValue(dryRun))
             {
-                RepositoryCommands.PrintPrune(context, await new Pruner(open.Repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));
+                pruned = await new Pruner(open.Repository).PruneAsync(line => (asJson ? context.Error : context.Output).WriteLine(line), cancellationToken);
+                if (!asJson)
+                {
+                    RepositoryCommands.PrintPrune(context, pruned);
+                }
+            }
+            if (asJson)
+            {
+                WriteJson(context.Output, parse.GetValue(dryRun), kept, doomed, pruned);
             }
             return ExitCodes.Ok;
         });
@@ -98,24 +112,72 @@ internal static class ForgetCommand
 
     /// <summary>Prints what <paramref name="policy"/> keeps of each host and path, and returns what it removes.</summary>
     private static async Task<List<(string Id, SnapshotObject Snapshot)>> Apply(
-        CliContext context, RetentionPolicy policy, Repository repository, string verb, CancellationToken cancellationToken)
+        CliContext context, TextWriter text, List<((string Id, SnapshotObject Snapshot) Item, IReadOnlyList<string> Reasons)> kept, RetentionPolicy policy, Repository repository, string verb, CancellationToken cancellationToken)
     {
         var doomed = new List<(string Id, SnapshotObject Snapshot)>();
         var snapshots = await repository.ListSnapshotsAsync(RepositoryCommands.Warn(context), cancellationToken);
         foreach (var group in snapshots.GroupBy(s => (s.Snapshot.Host, s.Snapshot.SourcePath)))
         {
             var (keep, remove) = policy.Apply(group, s => s.Snapshot.Time);
-            context.Output.WriteLine($"{group.Key.SourcePath} on {group.Key.Host}: keeping {keep.Count}, removing {remove.Count}");
+            text.WriteLine($"{group.Key.SourcePath} on {group.Key.Host}: keeping {keep.Count}, removing {remove.Count}");
             foreach (var (s, reasons) in keep.OrderBy(k => k.Item.Snapshot.Time))
             {
-                context.Output.WriteLine($"  keep    {SnapshotIds.Short(s.Id)}  {Formatting.Time(s.Snapshot.Time)}  ({string.Join(", ", reasons)})");
+                kept.Add((s, reasons));
+                text.WriteLine($"  keep    {SnapshotIds.Short(s.Id)}  {Formatting.Time(s.Snapshot.Time)}  ({string.Join(", ", reasons)})");
             }
             foreach (var s in remove.OrderBy(r => r.Snapshot.Time))
             {
-                context.Output.WriteLine($"  {verb}  {SnapshotIds.Short(s.Id)}  {Formatting.Time(s.Snapshot.Time)}");
+                text.WriteLine($"  {verb}  {SnapshotIds.Short(s.Id)}  {Formatting.Time(s.Snapshot.Time)}");
                 doomed.Add(s);
             }
         }
         return doomed;
+    }
+
+    private static void WriteJson(
+        TextWriter output, bool dryRun, List<((string Id, SnapshotObject Snapshot) Item, IReadOnlyList<string> Reasons)> kept,
+        List<(string Id, SnapshotObject Snapshot)> removed, Pruner.Report? pruned) =>
+        JsonLines.Write(output, w =>
+        {
+            w.WriteBoolean("dry_run", dryRun);
+            w.WriteStartArray("kept");
+            foreach (var ((id, snapshot), reasons) in kept)
+            {
+                w.WriteStartObject();
+                Snapshot(w, id, snapshot);
+                w.WriteStartArray("reasons");
+                foreach (var reason in reasons)
+                {
+                    w.WriteStringValue(reason);
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("removed");
+            foreach (var (id, snapshot) in removed)
+            {
+                w.WriteStartObject();
+                Snapshot(w, id, snapshot);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (pruned is not null)
+            {
+                w.WriteStartObject("prune");
+                w.WriteNumber("packs_deleted", pruned.PacksDeleted);
+                w.WriteNumber("packs_rewritten", pruned.PacksRepacked);
+                w.WriteNumber("packs_kept", pruned.PacksKept);
+                w.WriteNumber("bytes_freed", pruned.BytesFreed);
+                w.WriteEndObject();
+            }
+        });
+
+    private static void Snapshot(System.Text.Json.Utf8JsonWriter w, string id, SnapshotObject snapshot)
+    {
+        w.WriteString("id", id);
+        w.WriteString("time", snapshot.Time);
+        w.WriteString("host", snapshot.Host);
+        w.WriteString("path", snapshot.SourcePath);
     }
 }
