@@ -26,11 +26,21 @@ internal static class KeyCommand
     private static Command List(CliContext context)
     {
         var archive = GlobalOptions.Archive();
-        var command = new Command("list", "List the keys of the repository; '*' marks the one the password opened") { archive };
+        var json = GlobalOptions.Json();
+        json.Description = "Print JSON lines: one object per key";
+        var command = new Command("list", "List the keys of the repository; '*' marks the one the password opened") { archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.KeysOnly, "key list", cancellationToken);
             var repository = open.Repository;
+            if (parse.GetValue(json))
+            {
+                foreach (var (id, key) in await repository.ListKeysAsync(cancellationToken))
+                {
+                    WriteJson(context.Output, id, key, id == repository.KeyId);
+                }
+                return ExitCodes.Ok;
+            }
             context.Output.WriteLine($"  {"ID",-8}  {"KDF",-8}  {"PARAMETERS",-20}  CREATED");
             foreach (var (id, key) in await repository.ListKeysAsync(cancellationToken))
             {
@@ -103,6 +113,28 @@ internal static class KeyCommand
         Description = "Read the new password from the first line of this file [default: ask twice on the terminal]",
         HelpName = "FILE",
     };
+
+    private static void WriteJson(TextWriter output, string id, KeyFile key, bool current) =>
+        JsonLines.Write(output, w =>
+        {
+            w.WriteString("id", id);
+            w.WriteString("kdf", key.Kdf);
+            if (key.Kdf != KeyFile.None)
+            {
+                w.WriteNumber("memory_kib", key.MemoryKiB);
+                w.WriteNumber("iterations", key.Iterations);
+                w.WriteNumber("parallelism", key.Parallelism);
+            }
+            if (key.Created is { } created)
+            {
+                w.WriteString("created", created);
+            }
+            else
+            {
+                w.WriteNull("created");
+            }
+            w.WriteBoolean("current", current);
+        });
 
     private static string Parameters(KeyFile key) => key.Kdf == KeyFile.None
         ? "-"
