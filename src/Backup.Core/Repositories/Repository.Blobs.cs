@@ -474,6 +474,9 @@ public sealed partial class Repository
     /// <summary>A new empty pack sealed with this repository's key.</summary>
     internal PackWriter NewPack() => new(_cipher, Store);
 
+    /// <summary>The stores refuse to read an object larger than this; a listed size above it counts as this.</summary>
+    private const long MaxIndexFileBytes = 256L << 20;
+
     private async Task LoadIndexAsync(CancellationToken cancellationToken)
     {
         var files = new List<(string Name, long Size)>();
@@ -481,12 +484,15 @@ public sealed partial class Repository
         {
             files.Add(file);
         }
-        // Binary index files hold 46 bytes a chunk: sized once from the listing, the map neither grows (to up to twice
-        // what it needs) nor leaves the arrays it outgrew to the collector.
-        Index.EnsureCapacity((int)Math.Min(files.Sum(f => f.Size / PackEntry.EncodedSize), Array.MaxLength / 2));
+        // Binary index files hold 46 bytes a chunk, so the listing tells how many chunks to make room for: the map then
+        // ends at what it needs instead of growing to up to twice that. The listed sizes are not authenticated, so the
+        // room made is never more than twice the chunks of the files read and authenticated so far.
+        var listed = files.Sum(f => Math.Clamp(f.Size, 0, MaxIndexFileBytes) / PackEntry.EncodedSize);
         foreach (var (name, _) in files)
         {
-            AddIndexFile(await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken), name);
+            var plaintext = await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken);
+            Index.EnsureCapacity((int)Math.Min(Math.Min(listed, 2L * (Index.Count + (plaintext.Length / PackEntry.EncodedSize))), Array.MaxLength / 2));
+            AddIndexFile(plaintext, name);
             lock (_sync)
             {
                 _indexFiles.Add(name);

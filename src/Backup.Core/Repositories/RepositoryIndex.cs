@@ -39,6 +39,9 @@ public sealed partial class RepositoryIndex
     /// <summary>Makes room for <paramref name="chunks"/> chunks in all, so that loading that many allocates the map once.</summary>
     public void EnsureCapacity(int chunks) => _chunks.EnsureCapacity(chunks);
 
+    /// <summary>The chunks the map has room for before it grows.</summary>
+    internal int Capacity => _chunks.Capacity;
+
     /// <summary>True when <paramref name="id"/> is stored.</summary>
     public bool Contains(ChunkId id) => _chunks.ContainsKey(id);
 

@@ -38,6 +38,12 @@ public sealed class FaultyBlobStore : IBlobStore
         return this;
     }
 
+    /// <summary>
+    /// When set, the sizes <see cref="ListAsync"/> reports, from the kind and the true size: a listing that lies (the
+    /// sizes a store lists are not authenticated).
+    /// </summary>
+    public Func<BlobKind, long, long>? ListedSizes { get; set; }
+
     /// <summary>Removes every fault: the store is healthy from now on. The call counts are kept.</summary>
     public void Heal()
     {
@@ -98,7 +104,7 @@ public sealed class FaultyBlobStore : IBlobStore
         }
         await foreach (var item in _inner.ListAsync(kind, cancellationToken))
         {
-            yield return item;
+            yield return ListedSizes is { } sizes ? (item.Name, sizes(kind, item.Size)) : item;
         }
         if (fault is not null)
         {
