@@ -4,6 +4,7 @@ using Backup.Core;
 using Backup.Core.Archiving.Trees;
 using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
+using Backup.Core.Posix;
 using Backup.Core.Repositories;
 using Backup.Core.Repositories.Locks;
 using Backup.Core.Repositories.Maintenance;
@@ -144,8 +145,13 @@ internal static class RestoreCommand
         }
         try
         {
-            Directory.CreateDirectory(first);
-            Directory.Delete(first);
+            // Made and removed through the parent's descriptor: the name removed is the one just made, in that directory.
+            using var above = DirectoryHandle.Open(parent);
+            var name = Path.GetFileName(first);
+            if (above.TryCreateDirectory(name, 0b111_000_000, first))
+            {
+                above.TryDeleteDirectory(name, first);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -154,19 +160,50 @@ internal static class RestoreCommand
         return first;
     }
 
-    /// <summary>Removes <paramref name="target"/> and its parents up to <paramref name="made"/>, the folders the restore made, while they are empty.</summary>
+    /// <summary>
+    /// Removes <paramref name="target"/> and its parents up to <paramref name="made"/>, the folders the restore made,
+    /// while they are empty: opened from the folder above <paramref name="made"/> one name at a time without following
+    /// a symlink, and removed with <c>unlinkat</c> through their parent's descriptor, so a folder swapped for a symlink
+    /// meanwhile stops the removal instead of redirecting it.
+    /// </summary>
     private static void RemoveEmpty(string target, string? made)
     {
-        for (var folder = target; made is not null && folder is not null; folder = Path.GetDirectoryName(folder))
+        if (made is null || Path.GetDirectoryName(made) is not { } root)
         {
-            if (!Directory.Exists(folder) || Directory.EnumerateFileSystemEntries(folder).Any())
+            return;
+        }
+        var names = Path.GetRelativePath(made, target) is "." ? [] : Path.GetRelativePath(made, target).Split('/');
+        var handles = new List<DirectoryHandle>();
+        try
+        {
+            handles.Add(DirectoryHandle.Open(root));
+            string[] chain = [Path.GetFileName(made), .. names];
+            foreach (var name in chain[..^1])
             {
-                return;
+                if (handles[^1].OpenDirectory(name, target) is not { } next)
+                {
+                    return;
+                }
+                handles.Add(next);
             }
-            Directory.Delete(folder);
-            if (folder == made)
+            // Deepest first: each is removed only when empty (unlinkat refuses otherwise), and then its parent is tried.
+            for (var i = chain.Length - 1; i >= 0; i--)
             {
-                return;
+                if (!handles[i].TryDeleteDirectory(chain[i], target))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // What cannot be removed is left: the error that matters is the one the caller reports.
+        }
+        finally
+        {
+            foreach (var handle in handles)
+            {
+                handle.Dispose();
             }
         }
     }
