@@ -228,6 +228,43 @@ public sealed partial class Repository
     /// <param name="expected">The type the caller needs (a tree for a directory, data for a file); another is refused.</param>
     internal async Task<PooledBlob> LoadPooledBlobAsync(ChunkId id, CancellationToken cancellationToken, BlobType? expected = null)
     {
+        var (pack, entry) = Locate(id, expected);
+        var length = (int)entry.Length;
+        var sealedBlob = Buffers.Rent(length);
+        try
+        {
+            if (entry.Type == BlobType.Tree && TryOpenCachedTree(id, entry, sealedBlob) is { } cached)
+            {
+                return cached;
+            }
+            try
+            {
+                await Store.ReadRangeAsync(BlobKind.Pack, pack, entry.Offset, sealedBlob.AsMemory(0, length), cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new InvalidDataException($"chunk {id} in pack {pack} cannot be read: {e.Message}", e);
+            }
+            var plaintext = OpenSealedBlob(pack, entry, sealedBlob.AsSpan(0, length));
+            if (entry.Type == BlobType.Tree)
+            {
+                TreeCache?.Write("trees", id.ToString(), sealedBlob.AsSpan(0, length));
+            }
+            return plaintext;
+        }
+        finally
+        {
+            Buffers.Return(sealedBlob);
+        }
+    }
+
+    /// <summary>
+    /// Where blob <paramref name="id"/> lies, from the index, its lengths checked (<see cref="BlobLimits.Check"/>) before
+    /// they size a buffer: an index may be damaged or forged. Throws <see cref="InvalidDataException"/> when the index
+    /// does not know it, or when it is not of the <paramref name="expected"/> type.
+    /// </summary>
+    internal (string Pack, PackEntry Entry) Locate(ChunkId id, BlobType? expected)
+    {
         (string Pack, PackEntry Entry)? found;
         lock (_sync)
         {
@@ -241,41 +278,38 @@ public sealed partial class Repository
         {
             throw new InvalidDataException($"{Describe(type)} {id} is a {Describe(where.Entry.Type)} in pack {where.Pack}");
         }
-        // Lengths from the index are checked before they size a buffer: an index may be damaged or forged.
         BlobLimits.Check(where.Entry, where.Pack);
-        // The sealed and decrypted forms are only steps on the way: pooled, like the result.
-        var length = (int)where.Entry.Length;
-        var rawLength = (int)where.Entry.RawLength;
-        var sealedBlob = Buffers.Rent(length);
-        var stored = Buffers.Rent(length);
-        var plaintext = new PooledBlob(Buffers, Buffers.Rent(rawLength), rawLength);
+        return where;
+    }
+
+    /// <summary>
+    /// Authenticates, decompresses and checks against its id the sealed blob <paramref name="sealedBlob"/>, read from
+    /// <paramref name="pack"/> where <paramref name="entry"/> (checked by <see cref="Locate"/>) says it lies, into a
+    /// buffer of the pool. Throws <see cref="InvalidDataException"/> naming the chunk and pack when it is damaged.
+    /// </summary>
+    internal PooledBlob OpenSealedBlob(string pack, PackEntry entry, ReadOnlySpan<byte> sealedBlob)
+    {
+        // The decrypted form is only a step on the way: pooled, like the result.
+        var stored = Buffers.Rent((int)entry.Length);
+        var plaintext = new PooledBlob(Buffers, Buffers.Rent((int)entry.RawLength), (int)entry.RawLength);
         try
         {
-            if (where.Entry.Type == BlobType.Tree && TryOpenCachedTree(id, where.Entry, sealedBlob, stored, plaintext))
-            {
-                return plaintext;
-            }
             try
             {
-                await Store.ReadRangeAsync(BlobKind.Pack, where.Pack, where.Entry.Offset, sealedBlob.AsMemory(0, length), cancellationToken);
-                var storedLength = _cipher.Open(where.Entry.Type, sealedBlob.AsSpan(0, length), stored);
+                var storedLength = _cipher.Open(entry.Type, sealedBlob, stored);
                 WithCodec(codec =>
                 {
-                    codec.DecompressInto(where.Entry.Compression, stored.AsSpan(0, storedLength), plaintext.Writable);
+                    codec.DecompressInto(entry.Compression, stored.AsSpan(0, storedLength), plaintext.Writable);
                     return 0;
                 });
             }
-            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+            catch (InvalidDataException e)
             {
-                throw new InvalidDataException($"chunk {id} in pack {where.Pack} cannot be read: {e.Message}", e);
+                throw new InvalidDataException($"chunk {entry.Id} in pack {pack} cannot be read: {e.Message}", e);
             }
-            if (IdOf(plaintext.Span) != id)
+            if (IdOf(plaintext.Span) != entry.Id)
             {
-                throw new InvalidDataException($"chunk {id} in pack {where.Pack} is damaged: its content does not match its id");
-            }
-            if (where.Entry.Type == BlobType.Tree)
-            {
-                TreeCache?.Write("trees", id.ToString(), sealedBlob.AsSpan(0, length));
+                throw new InvalidDataException($"chunk {entry.Id} in pack {pack} is damaged: its content does not match its id");
             }
             return plaintext;
         }
@@ -286,45 +320,35 @@ public sealed partial class Repository
         }
         finally
         {
-            Buffers.Return(sealedBlob);
             Buffers.Return(stored);
         }
     }
 
     /// <summary>
-    /// Fills <paramref name="plaintext"/> from the cached copy of tree <paramref name="id"/>, when there is one that
-    /// authenticates under this repository's key and hashes to the id; a copy that does not is dropped.
+    /// The plaintext of tree <paramref name="id"/> from its cached copy (read into <paramref name="sealedBlob"/>), when
+    /// there is one that authenticates under this repository's key and hashes to the id; a copy that does not is dropped.
     /// </summary>
-    private bool TryOpenCachedTree(ChunkId id, PackEntry entry, byte[] sealedBlob, byte[] stored, PooledBlob plaintext)
+    private PooledBlob? TryOpenCachedTree(ChunkId id, PackEntry entry, byte[] sealedBlob)
     {
         var name = id.ToString();
         if (TreeCache?.TryRead("trees", name, entry.Length) is not { } cached)
         {
-            return false;
+            return null;
         }
-        try
+        if (cached.Length == entry.Length)
         {
-            if (cached.Length == entry.Length)
+            try
             {
                 cached.CopyTo(sealedBlob, 0);
-                var storedLength = _cipher.Open(BlobType.Tree, sealedBlob.AsSpan(0, cached.Length), stored);
-                WithCodec(codec =>
-                {
-                    codec.DecompressInto(entry.Compression, stored.AsSpan(0, storedLength), plaintext.Writable);
-                    return 0;
-                });
-                if (IdOf(plaintext.Span) == id)
-                {
-                    return true;
-                }
+                return OpenSealedBlob("(cache)", entry, sealedBlob.AsSpan(0, cached.Length));
+            }
+            catch (InvalidDataException)
+            {
+                // Not this repository's tree, or damaged: read it from the store.
             }
         }
-        catch (InvalidDataException)
-        {
-            // Not this repository's tree, or damaged: read it from the store.
-        }
         TreeCache.Remove("trees", name);
-        return false;
+        return null;
     }
 
     private static string Describe(BlobType type) => type switch

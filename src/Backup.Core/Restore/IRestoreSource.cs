@@ -19,4 +19,14 @@ public interface IRestoreSource
     /// directories are opened once each rather than once per file. The default keeps the plan's order.
     /// </summary>
     IReadOnlyList<RestoreEntry> InReadOrder(IReadOnlyList<RestoreEntry> files) => files;
+
+    /// <summary>
+    /// Gives the content of every file of <paramref name="files"/> to <paramref name="sink"/>, with at most
+    /// <paramref name="parallelism"/> reads at once, calling <see cref="IContentSink.Complete"/> or
+    /// <see cref="IContentSink.Fail"/> once for each file. A source whose files share stored pieces (a repository's
+    /// packs) reads each piece once and writes it to every place that needs it. The default reads file after file
+    /// through <see cref="ReadContentAsync"/> (<see cref="FileByFileContent"/>). Errors of the sink are thrown.
+    /// </summary>
+    Task WriteContentsAsync(IReadOnlyList<RestoreEntry> files, IContentSink sink, int parallelism, CancellationToken cancellationToken) =>
+        FileByFileContent.WriteAsync(this, files, sink, parallelism, cancellationToken);
 }

@@ -4,8 +4,9 @@ using Microsoft.Win32.SafeHandles;
 namespace Backup.Core.Restore;
 
 /// <summary>
-/// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files in parallel (bounded, zero
-/// blocks written as holes, in the order the source reads fastest: <see cref="IRestoreSource.InReadOrder"/>), then hard
+/// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files (zero blocks written as holes;
+/// their content given by <see cref="IRestoreSource.WriteContentsAsync"/>, in the order the source reads fastest, pack by
+/// pack for a repository, with a bounded number of reads at once), then hard
 /// links, then symlinks, then directory attributes, modes and times deepest first.
 /// A file the source cannot read is left out and reported; on any other failure or on cancellation it removes what it
 /// created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
@@ -58,20 +59,14 @@ public sealed partial class RestoreExecutor
             destination.EnsureDirectory(dir.Path);
         }
         var failures = new ConcurrentDictionary<string, RestoreFailure>(StringComparer.Ordinal);
-        long bytes = 0;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken };
-        // Each worker takes a run of files next to each other in read order, not every other file: it keeps to its
-        // directories and packs, and two workers rarely create files in one directory at once (the kernel serialises
-        // creates in a directory, and its lock spins).
+        long bytes;
         var files = source.InReadOrder(plan.Files);
-        var runs = Math.Max(1, Math.Min(files.Count, _options.Parallelism * 8));
-        await Parallel.ForEachAsync(Enumerable.Range(0, runs), parallel, async (run, token) =>
+        using (var writer = new FileWriter(this, destination, files, failures))
         {
-            for (var i = (int)((long)files.Count * run / runs); i < (int)((long)files.Count * (run + 1) / runs); i++)
-            {
-                Interlocked.Add(ref bytes, await WriteFileAsync(source, files[i], destination, failures, token));
-            }
-        });
+            await source.WriteContentsAsync(files, writer, _options.Parallelism, cancellationToken);
+            writer.DiscardFailed();
+            bytes = writer.Bytes;
+        }
         bytes += await CreateHardLinksAsync(plan, source, destination, failures, cancellationToken);
         foreach (var link in plan.Symlinks)
         {
@@ -103,60 +98,16 @@ public sealed partial class RestoreExecutor
     }
 
     /// <summary>
-    /// Writes one file; returns its bytes, or 0 when its content could not be read: then the file is removed again and
-    /// listed in <paramref name="failures"/>. Errors of the target are thrown.
+    /// Writes one file on its own; returns its bytes, or 0 when its content could not be read: then the file is removed
+    /// again and listed in <paramref name="failures"/>. Errors of the target are thrown.
     /// </summary>
     private async Task<long> WriteFileAsync(
         IRestoreSource source, RestoreEntry file, RestoreTarget destination, ConcurrentDictionary<string, RestoreFailure> failures, CancellationToken cancellationToken)
     {
-        long offset = 0;
-        long dataEnd = 0;
-        var fullPath = destination.FullPath(file.Path);
-        Exception? damage = null;
-        using (var output = destination.CreateFile(file.Path))
-        {
-            var content = source.ReadContentAsync(file, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            try
-            {
-                while (true)
-                {
-                    try
-                    {
-                        if (!await content.MoveNextAsync())
-                        {
-                            break;
-                        }
-                    }
-                    catch (Exception e) when (IsDamage(e))
-                    {
-                        damage = e; // a fault of the source's copy of this file: the others are restored still
-                        break;
-                    }
-                    var written = Write(output, content.Current.Span, offset, fullPath);
-                    if (written > 0)
-                    {
-                        dataEnd = offset + written;
-                    }
-                    offset += content.Current.Length;
-                }
-            }
-            finally
-            {
-                await content.DisposeAsync();
-            }
-            if (damage is null)
-            {
-                Finish(output, file, destination, fullPath, offset, dataEnd);
-            }
-        }
-        if (damage is not null)
-        {
-            destination.Discard(file.Path);
-            failures[file.Path] = new RestoreFailure(file.Path, damage.Message);
-            return 0;
-        }
-        destination.Finish(file.Path);
-        return offset;
+        using var writer = new FileWriter(this, destination, [file], failures);
+        await FileByFileContent.WriteFileAsync(source, file, 0, writer, cancellationToken);
+        writer.DiscardFailed();
+        return writer.Bytes;
     }
 
     private void Finish(SafeFileHandle output, RestoreEntry file, RestoreTarget destination, string fullPath, long size, long dataEnd)
@@ -191,7 +142,7 @@ public sealed partial class RestoreExecutor
     /// A failure of the source to give an entry's content: a failed checksum or authentication, a damaged or missing
     /// pack. The entry is left out; the restore goes on (a target's own errors are raised by the target, not here).
     /// </summary>
-    private static bool IsDamage(Exception e) => e is InvalidDataException or IOException or UnauthorizedAccessException
+    internal static bool IsDamage(Exception e) => e is InvalidDataException or IOException or UnauthorizedAccessException
         or System.Security.Cryptography.CryptographicException;
 
     /// <summary>

@@ -131,6 +131,11 @@ public sealed class SnapshotReader : IRestoreSource
     }
 
     /// <inheritdoc/>
+    /// <remarks>Pack by pack (<see cref="PackOrderedContent"/>): each needed part of a pack is read once, in a few large range reads.</remarks>
+    public Task WriteContentsAsync(IReadOnlyList<RestoreEntry> files, IContentSink sink, int parallelism, CancellationToken cancellationToken) =>
+        PackOrderedContent.WriteAsync(_repository, files, ChunksOf, sink, parallelism, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<byte[]> ReadLinkTargetAsync(RestoreEntry link, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(link);

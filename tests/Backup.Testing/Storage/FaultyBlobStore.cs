@@ -128,7 +128,7 @@ public sealed class FaultyBlobStore : IBlobStore
 
     private async Task<T> RunAsync<T>(StoreOperation operation, BlobKind kind, string name, Func<Task<T>> call)
     {
-        var fault = Arm(operation, kind);
+        var fault = Arm(operation, kind, name);
         if (fault is { AfterCall: false })
         {
             throw Make(fault, operation, kind, name);
@@ -142,13 +142,13 @@ public sealed class FaultyBlobStore : IBlobStore
     }
 
     /// <summary>Counts a call and returns the first fault that fails it, or null.</summary>
-    private StoreFault? Arm(StoreOperation operation, BlobKind kind)
+    private StoreFault? Arm(StoreOperation operation, BlobKind kind, string? name = null)
     {
         lock (_lock)
         {
             _calls[(operation, kind)] = _calls.GetValueOrDefault((operation, kind)) + 1;
             StoreFault? firing = null;
-            foreach (var armed in _faults.Where(a => a.Fault.Operation == operation && (a.Fault.Kind is null || a.Fault.Kind == kind)))
+            foreach (var armed in _faults.Where(a => a.Fault.Operation == operation && (a.Fault.Kind is null || a.Fault.Kind == kind) && (a.Fault.Name is null || a.Fault.Name == name)))
             {
                 armed.Seen++;
                 if (firing is null && armed.Seen >= armed.Fault.From && armed.Seen - armed.Fault.From < armed.Fault.Count)

@@ -14,6 +14,9 @@ public sealed record StoreFault(StoreOperation Operation)
     /// <summary>Only calls for this kind of file; null for every kind.</summary>
     public BlobKind? Kind { get; init; }
 
+    /// <summary>Only calls for the file of this name (of a kind's folder); null for every name. A listing has no name.</summary>
+    public string? Name { get; init; }
+
     /// <summary>The first matching call (1-based) that fails.</summary>
     public int From { get; init; } = 1;
 
