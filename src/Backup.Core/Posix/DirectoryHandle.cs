@@ -96,6 +96,22 @@ public sealed unsafe class DirectoryHandle : SafeHandle
     }
 
     /// <summary>
+    /// Opens the existing file <paramref name="name"/> for writing with <c>O_WRONLY|O_NOFOLLOW|O_NONBLOCK</c>: a symlink
+    /// of that name fails (ELOOP) and a FIFO does not block; the caller checks that it is the file it expects. The caller
+    /// owns the handle.
+    /// </summary>
+    public SafeFileHandle OpenFileForWriting(string name, string pathForErrors)
+    {
+        var n = PosixFile.ToCString(name);
+        int fd;
+        fixed (byte* p = n)
+        {
+            fd = Libc.OpenAt(Fd, p, Libc.OWrOnly | Libc.ONoFollow | Libc.ONonBlock | Libc.OCloExec, 0);
+        }
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw PosixFile.ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+    }
+
+    /// <summary>
     /// Opens the entry <paramref name="name"/> itself with <c>O_PATH|O_NOFOLLOW</c> (a symlink is opened, not followed),
     /// for <see cref="PosixFile.SetOwnerOfEntry"/>, <see cref="PosixFile.SetModificationTimeOfEntry"/> and
     /// <see cref="PosixFile.TrySetXattrOfEntry"/>. The caller owns the handle.

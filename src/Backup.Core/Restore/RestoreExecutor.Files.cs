@@ -9,14 +9,21 @@ public sealed partial class RestoreExecutor
     /// <summary>
     /// The <see cref="IContentSink"/> of one restore: a file is created on its first piece and stays open until the
     /// source completes it, then gets its length, owner, attributes, mode and time and is closed, so only files whose
-    /// content is still arriving hold a descriptor. A file that fails is kept open until <see cref="DiscardFailed"/>
+    /// content is still arriving hold a descriptor, at most about <see cref="MaxOpen"/> of them. A file that fails is kept open until <see cref="DiscardFailed"/>
     /// (no piece can be in flight then) and removed. Thread-safe.
     /// </summary>
     private sealed class FileWriter(
         RestoreExecutor executor, RestoreTarget destination, IReadOnlyList<RestoreEntry> files, ConcurrentDictionary<string, RestoreFailure> failures)
         : IContentSink, IDisposable
     {
+        /// <summary>
+        /// Files held open at once, beyond which a file gives back its descriptor between pieces: 256, far under the
+        /// descriptor limit, and more than a pack-ordered restore needs but for files whose chunks are spread over many packs.
+        /// </summary>
+        internal const int MaxOpen = 256;
+
         private static readonly Slot s_done = new();
+        private int _open;
 
         private readonly Slot?[] _slots = new Slot?[files.Count];
         private readonly ConcurrentQueue<Slot> _failed = new();
@@ -28,11 +35,32 @@ public sealed partial class RestoreExecutor
         public void Write(int file, long offset, ReadOnlySpan<byte> data)
         {
             var slot = SlotOf(file);
-            if (slot == s_done || slot.Failed || Open(slot, file) is not { } handle)
+            SafeFileHandle handle;
+            lock (slot)
             {
-                return;
+                if (slot == s_done || slot.Failed)
+                {
+                    return;
+                }
+                handle = slot.Handle ??= Open(slot, file);
+                slot.Writers++;
             }
-            var written = RestoreExecutor.Write(handle, data, offset, destination.FullPath(files[file].Path));
+            int written;
+            try
+            {
+                written = RestoreExecutor.Write(handle, data, offset, destination.FullPath(files[file].Path));
+            }
+            finally
+            {
+                lock (slot)
+                {
+                    // Over the bound, a file whose next piece is not being written gives its descriptor back until then.
+                    if (--slot.Writers == 0 && Volatile.Read(ref _open) > MaxOpen)
+                    {
+                        Close(slot);
+                    }
+                }
+            }
             if (written > 0)
             {
                 var end = offset + written;
@@ -46,16 +74,19 @@ public sealed partial class RestoreExecutor
         public void Complete(int file, long size)
         {
             var slot = SlotOf(file);
-            if (slot == s_done || slot.Failed || Open(slot, file) is not { } handle)
+            SafeFileHandle handle;
+            lock (slot)
             {
-                return;
+                if (slot == s_done || slot.Failed)
+                {
+                    return;
+                }
+                handle = slot.Handle ??= Open(slot, file);
             }
             var entry = files[file];
-            using (handle)
-            {
-                executor.Finish(handle, entry, destination, destination.FullPath(entry.Path), size, Interlocked.Read(ref slot.DataEnd));
-            }
-            Volatile.Write(ref _slots[file], s_done); // the slot, and its handle, are garbage now
+            executor.Finish(handle, entry, destination, destination.FullPath(entry.Path), size, Interlocked.Read(ref slot.DataEnd));
+            Close(slot);
+            Volatile.Write(ref _slots[file], s_done); // the slot is garbage now
             destination.Finish(entry.Path);
             Interlocked.Add(ref _bytes, size);
         }
@@ -81,8 +112,7 @@ public sealed partial class RestoreExecutor
         {
             while (_failed.TryDequeue(out var slot))
             {
-                slot.Handle?.Dispose();
-                slot.Handle = null;
+                Close(slot);
                 destination.Discard(files[slot.File].Path);
             }
         }
@@ -92,7 +122,10 @@ public sealed partial class RestoreExecutor
         {
             foreach (var slot in _slots)
             {
-                slot?.Handle?.Dispose();
+                if (slot is not null)
+                {
+                    Close(slot);
+                }
             }
         }
 
@@ -107,21 +140,33 @@ public sealed partial class RestoreExecutor
             return Interlocked.CompareExchange(ref _slots[file], made, null) ?? made;
         }
 
-        private SafeFileHandle? Open(Slot slot, int file)
+        /// <summary>Creates the file, or opens again the one created before (<see cref="RestoreTarget.ReopenFile"/>); under the slot's lock.</summary>
+        private SafeFileHandle Open(Slot slot, int file)
         {
-            if (Volatile.Read(ref slot.Handle) is { } open)
-            {
-                return open;
-            }
+            var handle = slot.Created ? destination.ReopenFile(files[file].Path) : destination.CreateFile(files[file].Path);
+            slot.Created = true;
+            Interlocked.Increment(ref _open);
+            return handle;
+        }
+
+        private void Close(Slot slot)
+        {
             lock (slot)
             {
-                return slot.Failed ? null : slot.Handle ??= destination.CreateFile(files[file].Path);
+                if (slot.Handle is { } handle)
+                {
+                    slot.Handle = null;
+                    handle.Dispose();
+                    Interlocked.Decrement(ref _open);
+                }
             }
         }
 
         private sealed class Slot
         {
             public SafeFileHandle? Handle;
+            public bool Created;
+            public int Writers;
             public long DataEnd;
             public volatile bool Failed;
             public int File;

@@ -113,6 +113,36 @@ public sealed partial class RestoreTarget : IDisposable
         return file;
     }
 
+    /// <summary>
+    /// Opens again for writing the file <paramref name="relative"/> that <see cref="CreateFile"/> created and its caller
+    /// closed, through its parent's descriptor and without following a symlink. Throws <see cref="IOException"/> when
+    /// what has that name now is not that very file (another user replaced it meanwhile).
+    /// </summary>
+    public SafeFileHandle ReopenFile(string relative)
+    {
+        var (parent, leaf) = Split(relative);
+        var full = FullPath(relative);
+        if (!_created.TryGetValue(relative, out var created))
+        {
+            throw new InvalidOperationException($"{full} was not created by this restore");
+        }
+        using var lease = _directories.Rent(parent, create: false);
+        var file = lease.Handle.OpenFileForWriting(leaf, full);
+        try
+        {
+            if (!created.Is(PosixFile.Fstat(file, full)))
+            {
+                throw new IOException($"cannot restore {full}: the file this restore created was replaced while it was written");
+            }
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return file;
+    }
+
     /// <summary>Marks <paramref name="relative"/> as whole: <see cref="Abandon"/> keeps it when it replaced an existing file.</summary>
     public void Finish(string relative)
     {
