@@ -65,6 +65,12 @@ internal sealed class PackOrderedContent
     private void Plan()
     {
         var packNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
+        long uses = 0;
+        foreach (var file in _files)
+        {
+            uses += _chunksOf(file).Length;
+        }
+        _uses.Capacity = (int)Math.Min(uses, Array.MaxLength); // sized once: doubling would hold half as much again meanwhile
         for (var file = 0; file < _files.Count; file++)
         {
             var ids = _chunksOf(_files[file]);
