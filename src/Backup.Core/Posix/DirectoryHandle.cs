@@ -198,6 +198,12 @@ public sealed unsafe class DirectoryHandle : SafeHandle
         return errno is Libc.ENOTEMPTY or Libc.EEXIST ? false : throw PosixFile.ErrorFor(errno, pathForErrors);
     }
 
+    /// <summary>
+    /// The entries of this directory but <c>.</c> and <c>..</c>, sorted by name bytes, each with its <c>lstat</c> taken
+    /// relative to this directory (see <see cref="DirectoryReader.Read(int, string)"/>).
+    /// </summary>
+    public List<DirectoryReader.Entry> List(string pathForErrors) => DirectoryReader.Read(Fd, pathForErrors);
+
     /// <summary>True when this directory has no entry but <c>.</c> and <c>..</c>.</summary>
     public bool IsEmpty(string pathForErrors)
     {
