@@ -204,6 +204,15 @@ public sealed unsafe class DirectoryHandle : SafeHandle
     /// </summary>
     public List<DirectoryReader.Entry> List(string pathForErrors) => DirectoryReader.Read(Fd, pathForErrors);
 
+    /// <summary><c>fsync</c> of this directory: the names created or removed in it survive a crash.</summary>
+    public void Flush(string pathForErrors)
+    {
+        if (Libc.FSync(Fd) != 0)
+        {
+            throw PosixFile.ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+        }
+    }
+
     /// <summary>True when this directory has no entry but <c>.</c> and <c>..</c>.</summary>
     public bool IsEmpty(string pathForErrors)
     {
