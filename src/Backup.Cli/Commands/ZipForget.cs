@@ -67,6 +67,10 @@ internal static class ZipForget
                 text.WriteLine($"{verb}  {Id(s)}  {Formatting.Time(s.Time)}  {Formatting.Path(s.Path)}");
             }
         }
+        if (!dryRun && doomed.Count > 0 && !Directory.Exists(root))
+        {
+            throw new BackupException($"the archive folder {Formatting.Path(root)} cannot be found (is its disk mounted?): nothing was removed");
+        }
         var failures = dryRun ? [] : ZipSnapshotRemover.Remove(catalog, root, doomed).Failures;
         foreach (var (snapshot, reason) in failures)
         {

@@ -24,7 +24,8 @@ public static class ZipSnapshotRemover
     /// <summary>
     /// Removes <paramref name="snapshots"/>, rows of <paramref name="catalog"/> whose archives lie in
     /// <paramref name="archiveRoot"/>. One that cannot be removed (outside the folder, not a regular file, permission
-    /// denied) is listed in <see cref="Result.Failures"/> and the others are still removed. Not thread-safe; the
+    /// denied, its folder not found) is listed in <see cref="Result.Failures"/> and the others are still removed; an archive
+    /// folder that cannot be opened throws before anything changes. Not thread-safe; the
     /// caller holds the catalog's work lock, so that no check records a snapshot meanwhile.
     /// </summary>
     public static Result Remove(CatalogStore catalog, string archiveRoot, IReadOnlyList<SnapshotRecord> snapshots)
@@ -49,10 +50,11 @@ public static class ZipSnapshotRemover
         {
             return new Result([], failures);
         }
-        catalog.RewindBeforeForget([.. inside.Select(i => i.Snapshot.Archive)]);
+        // Opened first: a folder that cannot be opened (a disk not mounted) changes nothing, not even the hashes.
         var removed = new List<SnapshotRecord>();
         using (var root = DirectoryHandle.Open(archiveRoot))
         {
+            catalog.RewindBeforeForget([.. inside.Select(i => i.Snapshot.Archive)]);
             foreach (var group in inside.GroupBy(i => i.Folder, StringComparer.Ordinal))
             {
                 DeleteIn(root, archiveRoot, group.Key, [.. group], removed, failures);
@@ -79,7 +81,8 @@ public static class ZipSnapshotRemover
         }
         if (folder is null)
         {
-            removed.AddRange(archives.Select(a => a.Snapshot)); // the folder is gone, and the archives with it
+            // As CatalogRefresh does: a per-path folder out of sight says nothing of its archives, so their rows stay.
+            failures.AddRange(archives.Select(a => (a.Snapshot, $"its folder {EntryName.Escape(folderPath)} cannot be found: its row is kept")));
             return;
         }
         using (folder)
