@@ -22,7 +22,7 @@ internal static class ForgetCommand
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print one JSON object: the snapshots kept (with the rules that keep them) and removed";
-        var command = new Command("forget", "Remove the snapshots given, or those a retention policy (per host and path) does not keep, as restic does") { snapshots };
+        var command = new Command("forget", "Remove the snapshots given, or those a retention policy (per host and path) does not keep, as restic does, in a repository or a zip folder") { snapshots };
         foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive).Append(json))
         {
             command.Options.Add(option);
