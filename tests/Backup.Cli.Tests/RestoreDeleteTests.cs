@@ -1,3 +1,4 @@
+using Backup.Cli.Tests.Repository;
 using Backup.Testing;
 
 namespace Backup.Cli.Tests;
@@ -86,6 +87,34 @@ public sealed class RestoreDeleteTests
         Assert.True(fresh.ExitCode == 0, fresh.ToString());
         Assert.Contains("create         6 files, 5 directories, 1 symlink", fresh.Output, StringComparison.Ordinal);
         Assert.False(Path.Exists(backup.Join("absent")));
+    }
+
+    [Fact]
+    public void RestoreDelete_RepositorySnapshotWithJson_DeletesExtrasAndSaysWhat()
+    {
+        using var world = new RepositoryProcess();
+        var src = world.Dir("src");
+        new TestTree(src).File("a.txt", "alpha").File("d/b.txt", "beta").Link("l", "a.txt");
+        world.Init();
+        world.Add(src);
+        world.Expect(0, "run");
+        var id = Assert.Single(world.Snapshots()).Id;
+        var target = world.Dir("target");
+        new TestTree(target).File("d/extra.txt", "1234").File("l/inner", "a directory where the snapshot has a symlink");
+
+        var dryRun = world.Expect(0, "restore", id[..8], "--target", target, "--delete", "--dry-run", "--json");
+        var extraAfterDryRun = File.Exists(Path.Join(target, "d", "extra.txt"));
+        var restore = world.Expect(0, "restore", id[..8], "--target", target, "--delete", "--json");
+
+        Assert.Equal(["d/extra.txt", "l", "l/inner"], JsonLinesOutput.Single(dryRun.Output).GetProperty("deleted_paths").EnumerateArray().Select(p => p.GetString()));
+        Assert.True(extraAfterDryRun, "the dry run deleted nothing");
+        var json = JsonLinesOutput.Single(restore.Output);
+        Assert.False(json.GetProperty("dry_run").GetBoolean());
+        Assert.Equal(2, json.GetProperty("deleted").GetProperty("files").GetInt64());
+        Assert.Equal(1, json.GetProperty("deleted").GetProperty("directories").GetInt64());
+        Assert.Equal(id, json.GetProperty("snapshot").GetString());
+        var diff = Shell.Run("diff", "-r", "--no-dereference", src, target);
+        Assert.True(diff.ExitCode == 0, diff.ToString());
     }
 
     [Fact]
