@@ -7,7 +7,7 @@ using Backup.Core.Snapshots;
 namespace Backup.Cli.Commands;
 
 /// <summary>
-/// <c>backup forget</c>: remove repository snapshots named on the command line (any id <see cref="SnapshotResolver"/>
+/// <c>backup forget</c>: remove snapshots of a repository, or of a zip folder (<see cref="ZipForget"/>), named on the command line (any id <see cref="SnapshotResolver"/>
 /// takes), or those a <c>--keep-*</c> policy does not keep, per host and path, as restic does. Takes an exclusive lock
 /// (a shared one for <c>--dry-run</c>); the catalog is refreshed after, and <c>--prune</c> frees the space.
 /// </summary>
@@ -22,7 +22,7 @@ internal static class ForgetCommand
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print one JSON object: the snapshots kept (with the rules that keep them) and removed";
-        var command = new Command("forget", "Remove the snapshots given, or those a retention policy (per host and path) does not keep, as restic does") { snapshots };
+        var command = new Command("forget", "Remove the snapshots given, or those a retention policy (per host and path) does not keep, as restic does, in a repository or a zip folder") { snapshots };
         foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive).Append(json))
         {
             command.Options.Add(option);
@@ -40,7 +40,20 @@ internal static class ForgetCommand
                 throw new BackupException("no policy given: add at least one --keep-* option, or the snapshots to remove; nothing was removed", ExitCodes.Usage);
             }
             var resolver = new SnapshotResolver(context, parse, archive);
-            var locations = given.Select(text => resolver.Locate(text).InRepositoryFor("forget")).ToList();
+            var located = given.Select(resolver.Locate).ToList();
+            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
+            var zipRoot = located.Count > 0 ? ZipRootOf(located) : context.ArchivePath(parse.GetValue(archive), db);
+            if (zipRoot is not null && (located.Count > 0 || ZipForget.Holds(db, zipRoot)))
+            {
+                if (parse.GetValue(prune))
+                {
+                    throw new BackupException("--prune is for repositories: forgetting a zip snapshot deletes its archive at once; nothing was removed", ExitCodes.Usage);
+                }
+                return located.Count > 0
+                    ? await ZipForget.ByIdsAsync(context, db, zipRoot, [.. located.Select(l => l.ZipArchive!)], parse.GetValue(dryRun), parse.GetValue(json), cancellationToken)
+                    : await ZipForget.ByPolicyAsync(context, db, zipRoot, policy, parse.GetValue(dryRun), parse.GetValue(json), cancellationToken);
+            }
+            var locations = located;
             if (locations.Select(l => l.Root).Distinct(StringComparer.Ordinal).Skip(1).Any())
             {
                 throw new BackupException($"the snapshots given are in different repositories ({string.Join(", ", locations.Select(l => Formatting.Path(l.Root)).Distinct())}): forget them one repository at a time; nothing was removed");
@@ -68,7 +81,6 @@ internal static class ForgetCommand
                     removed++;
                 }
             }
-            var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             if (removed > 0 && File.Exists(db))
             {
                 using var catalog = Backup.Core.Catalog.CatalogStore.Open(db, create: false);
@@ -90,6 +102,24 @@ internal static class ForgetCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The zip folder of the snapshots given when they all are zip snapshots of one folder, null when they all are
+    /// repository snapshots; a mix, or zips of several folders, is an error before anything is removed.
+    /// </summary>
+    private static string? ZipRootOf(List<SnapshotLocation> located)
+    {
+        var zips = located.Where(l => !l.InRepository).ToList();
+        if (zips.Count == 0)
+        {
+            return null;
+        }
+        if (zips.Count < located.Count || zips.Select(z => z.Root).Distinct(StringComparer.Ordinal).Skip(1).Any())
+        {
+            throw new BackupException($"the snapshots given are in different places ({string.Join(", ", located.Select(l => Formatting.Path(l.Root)).Distinct())}): forget them one repository or zip folder at a time; nothing was removed");
+        }
+        return zips[0].Root;
     }
 
     private static string Verb(bool dryRun) => dryRun ? "would remove" : "remove";

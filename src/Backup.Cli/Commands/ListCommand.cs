@@ -15,6 +15,8 @@ internal static class ListCommand
         command.SetAction(parse =>
         {
             using var catalog = CatalogStore.Open(context.CatalogPath(parse.GetValue(GlobalOptions.Db)), create: false);
+            // Rows whose archives are gone (deleted by hand, or a forget that crashed before dropping them) are not counted.
+            CatalogRefresh.Run(catalog);
             var paths = catalog.GetWatchedPaths();
             if (parse.GetValue(json))
             {

@@ -30,88 +30,172 @@ internal static class RestoreCommand
             Description = "Restore only paths matching this pattern (* and ?; a matching directory brings its content); repeatable",
             HelpName = "GLOB",
         };
+        var exclude = new Option<string[]>("--exclude")
+        {
+            Description = "Leave out paths matching this pattern (as --include; a matching directory leaves out its content; never deleted by --delete); repeatable",
+            HelpName = "GLOB",
+        };
+        var delete = new Option<bool>("--delete") { Description = "Make the target equal to the snapshot: delete what it does not have, inside the target only (implies --overwrite)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only say what would be created, overwritten, deleted and left alone; write nothing" };
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print one JSON object: the target, the snapshot and what was restored";
-        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, archive, json };
+        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, exclude, delete, dryRun, archive, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var destination = context.FullPath(parse.GetValue(target)!);
-            var options = new RestoreOptions
-            {
-                Overwrite = parse.GetValue(overwrite),
-                Include = parse.GetValue(include) ?? [],
-                RestoreOwners = Environment.IsPrivilegedProcess,
-            };
-            var text = parse.GetValue(snapshot)!;
+            var request = new Request(
+                context.FullPath(parse.GetValue(target)!),
+                parse.GetValue(snapshot)!,
+                new RestoreOptions
+                {
+                    // Making the target equal to the snapshot replaces what differs: --delete without overwriting makes no sense.
+                    Overwrite = parse.GetValue(overwrite) || parse.GetValue(delete),
+                    Include = parse.GetValue(include) ?? [],
+                    Exclude = parse.GetValue(exclude) ?? [],
+                    RestoreOwners = Environment.IsPrivilegedProcess,
+                },
+                parse.GetValue(delete),
+                parse.GetValue(dryRun),
+                parse.GetValue(json));
             var resolver = new SnapshotResolver(context, parse, archive);
-            var (inRepository, zip) = Locate(context, resolver, parse.GetValue(GlobalOptions.Db), text);
-            var made = CheckTarget(destination);
-            RestoreResult result;
-            string? restoredId = null;
+            var (inRepository, zip) = Locate(context, resolver, parse.GetValue(GlobalOptions.Db), request.Text);
+            var made = request.DryRun ? CheckTargetWithoutWriting(request.Target) : CheckTarget(request.Target);
             if (inRepository is not null)
             {
                 await using var open = await OpenRepository.OpenAsync(context, parse, inRepository.Root, RepositoryAccess.Shared, "restore", cancellationToken);
                 var (id, _) = await resolver.FindAsync(open.Repository, inRepository, cancellationToken);
-                result = await new RepositoryArchiver(open.Repository).RestoreAsync(id, destination, options, cancellationToken);
-                restoredId = id;
+                var archiver = new RepositoryArchiver(open.Repository);
+                return await RunAsync(
+                    context, request, made, id, null,
+                    () => archiver.PlanRestoreAsync(id, request.Options, cancellationToken),
+                    () => archiver.RestoreAsync(id, request.Target, request.Options, cancellationToken),
+                    cancellationToken);
             }
-            else
-            {
-                result = await new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, destination, options, cancellationToken);
-            }
-            if (options.Include.Count > 0 && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
-            {
-                RemoveEmpty(destination, made);
-                throw new BackupException($"nothing in snapshot '{text}' matches --include {string.Join(" --include ", options.Include.Select(i => $"'{i}'"))}: nothing was restored ({(zip is null ? $"'backup ls {text}'" : "unzip -l")} lists its paths)");
-            }
-            foreach (var warning in result.Warnings)
-            {
-                context.Error.WriteLine($"backup: warning: {warning}");
-            }
-            foreach (var failure in result.Failures)
-            {
-                context.Error.WriteLine($"backup: error: could not restore {Formatting.Path(Path.Join(destination, failure.Path))}: {failure.Reason}");
-            }
-            if (parse.GetValue(json))
-            {
-                WriteJson(context.Output, destination, restoredId, zip, result);
-            }
-            else
-            {
-                context.Output.WriteLine(
-                    $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(destination)}");
-            }
-            if (result.Failures.Count > 0)
-            {
-                context.Error.WriteLine($"backup: restore incomplete: {Formatting.Count(result.Failures.Count, "entry", "entries")} could not be read from the archive and {(result.Failures.Count == 1 ? "was" : "were")} left out");
-                return ExitCodes.Failure;
-            }
-            return ExitCodes.Ok;
+            return await RunAsync(
+                context, request, made, null, zip,
+                () => Task.FromResult(ZipArchiver.PlanRestore(zip!, request.Options)),
+                () => new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, request.Target, request.Options, cancellationToken),
+                cancellationToken);
         });
         return command;
     }
 
-    private static void WriteJson(TextWriter output, string target, string? id, string? zip, RestoreResult result) =>
-        JsonLines.Write(output, w =>
+    /// <summary>What the command line asks for.</summary>
+    private sealed record Request(string Target, string Text, RestoreOptions Options, bool Delete, bool DryRun, bool Json);
+
+    /// <summary>
+    /// Plans first when the plan is needed before writing (a dry run, and --delete, which removes what the plan lacks
+    /// before the restore writes, as restic does), then restores and reports.
+    /// </summary>
+    private static async Task<int> RunAsync(
+        CliContext context, Request request, string? made, string? id, string? zip,
+        Func<Task<RestorePlan>> plan, Func<Task<RestoreResult>> restore, CancellationToken cancellationToken)
+    {
+        TargetChanges? changes = null;
+        if (request.DryRun || request.Delete)
         {
-            w.WriteString("target", target);
-            w.WriteString("snapshot", id);
-            w.WriteString("archive", zip);
-            w.WriteNumber("files", result.Files);
-            w.WriteNumber("directories", result.Directories);
-            w.WriteNumber("symlinks", result.Symlinks);
-            w.WriteNumber("bytes", result.Bytes);
-            w.WriteStartArray("failures");
-            foreach (var failure in result.Failures)
+            var planned = await plan();
+            if (request.Options.Selection.IsFiltered && planned.Directories.Count + planned.Files.Count + planned.HardLinks.Count + planned.Symlinks.Count == 0)
             {
-                w.WriteStartObject();
-                w.WriteString("path", failure.Path);
-                w.WriteString("reason", failure.Reason);
-                w.WriteEndObject();
+                throw NothingMatched(request, zip);
             }
-            w.WriteEndArray();
-        });
+            var reconciler = new TargetReconciler(planned, request.Options.Selection);
+            changes = request.DryRun
+                ? reconciler.Preview(request.Target, request.Options.Overwrite, request.Delete, cancellationToken)
+                : reconciler.DeleteExtras(request.Target, cancellationToken);
+        }
+        if (request.DryRun)
+        {
+            return DryRunDone(context, request, id, zip, changes!);
+        }
+        if (changes is not null && !request.Json)
+        {
+            context.Output.WriteLine(RestoreReport.Deleted(request.Target, changes));
+        }
+        var result = await restore();
+        if (request.Options.Selection.IsFiltered && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
+        {
+            RemoveEmpty(request.Target, made);
+            throw NothingMatched(request, zip);
+        }
+        foreach (var warning in result.Warnings)
+        {
+            context.Error.WriteLine($"backup: warning: {warning}");
+        }
+        foreach (var failure in result.Failures)
+        {
+            context.Error.WriteLine($"backup: error: could not restore {Formatting.Path(Path.Join(request.Target, failure.Path))}: {failure.Reason}");
+        }
+        ReportDeleteFailures(context, request.Target, changes);
+        if (request.Json)
+        {
+            RestoreReport.WriteJson(context.Output, request.Target, id, zip, result, changes, dryRun: false);
+        }
+        else
+        {
+            context.Output.WriteLine(
+                $"restored {Formatting.Count(result.Files, "file")}, {Formatting.Count(result.Directories, "directory", "directories")}, {Formatting.Count(result.Symlinks, "symlink")} ({Formatting.Bytes(result.Bytes)}) to {Formatting.Path(request.Target)}");
+        }
+        if (result.Failures.Count > 0)
+        {
+            context.Error.WriteLine($"backup: restore incomplete: {Formatting.Count(result.Failures.Count, "entry", "entries")} could not be read from the archive and {(result.Failures.Count == 1 ? "was" : "were")} left out");
+            return ExitCodes.Failure;
+        }
+        return changes is { Failures.Count: > 0 } ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    private static int DryRunDone(CliContext context, Request request, string? id, string? zip, TargetChanges changes)
+    {
+        ReportDeleteFailures(context, request.Target, changes);
+        foreach (var path in changes.InTheWay)
+        {
+            context.Error.WriteLine($"backup: error: {Formatting.Path(Path.Join(request.Target, path))} is in the way: the snapshot has another kind of entry there, and the restore would fail on it (--delete replaces it)");
+        }
+        if (request.Json)
+        {
+            RestoreReport.WriteJson(context.Output, request.Target, id, zip, RestoreReport.WouldRestore(changes), changes, dryRun: true);
+        }
+        else
+        {
+            RestoreReport.PrintDryRun(context.Output, request.Target, changes);
+        }
+        return changes.InTheWay.Count > 0 || changes.Failures.Count > 0 ? ExitCodes.Failure : ExitCodes.Ok;
+    }
+
+    private static void ReportDeleteFailures(CliContext context, string target, TargetChanges? changes)
+    {
+        foreach (var failure in changes?.Failures ?? [])
+        {
+            context.Error.WriteLine($"backup: error: could not delete {Formatting.Path(Path.Join(target, failure.Path))}: {failure.Reason}; it was left");
+        }
+    }
+
+    private static BackupException NothingMatched(Request request, string? zip) =>
+        new($"nothing in snapshot '{request.Text}' matches {request.Options.Selection}: nothing was restored ({(zip is null ? $"'backup ls {request.Text}'" : "unzip -l")} lists its paths)");
+
+    /// <summary>
+    /// What <see cref="CheckTarget"/> checks, without making anything (a dry run writes nothing, not even a probe folder):
+    /// the target is a directory or absent, and its nearest existing ancestor is a directory.
+    /// </summary>
+    private static string? CheckTargetWithoutWriting(string target)
+    {
+        if (Directory.Exists(target))
+        {
+            return null;
+        }
+        if (Path.Exists(target))
+        {
+            throw new BackupException($"the target {Formatting.Path(target)} exists and is not a directory");
+        }
+        var parent = Path.GetDirectoryName(target);
+        while (parent is not null && !Path.Exists(parent))
+        {
+            parent = Path.GetDirectoryName(parent);
+        }
+        return parent is null || !Directory.Exists(parent)
+            ? throw new BackupException($"cannot restore to {Formatting.Path(target)}: {Formatting.Path(parent ?? "/")} is not a directory")
+            : null;
+    }
 
     /// <summary>
     /// The first folder of <paramref name="target"/> that the restore will make, null when the target exists (a

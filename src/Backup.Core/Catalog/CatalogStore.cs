@@ -10,7 +10,7 @@ namespace Backup.Core.Catalog;
 /// rebuild the snapshot rows (<see cref="ImportSnapshot"/>). WAL journal, <c>synchronous=FULL</c> (a finished snapshot's
 /// row must survive a power loss), every change in one transaction. Not thread-safe: one instance per thread.
 /// </summary>
-public sealed class CatalogStore : IWatchList, IDisposable
+public sealed partial class CatalogStore : IWatchList, IDisposable
 {
     private static ReadOnlySpan<byte> SqliteHeader => "SQLite format 3\0"u8;
 

@@ -214,6 +214,21 @@ public sealed unsafe class DirectoryHandle : SafeHandle
         return errno is Libc.ENOTEMPTY or Libc.EEXIST ? false : throw PosixFile.ErrorFor(errno, pathForErrors);
     }
 
+    /// <summary>
+    /// The entries of this directory but <c>.</c> and <c>..</c>, sorted by name bytes, each with its <c>lstat</c> taken
+    /// relative to this directory (see <see cref="DirectoryReader.Read(int, string)"/>).
+    /// </summary>
+    public List<DirectoryReader.Entry> List(string pathForErrors) => DirectoryReader.Read(Fd, pathForErrors);
+
+    /// <summary><c>fsync</c> of this directory: the names created or removed in it survive a crash.</summary>
+    public void Flush(string pathForErrors)
+    {
+        if (Libc.FSync(Fd) != 0)
+        {
+            throw PosixFile.ErrorFor(Marshal.GetLastPInvokeError(), pathForErrors);
+        }
+    }
+
     /// <summary>True when this directory has no entry but <c>.</c> and <c>..</c>.</summary>
     public bool IsEmpty(string pathForErrors)
     {

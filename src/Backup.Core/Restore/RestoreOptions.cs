@@ -16,6 +16,15 @@ public sealed record RestoreOptions
     public IReadOnlyList<string> Include { get; init; } = [];
 
     /// <summary>
+    /// Patterns, in the syntax of <see cref="Include"/>, of what not to restore, even when an include matches it; a
+    /// matching directory leaves out everything below it. Empty means nothing is left out.
+    /// </summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    /// <summary>What <see cref="Include"/> and <see cref="Exclude"/> select.</summary>
+    public RestoreSelection Selection => new(Include, Exclude);
+
+    /// <summary>
     /// Give entries their stored numeric owner and group (formats that store them: the repository). Only root may;
     /// the CLI turns it on when it runs as root, as restic and tar do. Entries then keep their setuid, setgid and sticky
     /// bits too.

@@ -96,9 +96,18 @@ public sealed class RestorePlan
     /// parent directories of both. Every entry is checked, kept or not. Hard-link groups are formed among the entries
     /// kept, so a group restored in part is written at its first included path and linked at the others.
     /// </summary>
-    public static RestorePlan Create(IEnumerable<RestoreEntry> entries, IReadOnlyList<string>? include = null)
+    public static RestorePlan Create(IEnumerable<RestoreEntry> entries, IReadOnlyList<string>? include = null) =>
+        Create(entries, new RestoreSelection(include, null));
+
+    /// <summary>
+    /// Checks and orders <paramref name="entries"/> as <see cref="Create(IEnumerable{RestoreEntry}, IReadOnlyList{string})"/>
+    /// does, keeping only what <paramref name="selection"/> selects and the parent directories of that. Every entry is
+    /// checked, kept or not.
+    /// </summary>
+    public static RestorePlan Create(IEnumerable<RestoreEntry> entries, RestoreSelection selection)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(selection);
         var byPath = new Dictionary<string, RestoreEntry>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
@@ -128,9 +137,9 @@ public sealed class RestorePlan
                 }
             }
         }
-        if (include is { Count: > 0 })
+        if (selection.IsFiltered)
         {
-            Select(byPath, include);
+            Select(byPath, selection);
         }
         var directories = byPath.Values.Where(e => e.Type == FileType.Directory).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
         var files = byPath.Values.Where(e => e.Type == FileType.File).OrderByDescending(e => e.Size).ToList();
@@ -139,31 +148,12 @@ public sealed class RestorePlan
         return new RestorePlan(directories, files, hardLinks, symlinks);
     }
 
-    private static void Select(Dictionary<string, RestoreEntry> byPath, IReadOnlyList<string> include)
+    private static void Select(Dictionary<string, RestoreEntry> byPath, RestoreSelection selection)
     {
-        bool Matches(string path) => include.Any(p => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(p, path, ignoreCase: false));
-        var keep = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var path in byPath.Keys)
-        {
-            // The entry itself or one of its parents matches.
-            var probe = path;
-            while (true)
-            {
-                if (Matches(probe))
-                {
-                    keep.Add(path);
-                    break;
-                }
-                var cut = probe.LastIndexOf('/');
-                if (cut < 0)
-                {
-                    break;
-                }
-                probe = probe[..cut];
-            }
-        }
+        var keep = byPath.Keys.Where(selection.IsSelected).ToHashSet(StringComparer.Ordinal);
         foreach (var path in keep.ToList())
         {
+            // The parents of what is kept come along (an excluded parent excludes its children, so none is excluded).
             for (var cut = path.LastIndexOf('/'); cut > 0; cut = path.LastIndexOf('/', cut - 1))
             {
                 if (!keep.Add(path[..cut]))

@@ -75,13 +75,26 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
         Host = snapshot.Host,
     };
 
+    /// <summary>
+    /// The checked plan of restoring the snapshot at <paramref name="archive"/> with <paramref name="options"/> (what
+    /// <see cref="RestoreAsync"/> would write), reading only its trees; throws as the restore would.
+    /// </summary>
+    public async Task<RestorePlan> PlanRestoreAsync(string archive, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(options);
+        var (_, snapshot) = await _repository.FindSnapshotAsync(Path.GetFileName(archive), cancellationToken);
+        var entries = await new SnapshotReader(_repository).ListForRestoreAsync(snapshot, cancellationToken);
+        return RestorePlan.Create(entries, options.Selection);
+    }
+
     /// <inheritdoc/>
     public async Task<RestoreResult> RestoreAsync(string archive, string target, RestoreOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(archive);
         var (_, snapshot) = await _repository.FindSnapshotAsync(Path.GetFileName(archive), cancellationToken);
         var entries = await new SnapshotReader(_repository).ListForRestoreAsync(snapshot, cancellationToken);
-        var plan = RestorePlan.Create(entries, options.Include);
+        var plan = RestorePlan.Create(entries, options.Selection);
         return await new RestoreExecutor(options).RestoreAsync(plan, new SnapshotReader(_repository), target, cancellationToken);
     }
 }

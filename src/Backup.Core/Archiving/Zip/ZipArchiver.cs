@@ -96,6 +96,16 @@ public sealed class ZipArchiver : IArchiver
     public Task<RestoreResult> RestoreAsync(string archive, string target, RestoreOptions options, CancellationToken cancellationToken) =>
         new ZipRestorer(options).RestoreAsync(archive, target, cancellationToken);
 
+    /// <summary>
+    /// The checked plan of restoring <paramref name="archive"/> with <paramref name="options"/> (what
+    /// <see cref="RestoreAsync"/> would write), reading only the central directory; throws as the restore would.
+    /// </summary>
+    public static RestorePlan PlanRestore(string archive, RestoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ZipRestorer(options).Plan(archive);
+    }
+
     private async Task<(SnapshotInfo Info, IReadOnlyList<Sources.TreeProblem> Problems)> WriteAsync(
         string sourceRoot, string treeHash, DateTimeOffset time, string temp, CancellationToken cancellationToken)
     {

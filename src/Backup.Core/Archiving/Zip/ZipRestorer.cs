@@ -20,9 +20,19 @@ internal sealed class ZipRestorer
     {
         using var reader = ZipReader.Open(archive);
         var entries = reader.ReadEntries().ToList();
-        var plan = RestorePlan.Create(entries.Select(ToRestoreEntry), _options.Include);
+        var plan = RestorePlan.Create(entries.Select(ToRestoreEntry), _options.Selection);
         reader.CheckNoOverlap(entries);
         return await new RestoreExecutor(_options).RestoreAsync(plan, new Source(reader), target, cancellationToken);
+    }
+
+    /// <summary>The checked plan of restoring <paramref name="archive"/>, without writing anything.</summary>
+    public RestorePlan Plan(string archive)
+    {
+        using var reader = ZipReader.Open(archive);
+        var entries = reader.ReadEntries().ToList();
+        var plan = RestorePlan.Create(entries.Select(ToRestoreEntry), _options.Selection);
+        reader.CheckNoOverlap(entries);
+        return plan;
     }
 
     private static RestoreEntry ToRestoreEntry(ZipEntry entry) =>
