@@ -64,12 +64,14 @@ public sealed partial class RestoreExecutor
         // directories and packs, and two workers rarely create files in one directory at once (the kernel serialises
         // creates in a directory, and its lock spins).
         var files = source.InReadOrder(plan.Files);
+        _options.Progress?.Begin("restoring", destination.Root, "files", files.Count, files.Sum(f => f.Size));
         var runs = Math.Max(1, Math.Min(files.Count, _options.Parallelism * 8));
         await Parallel.ForEachAsync(Enumerable.Range(0, runs), parallel, async (run, token) =>
         {
             for (var i = (int)((long)files.Count * run / runs); i < (int)((long)files.Count * (run + 1) / runs); i++)
             {
                 Interlocked.Add(ref bytes, await WriteFileAsync(source, files[i], destination, failures, token));
+                _options.Progress?.CompleteItem(files[i].Size);
             }
         });
         bytes += await CreateHardLinksAsync(plan, source, destination, failures, cancellationToken);
