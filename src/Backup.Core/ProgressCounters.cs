@@ -15,6 +15,8 @@ namespace Backup.Core;
 public sealed class ProgressCounters
 {
     private readonly Action<ProgressSnapshot>? _onPhaseEnd;
+    private readonly TimeProvider _time;
+    private long _started;
     private long _itemsDone;
     private long _bytesDone;
     private long _totalItems = -1;
@@ -25,10 +27,15 @@ public sealed class ProgressCounters
     private object? _current;
 
     /// <summary>
-    /// Creates counters; <paramref name="onPhaseEnd"/>, when given, hears the final counts of each phase from
-    /// <see cref="End"/>, on the engine's thread (keep it short).
+    /// Creates counters that time each phase by <paramref name="time"/> (default: the system's clock);
+    /// <paramref name="onPhaseEnd"/>, when given, hears the final counts of each phase from <see cref="End"/>, on the
+    /// engine's thread (keep it short).
     /// </summary>
-    public ProgressCounters(Action<ProgressSnapshot>? onPhaseEnd = null) => _onPhaseEnd = onPhaseEnd;
+    public ProgressCounters(TimeProvider? time = null, Action<ProgressSnapshot>? onPhaseEnd = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _onPhaseEnd = onPhaseEnd;
+    }
 
     /// <summary>
     /// Begins a phase: <paramref name="phase"/> says what is done ("archiving"), <paramref name="subject"/> to what (a
@@ -45,6 +52,7 @@ public sealed class ProgressCounters
         Interlocked.Exchange(ref _totalItems, totalItems < 0 ? -1 : totalItems);
         Interlocked.Exchange(ref _totalBytes, totalBytes < 0 ? -1 : totalBytes);
         Volatile.Write(ref _current, null);
+        Interlocked.Exchange(ref _started, _time.GetTimestamp());
         Volatile.Write(ref _phase, new PhaseText(phase, subject, unit, Ended: false));
         Interlocked.Increment(ref _generation);
     }
@@ -101,7 +109,7 @@ public sealed class ProgressCounters
             Volatile.Read(ref _generation), phase.Phase, phase.Subject, phase.Unit,
             items, totalItems < 0 ? null : Math.Max(items, totalItems),
             bytes, totalBytes < 0 ? null : Math.Max(bytes, totalBytes),
-            current, phase.Ended);
+            current, phase.Ended, _time.GetElapsedTime(Interlocked.Read(ref _started)));
     }
 
     private sealed record PhaseText(string Phase, string Subject, string Unit, bool Ended);

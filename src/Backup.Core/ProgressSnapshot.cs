@@ -2,11 +2,11 @@ namespace Backup.Core;
 
 /// <summary>
 /// The counts of a <see cref="ProgressCounters"/> at one instant. <see cref="Generation"/> changes with every phase
-/// begun, so that a reader knows when to start its clock again. Totals are null when unknown; done is never above them.
+/// begun; <see cref="Elapsed"/> is the time since it began. Totals are null when unknown; done is never above them.
 /// </summary>
 public readonly record struct ProgressSnapshot(
     int Generation, string Phase, string Subject, string Unit,
-    long ItemsDone, long? TotalItems, long BytesDone, long? TotalBytes, string? Current, bool Ended)
+    long ItemsDone, long? TotalItems, long BytesDone, long? TotalBytes, string? Current, bool Ended, TimeSpan Elapsed)
 {
     /// <summary>Whether any phase has begun.</summary>
     public bool Started => Generation > 0;
@@ -32,27 +32,30 @@ public readonly record struct ProgressSnapshot(
     }
 
     /// <summary>
-    /// The time left at the rate so far, after <paramref name="elapsed"/> in this phase: null when the total is not
-    /// known or nothing is done yet (no rate to go by).
+    /// The time left at the rate of the phase so far: null when the total is not known or nothing is done yet (no rate
+    /// to go by); zero when all is done.
     /// </summary>
-    public TimeSpan? Remaining(TimeSpan elapsed)
+    public TimeSpan? Remaining
     {
-        if (Fraction is not { } fraction || elapsed <= TimeSpan.Zero)
+        get
         {
-            return null;
+            if (Fraction is not { } fraction || Elapsed <= TimeSpan.Zero)
+            {
+                return null;
+            }
+            if (fraction >= 1)
+            {
+                return TimeSpan.Zero;
+            }
+            if (fraction <= 0)
+            {
+                return null;
+            }
+            var seconds = Elapsed.TotalSeconds * (1 - fraction) / fraction;
+            return seconds < TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(seconds) : null;
         }
-        if (fraction >= 1)
-        {
-            return TimeSpan.Zero;
-        }
-        if (fraction <= 0)
-        {
-            return null;
-        }
-        var seconds = elapsed.TotalSeconds * (1 - fraction) / fraction;
-        return seconds < TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
-    /// <summary>Bytes a second over <paramref name="elapsed"/>; 0 before any time has passed.</summary>
-    public double BytesPerSecond(TimeSpan elapsed) => elapsed > TimeSpan.Zero ? BytesDone / elapsed.TotalSeconds : 0;
+    /// <summary>Bytes a second in this phase so far; 0 before any time has passed.</summary>
+    public double BytesPerSecond => Elapsed > TimeSpan.Zero ? BytesDone / Elapsed.TotalSeconds : 0;
 }

@@ -33,7 +33,8 @@ internal static class RestoreCommand
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print one JSON object: the target, the snapshot and what was restored";
-        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, archive, json };
+        var quiet = GlobalOptions.Quiet();
+        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, archive, json, quiet };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var destination = context.FullPath(parse.GetValue(target)!);
@@ -53,12 +54,14 @@ internal static class RestoreCommand
             {
                 await using var open = await OpenRepository.OpenAsync(context, parse, inRepository.Root, RepositoryAccess.Shared, "restore", cancellationToken);
                 var (id, _) = await resolver.FindAsync(open.Repository, inRepository, cancellationToken);
-                result = await new RepositoryArchiver(open.Repository).RestoreAsync(id, destination, options, cancellationToken);
+                await using var progress = ProgressDisplay.Start(context, parse.GetValue(quiet));
+                result = await new RepositoryArchiver(open.Repository).RestoreAsync(id, destination, options with { Progress = progress.Counters }, cancellationToken);
                 restoredId = id;
             }
             else
             {
-                result = await new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, destination, options, cancellationToken);
+                await using var progress = ProgressDisplay.Start(context, parse.GetValue(quiet));
+                result = await new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, destination, options with { Progress = progress.Counters }, cancellationToken);
             }
             if (options.Include.Count > 0 && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
             {
