@@ -78,7 +78,7 @@ public sealed class Pruner(Repository repository, TimeProvider? time = null, Pro
             progress?.Begin("rewriting packs", repository.Store.Location, "packs", packs.Count, packs.Sum(p => sizes.GetValueOrDefault(p.Pack)));
             foreach (var (pack, entries) in packs)
             {
-                progress?.SetCurrent(pack);
+                progress?.SetCurrent(pack[..Math.Min(8, pack.Length)]);
                 progress?.CompleteItem(sizes.GetValueOrDefault(pack));
                 var used = entries.Where(Used).ToList();
                 var unusedBytes = entries.Where(e => !Used(e)).Sum(e => (long)e.Length);
@@ -136,10 +136,13 @@ public sealed class Pruner(Repository repository, TimeProvider? time = null, Pro
         await repository.RewriteIndexAsync(next, cancellationToken);
         long freed = 0;
         var deleted = drop.Concat(orphans).Distinct().ToList();
-        progress?.Begin("deleting packs", repository.Store.Location, "packs", deleted.Count, deleted.Sum(sizes.GetValueOrDefault));
+        if (deleted.Count > 0)
+        {
+            progress?.Begin("deleting packs", repository.Store.Location, "packs", deleted.Count, deleted.Sum(sizes.GetValueOrDefault));
+        }
         foreach (var pack in deleted)
         {
-            progress?.SetCurrent(pack);
+            progress?.SetCurrent(pack[..Math.Min(8, pack.Length)]);
             progress?.CompleteItem(sizes.GetValueOrDefault(pack));
             await repository.Store.DeleteAsync(BlobKind.Pack, pack, cancellationToken);
             freed += sizes.GetValueOrDefault(pack);

@@ -105,7 +105,7 @@ public sealed class RepositoryChecker(Repository repository, ProgressCounters? p
         {
             packsRead++;
             bytesRead += stored[pack];
-            progress?.SetCurrent(pack);
+            progress?.SetCurrent(pack[..Math.Min(8, pack.Length)]);
             var problem = await ReadPackAsync(pack, cancellationToken);
             progress?.CompleteItem(stored[pack]);
             if (problem is null)
