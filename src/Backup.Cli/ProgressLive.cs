@@ -50,6 +50,9 @@ internal sealed class ProgressLive : IAsyncDisposable
             {
                 display.UpdateTarget(Text.Empty);
                 display.Refresh();
+                // The cleared display leaves the cursor after the blanks it wrote: what comes next starts its line.
+                _console.Profile.Out.Writer.Write('\r');
+                _console.Profile.Out.Writer.Flush();
             }
         }
         return new Release(this);
