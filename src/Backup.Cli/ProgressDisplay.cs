@@ -113,9 +113,10 @@ internal sealed class ProgressDisplay : IAsyncDisposable
             Out = new AnsiConsoleOutput(Console.Error),
             Ansi = AnsiSupport.Detect,
             ColorSystem = ColorSystemSupport.Detect,
-            Interactive = InteractionSupport.Detect,
+            // Spectre's own guess looks at stdout, which may be a file while stderr is the terminal (backup run > log).
+            Interactive = InteractionSupport.Yes,
         });
-        return console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive ? console : null;
+        return console.Profile.Capabilities.Ansi ? console : null;
     }
 
     private static TimeSpan? Interval(CliContext context)
