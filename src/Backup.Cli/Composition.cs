@@ -54,7 +54,7 @@ internal static class Composition
     /// </summary>
     public static OpenArchiver CreateArchiver(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, IReadOnlySet<string> excluded, ILoggerFactory loggers, string operation,
-        KeptRepository? kept = null)
+        KeptRepository? kept = null, ProgressCounters? progress = null)
     {
         var recorded = catalog.FindDestination(archiveRoot);
         if (Stores.HoldsRepository(archiveRoot))
@@ -65,7 +65,7 @@ internal static class Composition
                     $"{archiveRoot} held zip snapshots when this catalog last wrote there, and now holds a repository: refusing to write to it (give another --archive)",
                     ExitCodes.Failure, new IOException(archiveRoot));
             }
-            return new OpenArchiver(new LazyRepositoryArchiver(context, catalog, credentials, archiveRoot, recorded?.Identity, excluded, operation, kept));
+            return new OpenArchiver(new LazyRepositoryArchiver(context, catalog, credentials, archiveRoot, recorded?.Identity, excluded, operation, kept) { Progress = progress });
         }
         if (recorded is { Kind: DestinationKind.Repository })
         {
@@ -87,7 +87,7 @@ internal static class Composition
                     ExitCodes.NoRepository, new DirectoryNotFoundException(archiveRoot));
             }
         }
-        return new OpenArchiver(new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded }, context.Time, loggers.CreateLogger<ZipArchiver>()));
+        return new OpenArchiver(new ZipArchiver(archiveRoot, new ZipArchiverOptions { ExcludedPaths = excluded, Progress = progress }, context.Time, loggers.CreateLogger<ZipArchiver>()));
     }
 
     /// <summary>Held during one check (run, or one daemon check): two checks never archive the same catalog at once.</summary>
@@ -132,6 +132,8 @@ internal static class Composition
         : IChangeArchiver, IAsyncDisposable
     {
         public string Destination => root;
+
+        public ProgressCounters? Progress { get; init; }
 
         public async Task<ChangeArchiveResult> ArchiveChangesAsync(string sourceRoot, SnapshotBasis? basis, Backup.Core.Changes.ChangedDirectories changes, CancellationToken cancellationToken)
         {
@@ -205,7 +207,7 @@ internal static class Composition
                 throw new DestinationUnavailableException(e.Message, code, e);
             }
             return _archiver = new RepositoryArchiver(repository, excluded, context.Time,
-                warning => context.Error.WriteLine($"backup: warning: {warning}"));
+                warning => context.Error.WriteLine($"backup: warning: {warning}"), Progress);
         }
 
         public async ValueTask DisposeAsync()

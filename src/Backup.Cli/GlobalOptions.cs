@@ -39,6 +39,11 @@ internal static class GlobalOptions
         HelpName = "DIR|URL",
     };
 
+    public static Option<bool> Quiet() => new("--quiet", "-q")
+    {
+        Description = "Show no progress (results and errors are still printed)",
+    };
+
     public static Option<bool> Json() => new("--json")
     {
         Description = "Print JSON instead of text",

@@ -17,9 +17,13 @@ internal sealed class RepositoryCredentials(Func<string> readPassword, bool pass
 {
     private RepositoryKey? _key;
 
-    /// <summary>The credentials a command's options and environment give.</summary>
-    public static RepositoryCredentials From(CliContext context, ParseResult parse, bool keepKey = false) =>
-        new(() => Passwords.Read(context, parse), Passwords.IsConfigured(context, parse), keepKey, StoreSettings.From(context, parse));
+    /// <summary>
+    /// The credentials a command's options and environment give; <paramref name="prompt"/>, when given, wraps the
+    /// reading of the password (a progress display clears itself while a prompt is on screen).
+    /// </summary>
+    public static RepositoryCredentials From(CliContext context, ParseResult parse, bool keepKey = false, Func<Func<string>, string>? prompt = null) =>
+        new(prompt is null ? () => Passwords.Read(context, parse) : () => prompt(() => Passwords.Read(context, parse)),
+            Passwords.IsConfigured(context, parse), keepKey, StoreSettings.From(context, parse));
 
     /// <summary>How to reach a remote store.</summary>
     public StoreSettings Stores { get; } = stores;

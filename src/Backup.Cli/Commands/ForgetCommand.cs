@@ -22,8 +22,10 @@ internal static class ForgetCommand
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print one JSON object: the snapshots kept (with the rules that keep them) and removed";
+        var quiet = GlobalOptions.Quiet();
+        quiet.Description = "Show no progress of --prune";
         var command = new Command("forget", "Remove the snapshots given, or those a retention policy (per host and path) does not keep, as restic does, in a repository or a zip folder") { snapshots };
-        foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive).Append(json))
+        foreach (var option in keeps.All.Append(dryRun).Append(prune).Append(archive).Append(json).Append(quiet))
         {
             command.Options.Add(option);
         }
@@ -89,7 +91,7 @@ internal static class ForgetCommand
             Pruner.Report? pruned = null;
             if (parse.GetValue(prune) && !parse.GetValue(dryRun))
             {
-                pruned = await new Pruner(open.Repository).PruneAsync(line => (asJson ? context.Error : context.Output).WriteLine(line), cancellationToken);
+                pruned = await RepositoryCommands.PruneAsync(context, open.Repository, parse.GetValue(quiet), asJson ? context.Error : context.Output, cancellationToken);
                 if (!asJson)
                 {
                     RepositoryCommands.PrintPrune(context, pruned);

@@ -170,13 +170,18 @@ internal static class RepositoryCommands
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print one JSON object: what was checked and read, the errors and warnings";
-        var command = new Command("check", "Check the repository: snapshots, trees, index, and optionally the data") { readData, subset, archive, json };
+        var quiet = GlobalOptions.Quiet();
+        var command = new Command("check", "Check the repository: snapshots, trees, index, and optionally the data") { readData, subset, archive, json, quiet };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var packs = parse.GetValue(readData) ? PackSubset.All : ParseSubset(parse.GetValue(subset));
             await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "check", cancellationToken);
             var repository = open.Repository;
-            var report = await new RepositoryChecker(repository).CheckAsync(packs, cancellationToken);
+            RepositoryChecker.Report report;
+            await using (var progress = ProgressDisplay.Start(context, parse.GetValue(quiet)))
+            {
+                report = await new RepositoryChecker(repository, progress.Counters).CheckAsync(packs, cancellationToken);
+            }
             foreach (var warning in report.Warnings)
             {
                 context.Error.WriteLine($"backup: warning: {warning}");
@@ -251,12 +256,13 @@ internal static class RepositoryCommands
     private static Command Prune(CliContext context)
     {
         var archive = GlobalOptions.Archive();
-        var command = new Command("prune", "Delete data that no snapshot uses (takes an exclusive lock)") { archive };
+        var quiet = GlobalOptions.Quiet();
+        var command = new Command("prune", "Delete data that no snapshot uses (takes an exclusive lock)") { archive, quiet };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Exclusive, "prune", cancellationToken);
             var repository = open.Repository;
-            PrintPrune(context, await new Pruner(repository).PruneAsync(line => context.Output.WriteLine(line), cancellationToken));
+            PrintPrune(context, await PruneAsync(context, repository, parse.GetValue(quiet), context.Output, cancellationToken));
             return ExitCodes.Ok;
         });
         return command;
@@ -275,6 +281,14 @@ internal static class RepositoryCommands
             return ExitCodes.Ok;
         });
         return new Command("repair", "Repair a repository") { index };
+    }
+
+    /// <summary>Prunes with progress on stderr (none when <paramref name="quiet"/>); its own lines go to <paramref name="lines"/>, clear of the live display.</summary>
+    internal static async Task<Pruner.Report> PruneAsync(CliContext context, Repository repository, bool quiet, TextWriter lines, CancellationToken cancellationToken)
+    {
+        await using var progress = ProgressDisplay.Start(context, quiet);
+        return await new Pruner(repository, context.Time, progress.Counters)
+            .PruneAsync(line => progress.WithoutDisplay(() => { lines.WriteLine(line); return 0; }), cancellationToken);
     }
 
     internal static void PrintPrune(CliContext context, Pruner.Report report) =>

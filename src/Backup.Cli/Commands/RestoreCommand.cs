@@ -40,7 +40,8 @@ internal static class RestoreCommand
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print one JSON object: the target, the snapshot and what was restored";
-        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, exclude, delete, dryRun, archive, json };
+        var quiet = GlobalOptions.Quiet();
+        var command = new Command("restore", "Restore a snapshot into a directory") { snapshot, target, overwrite, include, exclude, delete, dryRun, archive, json, quiet };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var request = new Request(
@@ -56,7 +57,8 @@ internal static class RestoreCommand
                 },
                 parse.GetValue(delete),
                 parse.GetValue(dryRun),
-                parse.GetValue(json));
+                parse.GetValue(json),
+                parse.GetValue(quiet));
             var resolver = new SnapshotResolver(context, parse, archive);
             var (inRepository, zip) = Locate(context, resolver, parse.GetValue(GlobalOptions.Db), request.Text);
             var made = request.DryRun ? CheckTargetWithoutWriting(request.Target) : CheckTarget(request.Target);
@@ -68,20 +70,20 @@ internal static class RestoreCommand
                 return await RunAsync(
                     context, request, made, id, null,
                     () => archiver.PlanRestoreAsync(id, request.Options, cancellationToken),
-                    () => archiver.RestoreAsync(id, request.Target, request.Options, cancellationToken),
+                    options => archiver.RestoreAsync(id, request.Target, options, cancellationToken),
                     cancellationToken);
             }
             return await RunAsync(
                 context, request, made, null, zip,
                 () => Task.FromResult(ZipArchiver.PlanRestore(zip!, request.Options)),
-                () => new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, request.Target, request.Options, cancellationToken),
+                options => new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, request.Target, options, cancellationToken),
                 cancellationToken);
         });
         return command;
     }
 
     /// <summary>What the command line asks for.</summary>
-    private sealed record Request(string Target, string Text, RestoreOptions Options, bool Delete, bool DryRun, bool Json);
+    private sealed record Request(string Target, string Text, RestoreOptions Options, bool Delete, bool DryRun, bool Json, bool Quiet);
 
     /// <summary>
     /// Plans first when the plan is needed before writing (a dry run, and --delete, which removes what the plan lacks
@@ -89,7 +91,7 @@ internal static class RestoreCommand
     /// </summary>
     private static async Task<int> RunAsync(
         CliContext context, Request request, string? made, string? id, string? zip,
-        Func<Task<RestorePlan>> plan, Func<Task<RestoreResult>> restore, CancellationToken cancellationToken)
+        Func<Task<RestorePlan>> plan, Func<RestoreOptions, Task<RestoreResult>> restore, CancellationToken cancellationToken)
     {
         TargetChanges? changes = null;
         if (request.DryRun || request.Delete)
@@ -112,7 +114,11 @@ internal static class RestoreCommand
         {
             context.Output.WriteLine(RestoreReport.Deleted(request.Target, changes));
         }
-        var result = await restore();
+        RestoreResult result;
+        await using (var progress = ProgressDisplay.Start(context, request.Quiet))
+        {
+            result = await restore(request.Options with { Progress = progress.Counters });
+        }
         if (request.Options.Selection.IsFiltered && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
         {
             RemoveEmpty(request.Target, made);

@@ -13,7 +13,8 @@ internal static class RunCommand
         var archive = GlobalOptions.Archive();
         var json = GlobalOptions.Json();
         json.Description = "Print JSON lines: one object per watched directory, then a summary";
-        var command = new Command("run", "Check every watched directory once and archive those that changed") { archive, json };
+        var quiet = GlobalOptions.Quiet();
+        var command = new Command("run", "Check every watched directory once and archive those that changed") { archive, json, quiet };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
@@ -28,10 +29,12 @@ internal static class RunCommand
             var excluded = Composition.Excluded(context, catalog, archiveRoot);
             using var work = await Composition.AcquireWorkLockAsync(context, db, "run",
                 holder => context.Error.WriteLine($"backup: waiting for {holder} to finish its check"), cancellationToken);
-            using var credentials = RepositoryCredentials.From(context, parse);
-            await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "run");
-            var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
+            await using var progress = ProgressDisplay.Start(context, parse.GetValue(quiet), jsonStatus: parse.GetValue(json));
+            using var credentials = RepositoryCredentials.From(context, parse, prompt: progress.WithoutDisplay);
+            await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "run", progress: progress.Counters);
+            var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>()) { Progress = progress.Counters };
             var report = await monitor.CheckAsync(cancellationToken);
+            await progress.StopAsync();
             return parse.GetValue(json) ? RunJson.Print(context, report) : Print(context, report);
         });
         return command;

@@ -9,6 +9,32 @@ namespace Backup.Cli.Commands;
 /// </summary>
 internal static class RunJson
 {
+    /// <summary>
+    /// A <c>status</c> line of the directory being archived, as restic's <c>backup --json</c> prints: its share done,
+    /// files and bytes done of the totals its walk counted, the file at hand, and the seconds spent and left.
+    /// </summary>
+    public static void Status(TextWriter output, Backup.Core.ProgressSnapshot s) => JsonLines.Write(output, w =>
+    {
+        w.WriteString("message_type", "status");
+        w.WriteString("path", s.Subject);
+        w.WriteNumber("percent_done", Math.Round(s.Fraction ?? 0, 4));
+        w.WriteNumber("total_files", s.TotalItems ?? s.ItemsDone);
+        w.WriteNumber("files_done", s.ItemsDone);
+        w.WriteNumber("total_bytes", s.TotalBytes ?? s.BytesDone);
+        w.WriteNumber("bytes_done", s.BytesDone);
+        w.WriteStartArray("current_files");
+        if (s.Current is { } current && !s.Ended)
+        {
+            w.WriteStringValue(current);
+        }
+        w.WriteEndArray();
+        w.WriteNumber("seconds_elapsed", (long)s.Elapsed.TotalSeconds);
+        if (s.Remaining is { } left)
+        {
+            w.WriteNumber("seconds_remaining", (long)Math.Ceiling(left.TotalSeconds));
+        }
+    });
+
     public static int Print(CliContext context, CheckReport report)
     {
         foreach (var outcome in report.Outcomes)

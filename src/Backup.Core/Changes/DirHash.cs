@@ -18,6 +18,15 @@ public static class DirHash
     /// <summary>Hashes the tree at <paramref name="root"/>. Parts that cannot be read are reported and left out of the hash.</summary>
     /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
     public static string Compute(
+        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null) =>
+        ComputeWithTotals(root, onProblem, cancellationToken, excluded).Hash;
+
+    /// <summary>
+    /// Hashes the tree as <see cref="Compute"/> does, and counts its regular files and their bytes on the way: the
+    /// totals that the archiving after it shows its progress against.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
+    public static (string Hash, long Files, long Bytes) ComputeWithTotals(
         string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null)
     {
         // A directory that holds an excluded path (the catalog and its journal) changes its mtime whenever SQLite creates
@@ -28,7 +37,7 @@ public static class DirHash
         {
             hasher.Add(entry);
         }
-        return hasher.Finish();
+        return (hasher.Finish(), hasher.Files, hasher.Bytes);
     }
 
     /// <summary>The directories hashed without their mtime: those that hold an excluded path.</summary>
@@ -46,10 +55,21 @@ public static class DirHash
         public Accumulator(IReadOnlySet<string>? volatileDirectories = null) =>
             _volatileDirectories = volatileDirectories ?? new HashSet<string>();
 
+        /// <summary>The regular files added so far.</summary>
+        public long Files { get; private set; }
+
+        /// <summary>The bytes of the regular files added so far.</summary>
+        public long Bytes { get; private set; }
+
         /// <summary>Adds one entry.</summary>
         public void Add(TreeEntry entry)
         {
             ArgumentNullException.ThrowIfNull(entry);
+            if (entry.Type == Posix.FileType.File)
+            {
+                Files++;
+                Bytes += entry.Status.Size;
+            }
             _hash.Append(entry.RelativePathBytes);
             _hash.Append([0]);
             var s = entry.Status;

@@ -34,6 +34,13 @@ public sealed class ChangeMonitor
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
+    /// <summary>
+    /// Counts each path's check ("checking": the walk for its dirhash) and archiving ("archiving", against the files and
+    /// bytes that walk counted); the same counters should be given to the archiver, which counts what it reads. Null
+    /// (the default) counts nothing.
+    /// </summary>
+    public ProgressCounters? Progress { get; init; }
+
     /// <summary>Checks every watched path once. Throws only <see cref="OperationCanceledException"/>; every other failure is in the report.</summary>
     public async Task<CheckReport> CheckAsync(CancellationToken cancellationToken)
     {
@@ -63,13 +70,16 @@ public sealed class ChangeMonitor
                 throw new BackupException($"cannot back up {path}: it lies inside {inside}, which backup itself writes");
             }
             // Problems met while hashing are met again, and reported, by the archiver's own walk.
-            var hash = await Task.Run(() => DirHash.Compute(path, _ => { }, cancellationToken, _excluded), cancellationToken);
+            Progress?.Begin("checking", path, "files");
+            var (hash, files, bytes) = await Task.Run(() => DirHash.ComputeWithTotals(path, _ => { }, cancellationToken, _excluded), cancellationToken);
             if (hash == lastHash)
             {
                 _logger.LogDebug("{Path}: unchanged", path);
                 return new PathOutcome(path, PathStatus.Unchanged);
             }
+            Progress?.Begin("archiving", path, "files", files, bytes);
             var result = await _archiver.ArchiveAsync(path, hash, cancellationToken);
+            Progress?.End();
             var id = _watchList.RecordSnapshot(path, _archiver.Destination, result, _time.GetUtcNow());
             foreach (var problem in result.Problems)
             {

@@ -61,6 +61,7 @@ public sealed partial class RestoreExecutor
                     }
                 }
             }
+            executor._options.Progress?.AddBytes(data.Length);
             if (written > 0)
             {
                 var end = offset + written;
@@ -89,6 +90,7 @@ public sealed partial class RestoreExecutor
             Volatile.Write(ref _slots[file], s_done); // the slot is garbage now
             destination.Finish(entry.Path);
             Interlocked.Add(ref _bytes, size);
+            executor._options.Progress?.CompleteItem();
         }
 
         public void Fail(int file, Exception error)
@@ -143,6 +145,10 @@ public sealed partial class RestoreExecutor
         /// <summary>Creates the file, or opens again the one created before (<see cref="RestoreTarget.ReopenFile"/>); under the slot's lock.</summary>
         private SafeFileHandle Open(Slot slot, int file)
         {
+            if (!slot.Created)
+            {
+                executor._options.Progress?.SetCurrent(files[file].Path);
+            }
             var handle = slot.Created ? destination.ReopenFile(files[file].Path) : destination.CreateFile(files[file].Path);
             slot.Created = true;
             Interlocked.Increment(ref _open);

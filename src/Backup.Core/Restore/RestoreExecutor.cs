@@ -61,6 +61,7 @@ public sealed partial class RestoreExecutor
         var failures = new ConcurrentDictionary<string, RestoreFailure>(StringComparer.Ordinal);
         long bytes;
         var files = source.InReadOrder(plan.Files);
+        _options.Progress?.Begin("restoring", destination.Root, "files", files.Count, files.Sum(f => f.Size));
         using (var writer = new FileWriter(this, destination, files, failures))
         {
             await source.WriteContentsAsync(files, writer, _options.Parallelism, cancellationToken);

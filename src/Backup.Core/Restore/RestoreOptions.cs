@@ -31,6 +31,12 @@ public sealed record RestoreOptions
     /// </summary>
     public bool RestoreOwners { get; init; }
 
+    /// <summary>
+    /// Counts the files and bytes restored, against the plan's totals, for whoever shows progress (a phase
+    /// "restoring"); null (the default) counts nothing.
+    /// </summary>
+    public ProgressCounters? Progress { get; init; }
+
     /// <summary>Keep setuid, setgid and sticky bits. Default false, as restic and tar do for a non-root restore.</summary>
     public bool KeepSpecialBits { get; init; }
 }

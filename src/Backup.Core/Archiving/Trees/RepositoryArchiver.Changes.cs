@@ -98,7 +98,10 @@ public sealed partial class RepositoryArchiver
     {
         var problems = new List<TreeProblem>();
         var builder = new SnapshotTreeBuilder(
-            new TreeBuilderRepository(_repository), parent is null ? null : ChunkId.Parse(parent.Tree), parentIndex, problems.Add, basis, pruning, keepBasis);
+            new TreeBuilderRepository(_repository), parent is null ? null : ChunkId.Parse(parent.Tree), parentIndex, problems.Add, basis, pruning, keepBasis)
+        {
+            Progress = _progress,
+        };
         try
         {
             var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true, scope);

@@ -17,13 +17,18 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
     private readonly TimeProvider _time;
     private readonly IReadOnlySet<string> _excluded;
     private readonly Action<string> _onWarning;
+    private readonly ProgressCounters? _progress;
 
     /// <summary>
     /// Creates an archiver over an open repository. <paramref name="excludedPaths"/> are never backed up;
-    /// <paramref name="onWarning"/> hears of snapshot files that cannot be read, which are skipped.
+    /// <paramref name="onWarning"/> hears of snapshot files that cannot be read, which are skipped;
+    /// <paramref name="progress"/>, when given, counts the files and bytes of a snapshot as they are read (the caller
+    /// begins the phase and sets its totals: <see cref="ProgressCounters.Begin"/>).
     /// </summary>
-    public RepositoryArchiver(Repository repository, IReadOnlySet<string>? excludedPaths = null, TimeProvider? time = null, Action<string>? onWarning = null)
+    public RepositoryArchiver(
+        Repository repository, IReadOnlySet<string>? excludedPaths = null, TimeProvider? time = null, Action<string>? onWarning = null, ProgressCounters? progress = null)
     {
+        _progress = progress;
         ArgumentNullException.ThrowIfNull(repository);
         _repository = repository;
         _excluded = excludedPaths ?? new HashSet<string>();

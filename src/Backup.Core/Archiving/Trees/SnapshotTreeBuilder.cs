@@ -71,6 +71,9 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     }
 
     public long Files { get; private set; }
+
+    /// <summary>Counts the files as they are read or found unchanged, and their bytes; null counts nothing.</summary>
+    public ProgressCounters? Progress { get; init; }
     public long Directories { get; private set; }
     public long Bytes { get; private set; }
     public long NewChunks => Interlocked.Read(ref _newChunks);
@@ -390,13 +393,17 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         var s = entry.Status;
         if (_hardLinks.Find(s) is { } link)
         {
+            Progress?.CompleteItem(s.Size);
             return node with { Content = link.Content, Xattrs = link.Xattrs };
         }
         if (previous is { Type: "file", Content: not null } p && p.Size == s.Size && p.MtimeNs == s.MtimeNs && p.CtimeNs == s.CtimeNs && p.Inode == s.Inode)
         {
+            Progress?.CompleteItem(s.Size);
             return _hardLinks.Remember(node with { Content = p.Content, Xattrs = _metadata.XattrsOf(entry) }, s);
         }
+        Progress?.SetCurrent(entry.RelativePathBytes);
         var (content, status, why, xattrs) = await ReadFileAsync(entry, cancellationToken);
+        Progress?.CompleteItem();
         if (content is null)
         {
             Files--;
@@ -469,6 +476,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
                 var id = _repository.IdOf(chunk.Span);
                 ids.Add(id.ToString());
                 read += chunk.Length;
+                Progress?.AddBytes(chunk.Length);
                 if (_repository.TryClaim(id))
                 {
                     var copy = _repository.Buffers.Rent(chunk.Length);

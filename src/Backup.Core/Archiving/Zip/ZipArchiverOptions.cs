@@ -27,6 +27,12 @@ public sealed record ZipArchiverOptions
     /// <summary>Absolute paths never archived (the archive folder and the catalog, when a watched tree contains them). The archive root itself is always left out.</summary>
     public IReadOnlySet<string> ExcludedPaths { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// Counts files and bytes as they are written, for whoever shows progress; null (the default) counts nothing. The
+    /// caller begins the phase and sets its totals (<see cref="ProgressCounters.Begin"/>).
+    /// </summary>
+    public ProgressCounters? Progress { get; init; }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range.</summary>
     public ZipArchiverOptions Validate()
     {

@@ -222,6 +222,7 @@ internal sealed class ZipTreeWriter
                 return;
         }
         using var handle = pending.Handle!;
+        _options.Progress?.SetCurrent(entry.RelativePathBytes);
         var start = _writer.Position;
         string? failure;
         try
@@ -241,6 +242,7 @@ internal sealed class ZipTreeWriter
         {
             AddProblem(new TreeProblem(entry.DisplayPath, failure));
         }
+        _options.Progress?.CompleteItem();
     }
 
     /// <summary>
@@ -310,6 +312,7 @@ internal sealed class ZipTreeWriter
             {
                 crc.Append(b.RawSpan);
                 read += b.RawLength;
+                _options.Progress?.AddBytes(b.RawLength);
                 if (count == 1)
                 {
                     if (b.Compressed is null)

@@ -9,8 +9,10 @@ namespace Backup.Core.Repositories.Maintenance;
 /// Removes data no snapshot uses, and rebuilds the index from the packs. Both write the new state before deleting the
 /// old: new packs, then one new index file, then the old index files, then the packs no longer listed. A crash at any
 /// point leaves a repository in which every snapshot still restores. Run under an exclusive lock.
+/// <paramref name="progress"/>, when given, counts the prune's phases: the snapshots marked ("reading snapshots"), the
+/// packs considered and their bytes ("rewriting packs"), the packs deleted ("deleting packs").
 /// </summary>
-public sealed class Pruner(Repository repository, TimeProvider? time = null)
+public sealed class Pruner(Repository repository, TimeProvider? time = null, ProgressCounters? progress = null)
 {
     /// <summary>
     /// How old a pack that no index lists must be before prune deletes it. Such a pack is either left by an interrupted
@@ -46,8 +48,12 @@ public sealed class Pruner(Repository repository, TimeProvider? time = null)
         }
         var traversal = new SnapshotTraversal(repository);
         var unreadable = new List<string>();
-        foreach (var id in await repository.ListSnapshotIdsAsync(cancellationToken))
+        var ids = await repository.ListSnapshotIdsAsync(cancellationToken);
+        progress?.Begin("reading snapshots", repository.Store.Location, "snapshots", ids.Count);
+        foreach (var id in ids)
         {
+            progress?.SetCurrent(id[..8]);
+            progress?.CompleteItem();
             var snapshot = await repository.LoadSnapshotAsync(id, cancellationToken);
             await traversal.VisitAsync(snapshot, id[..8], null, unreadable.Add, cancellationToken);
         }
@@ -68,8 +74,12 @@ public sealed class Pruner(Repository repository, TimeProvider? time = null)
         var rewrite = repository.NewPack();
         try
         {
-            foreach (var (pack, entries) in repository.Index.ByPack().ToList())
+            var packs = repository.Index.ByPack().ToList();
+            progress?.Begin("rewriting packs", repository.Store.Location, "packs", packs.Count, packs.Sum(p => sizes.GetValueOrDefault(p.Pack)));
+            foreach (var (pack, entries) in packs)
             {
+                progress?.SetCurrent(pack[..Math.Min(8, pack.Length)]);
+                progress?.CompleteItem(sizes.GetValueOrDefault(pack));
                 var used = entries.Where(Used).ToList();
                 var unusedBytes = entries.Where(e => !Used(e)).Sum(e => (long)e.Length);
                 var packBytes = Math.Max(1, sizes.GetValueOrDefault(pack, entries.Sum(e => (long)e.Length)));
@@ -125,8 +135,15 @@ public sealed class Pruner(Repository repository, TimeProvider? time = null)
         onProgress($"keeping {Quantity.Count(next.Packs.Count, "pack")}, rewrote {repacked}, deleting {drop.Count + orphans.Count}");
         await repository.RewriteIndexAsync(next, cancellationToken);
         long freed = 0;
-        foreach (var pack in drop.Concat(orphans).Distinct())
+        var deleted = drop.Concat(orphans).Distinct().ToList();
+        if (deleted.Count > 0)
         {
+            progress?.Begin("deleting packs", repository.Store.Location, "packs", deleted.Count, deleted.Sum(sizes.GetValueOrDefault));
+        }
+        foreach (var pack in deleted)
+        {
+            progress?.SetCurrent(pack[..Math.Min(8, pack.Length)]);
+            progress?.CompleteItem(sizes.GetValueOrDefault(pack));
             await repository.Store.DeleteAsync(BlobKind.Pack, pack, cancellationToken);
             freed += sizes.GetValueOrDefault(pack);
         }

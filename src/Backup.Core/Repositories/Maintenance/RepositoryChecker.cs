@@ -9,9 +9,10 @@ namespace Backup.Core.Repositories.Maintenance;
 /// Checks a repository: every snapshot authenticates and matches its name, every tree reachable from a snapshot reads,
 /// every chunk a file needs is in the index and its pack exists; with a read fraction, the chosen packs are read whole
 /// and every blob in them is authenticated, decompressed and checked against its id. Damage is reported with the pack
-/// and the files it affects; the check goes on.
+/// and the files it affects; the check goes on. <paramref name="progress"/>, when given, counts the snapshots checked
+/// (phase "checking snapshots") and the packs and bytes read (phase "reading packs").
 /// </summary>
-public sealed class RepositoryChecker(Repository repository)
+public sealed class RepositoryChecker(Repository repository, ProgressCounters? progress = null)
 {
     private const int ExamplesPerPack = 10;
 
@@ -51,8 +52,12 @@ public sealed class RepositoryChecker(Repository repository)
         var filesByPack = new Dictionary<string, (int Count, List<string> Examples)>(StringComparer.Ordinal);
         var lastFileOfPack = new Dictionary<string, string>(StringComparer.Ordinal);
         var snapshots = 0;
-        foreach (var id in await repository.ListSnapshotIdsAsync(cancellationToken))
+        var ids = await repository.ListSnapshotIdsAsync(cancellationToken);
+        progress?.Begin("checking snapshots", repository.Store.Location, "snapshots", ids.Count);
+        foreach (var id in ids)
         {
+            progress?.SetCurrent(id[..8]);
+            progress?.CompleteItem();
             SnapshotObject snapshot;
             try
             {
@@ -91,11 +96,18 @@ public sealed class RepositoryChecker(Repository repository)
         var packsRead = 0;
         long bytesRead = 0;
         // A fresh choice at each check: repeated checks of a share cover every pack in time.
-        foreach (var pack in subset.Choose(stored, Random.Shared))
+        var chosen = subset.Choose(stored, Random.Shared);
+        if (chosen.Count > 0)
+        {
+            progress?.Begin("reading packs", repository.Store.Location, "packs", chosen.Count, chosen.Sum(p => stored[p]));
+        }
+        foreach (var pack in chosen)
         {
             packsRead++;
             bytesRead += stored[pack];
+            progress?.SetCurrent(pack[..Math.Min(8, pack.Length)]);
             var problem = await ReadPackAsync(pack, cancellationToken);
+            progress?.CompleteItem(stored[pack]);
             if (problem is null)
             {
                 continue;
