@@ -97,7 +97,8 @@ public static class TarDump
                 warnings.Add($"{EntryName.Escape(name)}: extended attribute {EntryName.Escape(xattr.Name)} is not text, which a pax header cannot hold; left out");
             }
         }
-        var raw = !IsUtf8(name) || (linkName is not null && !IsUtf8(linkName));
+        // TarWriter takes owners as int: one above that goes, as a name that is not UTF-8 does, in a header of our own.
+        var raw = !IsUtf8(name) || (linkName is not null && !IsUtf8(linkName)) || entry.Owner is { Uid: > int.MaxValue } or { Gid: > int.MaxValue };
         TarEntry tar;
         if (raw)
         {
@@ -117,8 +118,8 @@ public static class TarDump
         {
             tar = new PaxTarEntry(type, name, attributes)
             {
-                Uid = entry.Owner is { } o ? unchecked((int)o.Uid) : 0,
-                Gid = entry.Owner is { } g ? unchecked((int)g.Gid) : 0,
+                Uid = entry.Owner is { } o ? (int)o.Uid : 0,
+                Gid = entry.Owner is { } g ? (int)g.Gid : 0,
                 ModificationTime = DateTimeOffset.UnixEpoch.AddTicks(entry.MtimeNs / 100),
                 UserName = user ?? "",
                 GroupName = group ?? "",

@@ -67,6 +67,19 @@ public sealed class TarDumpTests : IDisposable
     }
 
     [Fact]
+    public async Task Write_OwnerAboveInt32_PythonReadsTheOwnerAndTheNanoseconds()
+    {
+        var source = new MemorySource();
+        var entry = source.File("owned", "x") with { Owner = (3_000_000_000u, 7u) };
+        var tar = await WriteAsync([entry], source);
+
+        var read = Shell.Run("python3", "-c", "import sys, tarfile; m = tarfile.open(sys.argv[1]).getmember('top/owned'); print(m.uid, m.gid, m.pax_headers['mtime'])", tar);
+
+        Assert.True(read.ExitCode == 0, read.ToString());
+        Assert.Equal("3000000000 7 1600000000.123456789", read.Output.Trim());
+    }
+
+    [Fact]
     public async Task Write_ContentShorterThanItsSize_ThrowsNamingTheFile()
     {
         var source = new MemorySource();
