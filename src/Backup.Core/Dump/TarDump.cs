@@ -85,34 +85,18 @@ public static class TarDump
             _ => null,
         };
         var (user, group) = entry.Source is TreeNode node ? (node.User, node.Group) : (null, null);
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var xattr in entry.Xattrs ?? [])
-        {
-            if (EntryName.TryDecode(xattr.Name, out var key) && EntryName.TryDecode(xattr.Value, out var value) && !key.Contains('=', StringComparison.Ordinal))
-            {
-                attributes["SCHILY.xattr." + key] = value;
-            }
-            else
-            {
-                warnings.Add($"{EntryName.Escape(name)}: extended attribute {EntryName.Escape(xattr.Name)} is not text, which a pax header cannot hold; left out");
-            }
-        }
+        var attributes = TextAttributes(entry, name, warnings);
         // TarWriter takes owners as int: one above that goes, as a name that is not UTF-8 does, in a header of our own.
         var raw = !IsUtf8(name) || (linkName is not null && !IsUtf8(linkName)) || entry.Owner is { Uid: > int.MaxValue } or { Gid: > int.MaxValue };
+        if (raw && type == TarEntryType.RegularFile && entry.Size > UstarMaxSize)
+        {
+            throw new BackupException($"cannot dump {EntryName.Escape(name)}: a file of more than 8 GiB whose name is not UTF-8 does not fit the tar header that carries such names");
+        }
         TarEntry tar;
         if (raw)
         {
             await WriteRawHeaderAsync(output, entry, name, linkName, type == TarEntryType.RegularFile ? entry.Size : 0, user, group, attributes, cancellationToken);
-            tar = new UstarTarEntry(type, Placeholder(name))
-            {
-                Uid = entry.Owner is { } o && o.Uid <= UstarMaxId ? (int)o.Uid : 0,
-                Gid = entry.Owner is { } g && g.Gid <= UstarMaxId ? (int)g.Gid : 0,
-                ModificationTime = Math.Clamp(entry.MtimeNs / 1_000_000_000, 0, UstarMaxSize) is var s ? DateTimeOffset.FromUnixTimeSeconds(s) : default,
-            };
-            if (linkName is not null)
-            {
-                tar.LinkName = Placeholder(linkName);
-            }
+            tar = Ustar(type, entry, name, linkName);
         }
         else
         {
@@ -135,14 +119,44 @@ public static class TarDump
             await writer.WriteEntryAsync(tar, cancellationToken);
             return;
         }
-        if (raw && entry.Size > UstarMaxSize)
-        {
-            throw new BackupException($"cannot dump {EntryName.Escape(name)}: a file of more than 8 GiB whose name is not UTF-8 does not fit the tar header that carries such names");
-        }
         var shown = EntryName.Escape(name);
         await using var content = new ContentStream(selection.Source.ReadContentAsync(entry, cancellationToken), entry.Size, shown);
         tar.DataStream = content;
         await writer.WriteEntryAsync(tar, cancellationToken);
+    }
+
+    /// <summary>The extended attributes that a pax header can hold (text names and values) as <c>SCHILY.xattr</c> records; the others are warned of.</summary>
+    private static Dictionary<string, string> TextAttributes(RestoreEntry entry, string name, List<string> warnings)
+    {
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var xattr in entry.Xattrs ?? [])
+        {
+            if (EntryName.TryDecode(xattr.Name, out var key) && EntryName.TryDecode(xattr.Value, out var value) && !key.Contains('=', StringComparison.Ordinal))
+            {
+                attributes["SCHILY.xattr." + key] = value;
+            }
+            else
+            {
+                warnings.Add($"{EntryName.Escape(name)}: extended attribute {EntryName.Escape(xattr.Name)} is not text, which a pax header cannot hold; left out");
+            }
+        }
+        return attributes;
+    }
+
+    /// <summary>The ustar entry that follows a raw pax header: ASCII stand-ins for the names, fields clamped to what ustar holds (the pax records say the rest).</summary>
+    private static UstarTarEntry Ustar(TarEntryType type, RestoreEntry entry, string name, string? linkName)
+    {
+        var tar = new UstarTarEntry(type, Placeholder(name))
+        {
+            Uid = entry.Owner is { } o && o.Uid <= UstarMaxId ? (int)o.Uid : 0,
+            Gid = entry.Owner is { } g && g.Gid <= UstarMaxId ? (int)g.Gid : 0,
+            ModificationTime = DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(entry.MtimeNs / 1_000_000_000, 0, UstarMaxSize)),
+        };
+        if (linkName is not null)
+        {
+            tar.LinkName = Placeholder(linkName);
+        }
+        return tar;
     }
 
     private static async Task WriteRawHeaderAsync(
