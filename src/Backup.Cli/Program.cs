@@ -29,6 +29,8 @@ root.Subcommands.Add(DaemonCommand.Create(context));
 root.Subcommands.Add(StatusCommand.Create(context));
 root.Subcommands.Add(SnapshotsCommand.Create(context));
 root.Subcommands.Add(RestoreCommand.Create(context));
+root.Subcommands.Add(DumpCommand.Create(context));
+root.Subcommands.Add(FindCommand.Create(context));
 foreach (var command in RepositoryCommands.Create(context))
 {
     root.Subcommands.Add(command);

@@ -56,6 +56,7 @@ public sealed class UsageTests
     [InlineData("unknown option '--traget' for 'backup restore'; did you mean '--target'?", "restore", "3", "--traget", "/tmp/x")]
     [InlineData("unknown option '--jsn' for 'backup ls'; did you mean '--json'?", "ls", "abcd", "--jsn")]
     [InlineData("unknown option '--foo' for 'backup ls'", "ls", "abcd", "--foo", "--long")]
+    [InlineData("unknown option '--jsn' for 'backup find'; did you mean '--json'?", "find", "*.c", "--jsn")]
     [InlineData("unknown command 'indx' for 'backup repair'; did you mean 'index'?", "repair", "indx")]
     [InlineData("unknown option '--arhcive' for 'backup snapshots'; did you mean '--archive'?", "snapshots", "--arhcive", "x")]
     public void Parse_UnknownCommandOrOption_OneLineNamingItWithASuggestion(string expected, params string[] args)
@@ -144,6 +145,8 @@ public sealed class UsageTests
     [InlineData("daemon")]
     [InlineData("snapshots")]
     [InlineData("restore")]
+    [InlineData("dump")]
+    [InlineData("find")]
     public void Help_OnRootAndEachCommand_ExitsZeroAndPrintsUsage(params string[] command)
     {
         using var backup = new BackupProcess();

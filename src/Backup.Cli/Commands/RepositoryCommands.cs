@@ -72,7 +72,7 @@ internal static class RepositoryCommands
     /// what lies below it (check names files so); any other is taken relative to the snapshot (<c>/docs/</c> and
     /// <c>./docs</c> are <c>docs</c>: <c>./-x</c> names an entry <c>-x</c>).
     /// </summary>
-    private static string? Below(string source, string? path)
+    internal static string? Below(string source, string? path)
     {
         if (path is null)
         {

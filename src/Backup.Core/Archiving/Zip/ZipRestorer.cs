@@ -35,10 +35,11 @@ internal sealed class ZipRestorer
         return plan;
     }
 
-    private static RestoreEntry ToRestoreEntry(ZipEntry entry) =>
+    internal static RestoreEntry ToRestoreEntry(ZipEntry entry) =>
         new(RestorePlan.Normalize(entry.Name), entry.Type, entry.Permissions, entry.MtimeNs, entry.Size, entry);
 
-    private sealed class Source(ZipReader reader) : IRestoreSource
+    /// <summary>The content and link targets of a zip's entries, read through <paramref name="reader"/>; dump reads them too.</summary>
+    internal sealed class Source(ZipReader reader) : IRestoreSource
     {
         public async IAsyncEnumerable<ReadOnlyMemory<byte>> ReadContentAsync(RestoreEntry file, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
