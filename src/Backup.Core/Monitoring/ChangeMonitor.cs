@@ -41,7 +41,7 @@ public sealed class ChangeMonitor
         foreach (var watched in _watchList.GetWatchedPaths(_archiver.Destination))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            outcomes.Add(await CheckPathAsync(watched.Path, watched.LastHash, cancellationToken));
+            outcomes.Add(await CheckPathAsync(watched.Path, watched.LastHash, watched.Rules, cancellationToken));
         }
         return new CheckReport(outcomes);
     }
@@ -50,10 +50,10 @@ public sealed class ChangeMonitor
     public async Task<PathOutcome> CheckPathAsync(string path, CancellationToken cancellationToken)
     {
         var watched = _watchList.GetWatchedPaths(_archiver.Destination).FirstOrDefault(w => w.Path == path);
-        return await CheckPathAsync(path, watched?.LastHash, cancellationToken);
+        return await CheckPathAsync(path, watched?.LastHash, watched?.Rules ?? Sources.ExcludeRules.None, cancellationToken);
     }
 
-    private async Task<PathOutcome> CheckPathAsync(string path, string? lastHash, CancellationToken cancellationToken)
+    private async Task<PathOutcome> CheckPathAsync(string path, string? lastHash, Sources.ExcludeRules rules, CancellationToken cancellationToken)
     {
         try
         {
@@ -63,13 +63,13 @@ public sealed class ChangeMonitor
                 throw new BackupException($"cannot back up {path}: it lies inside {inside}, which backup itself writes");
             }
             // Problems met while hashing are met again, and reported, by the archiver's own walk.
-            var hash = await Task.Run(() => DirHash.Compute(path, _ => { }, cancellationToken, _excluded), cancellationToken);
+            var hash = await Task.Run(() => DirHash.Compute(path, _ => { }, cancellationToken, _excluded, rules), cancellationToken);
             if (hash == lastHash)
             {
                 _logger.LogDebug("{Path}: unchanged", path);
                 return new PathOutcome(path, PathStatus.Unchanged);
             }
-            var result = await _archiver.ArchiveAsync(path, hash, cancellationToken);
+            var result = await _archiver.ArchiveAsync(path, hash, rules, cancellationToken);
             var id = _watchList.RecordSnapshot(path, _archiver.Destination, result, _time.GetUtcNow());
             foreach (var problem in result.Problems)
             {
