@@ -94,6 +94,11 @@ internal sealed class IgnorePattern
         {
             return false;
         }
+        if (_segments.Length == 2 && _segments[0].IsDoubleStar && !_segments[1].IsDoubleStar)
+        {
+            // A pattern without a slash ("*.o"): only the last name can match, whatever comes before it.
+            return Token.Match(_segments[1].Tokens, path[components[^1]]);
+        }
         // Greedy matching with one backtrack point, as for '*' in a name: "**" is a '*' over whole names.
         int si = 0, ci = 0, starSegment = -1, starComponent = 0;
         while (ci < components.Length)

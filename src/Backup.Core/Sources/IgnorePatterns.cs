@@ -13,8 +13,9 @@ namespace Backup.Core.Sources;
 /// </summary>
 /// <remarks>
 /// Hand-written rather than MAB.DotIgnore 3.0.1, which was measured first: it cannot match a name with a trailing space
-/// (<c>a\ </c>) or an escaped <c>\!</c>, throws on <c>*</c> against an empty path, and costs about 250 ns a pattern per
-/// path (a regular expression each); this matcher compiles each pattern to tokens once and allocates nothing per match.
+/// (<c>a\ </c>) or an escaped <c>\!</c>, and throws on <c>*</c> against an empty path; measured on the same 200,000 paths
+/// and 10 patterns on the same (loaded) machine it took about 730 ns a pattern per path (a regular expression each),
+/// this matcher about 70 ns: it compiles each pattern to tokens once and allocates nothing per match.
 /// POSIX classes such as <c>[[:alpha:]]</c> are not supported.
 /// </remarks>
 public sealed class IgnorePatterns
