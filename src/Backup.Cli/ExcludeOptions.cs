@@ -39,7 +39,7 @@ internal sealed class ExcludeOptions
         HelpName = "SIZE",
     };
 
-    private readonly Option<bool> _oneFileSystem = new("--one-file-system", "-x")
+    private readonly Option<bool> _oneFileSystem = new("--one-file-system")
     {
         Description = "Do not go below mount points under the watched path (the mount point itself is kept, empty)",
     };
