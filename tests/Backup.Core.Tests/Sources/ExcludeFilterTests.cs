@@ -158,4 +158,36 @@ public class ExcludeFilterTests
 
         Assert.Equal([".backupignore", @"b\xfe"], Walk(temp.Path, ExcludeRules.None));
     }
+
+    [Fact]
+    public void Walk_IgnoreFiles_LeaveOutWhatGitLeavesOut()
+    {
+        using var temp = new TempDirectory();
+        string[] top = ["*.log", "!keep.log", "build/", "/root-only", "doc/*.tmp", "**/deep/**", "a/**/z", "[ab].c", "\\#hash", "sp\\ ", "*.o"];
+        string[] nested = ["!*.o", "local", "/anchored"];
+        var tree = new TestTree(temp.Path);
+        foreach (var file in new[]
+        {
+            "x.log", "keep.log", "sub/y.log", "sub/keep.log", "build/b", "src/build/c", "src/build.txt", "root-only", "src/root-only",
+            "doc/a.tmp", "doc/sub/b.tmp", "deep/x", "p/deep/q/r", "a/z", "a/m/n/z", "a/z2", "a.c", "c.c", "#hash", "sp ", "sp",
+            "m.o", "lib/m.o", "lib/local", "lib/anchored", "lib/sub/anchored", "lib/sub/local", "other/local",
+        })
+        {
+            tree.File(file, "x");
+        }
+        foreach (var name in new[] { ".gitignore", ExcludeRules.IgnoreFileName })
+        {
+            File.WriteAllText(temp.Join(name), string.Join('\n', top) + "\n");
+            File.WriteAllText(temp.Join("lib", name), string.Join('\n', nested) + "\n");
+        }
+        Assert.Equal(0, Shell.Run("git", "-C", temp.Path, "init", "-q").ExitCode);
+
+        var git = Shell.Run("git", "-C", temp.Path, "ls-files", "--others", "--exclude-standard", "-z");
+        var ours = TreeWalker.Walk(temp.Path, p => Assert.Fail(p.ToString()), CancellationToken.None, rules: ExcludeRules.None)
+            .Where(e => e.Type == Backup.Core.Posix.FileType.File && !e.DisplayPath.StartsWith(".git/", StringComparison.Ordinal))
+            .Select(e => e.DisplayPath).Order(StringComparer.Ordinal);
+
+        Assert.True(git.ExitCode == 0, git.ToString());
+        Assert.Equal(git.Output.Split('\0', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal), ours);
+    }
 }
