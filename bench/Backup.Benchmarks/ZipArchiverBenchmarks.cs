@@ -5,7 +5,7 @@ using Backup.Core.Restore;
 namespace Backup.Benchmarks;
 
 /// <summary>
-/// <see cref="ZipArchiver.ArchiveAsync"/> and <see cref="ZipArchiver.RestoreAsync"/> over 64 MiB of mixed compressible
+/// <see cref="ZipArchiver.ArchiveAsync(string, string, CancellationToken)"/> and <see cref="ZipArchiver.RestoreAsync"/> over 64 MiB of mixed compressible
 /// text and incompressible blobs, single-threaded and with one worker per core, so that the parallel speed-up and the
 /// managed memory per snapshot are visible.
 /// </summary>

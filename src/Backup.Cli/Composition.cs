@@ -135,12 +135,13 @@ internal static class Composition
 
         public ProgressCounters? Progress { get; init; }
 
-        public async Task<ChangeArchiveResult> ArchiveChangesAsync(string sourceRoot, SnapshotBasis? basis, Backup.Core.Changes.ChangedDirectories changes, CancellationToken cancellationToken)
+        public async Task<ChangeArchiveResult> ArchiveChangesAsync(
+            string sourceRoot, SnapshotBasis? basis, Backup.Core.Changes.ChangedDirectories changes, Backup.Core.Sources.ExcludeRules rules, CancellationToken cancellationToken)
         {
             var archiver = await OpenAsync(cancellationToken);
             try
             {
-                return await archiver.ArchiveChangesAsync(sourceRoot, basis, changes, cancellationToken);
+                return await archiver.ArchiveChangesAsync(sourceRoot, basis, changes, rules, cancellationToken);
             }
             catch (RepositoryLockLostException e)
             {
@@ -152,12 +153,12 @@ internal static class Composition
         private RepositoryLock? _keptLock;
         private RepositoryArchiver? _archiver;
 
-        public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken)
+        public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, Backup.Core.Sources.ExcludeRules rules, CancellationToken cancellationToken)
         {
             var archiver = await OpenAsync(cancellationToken);
             try
             {
-                return await archiver.ArchiveAsync(sourceRoot, treeHash, cancellationToken);
+                return await archiver.ArchiveAsync(sourceRoot, treeHash, rules, cancellationToken);
             }
             catch (RepositoryLockLostException e)
             {

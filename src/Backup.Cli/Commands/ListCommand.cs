@@ -27,6 +27,10 @@ internal static class ListCommand
             {
                 var last = p.LastBackup is { } t ? $"last backup {Formatting.Time(t)}" : "never backed up";
                 context.Output.WriteLine($"= {Formatting.Path(p.Path)}  ({last}, {p.SnapshotCount} snapshot{(p.SnapshotCount == 1 ? "" : "s")})");
+                foreach (var rule in p.Rules.Describe())
+                {
+                    context.Output.WriteLine($"    {rule}");
+                }
             }
             return ExitCodes.Ok;
         });
@@ -53,6 +57,8 @@ internal static class ListCommand
                     writer.WriteNull("last_backup");
                 }
                 writer.WriteNumber("snapshots", p.SnapshotCount);
+                writer.WritePropertyName("excludes");
+                p.Rules.WriteJson(writer);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

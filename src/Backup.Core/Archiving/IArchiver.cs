@@ -19,10 +19,11 @@ public interface IArchiver
     /// </summary>
     /// <param name="sourceRoot">Absolute path of the directory to archive.</param>
     /// <param name="treeHash">The dirhash the caller computed for this tree, kept with the snapshot.</param>
+    /// <param name="rules">What the watched path leaves out (validated; the ignore files in the tree always apply).</param>
     /// <param name="cancellationToken">Stops the work; the partial snapshot is removed.</param>
     /// <exception cref="DirectoryNotFoundException">The source is missing or not a directory.</exception>
     /// <exception cref="IOException">The destination could not be written: the snapshot was abandoned.</exception>
-    Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken);
+    Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, Sources.ExcludeRules rules, CancellationToken cancellationToken);
 
     /// <summary>Restores the snapshot stored at <paramref name="archive"/> into <paramref name="target"/>.</summary>
     Task<Restore.RestoreResult> RestoreAsync(string archive, string target, Restore.RestoreOptions options, CancellationToken cancellationToken);

@@ -61,6 +61,11 @@ internal static class CatalogMigrations
                 SELECT id FROM snapshots WHERE path = w.path AND hash = w.last_hash ORDER BY time DESC, id DESC LIMIT 1)
             WHERE w.last_hash IS NOT NULL;
         """,
+        // 3: what each watched path leaves out of its snapshots (add --exclude and friends): a JSON object, see
+        // ExcludeRules.ToJson; NULL for none. An --exclude-file is read when the path is added; its patterns are stored here.
+        """
+        ALTER TABLE watched_paths ADD COLUMN excludes TEXT;
+        """,
     ];
 
     public static int Latest => All.Count;

@@ -157,7 +157,7 @@ public sealed partial class CatalogStore : IWatchList, IDisposable
         using var command = Command("""
             SELECT w.path, w.added_at,
                    (SELECT p.last_hash FROM path_states p WHERE p.path = w.path AND p.destination = $destination),
-                   MAX(s.time), COUNT(s.id)
+                   MAX(s.time), COUNT(s.id), w.excludes
             FROM watched_paths w LEFT JOIN snapshots s ON s.path = w.path
             GROUP BY w.id ORDER BY w.path
             """);
@@ -171,7 +171,10 @@ public sealed partial class CatalogStore : IWatchList, IDisposable
                 Parse(reader.GetString(1)),
                 reader.IsDBNull(2) ? null : reader.GetString(2),
                 reader.IsDBNull(3) ? null : Parse(reader.GetString(3)),
-                reader.GetInt64(4)));
+                reader.GetInt64(4))
+            {
+                Rules = Sources.ExcludeRules.FromJson(reader.IsDBNull(5) ? null : reader.GetString(5)),
+            });
         }
         return paths;
     }

@@ -15,11 +15,14 @@ public static class DirHash
     /// <summary>The prefix of every hash string, so that a future change of what is hashed never compares equal.</summary>
     public const string Version = "dh1:";
 
-    /// <summary>Hashes the tree at <paramref name="root"/>. Parts that cannot be read are reported and left out of the hash.</summary>
+    /// <summary>
+    /// Hashes the tree at <paramref name="root"/>. Parts that cannot be read are reported and left out of the hash, and
+    /// so is what <paramref name="rules"/> exclude (with the ignore files in the tree): a change there is no change.
+    /// </summary>
     /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
     public static string Compute(
-        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null) =>
-        ComputeWithTotals(root, onProblem, cancellationToken, excluded).Hash;
+        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null, ExcludeRules? rules = null) =>
+        ComputeWithTotals(root, onProblem, cancellationToken, excluded, rules).Hash;
 
     /// <summary>
     /// Hashes the tree as <see cref="Compute"/> does, and counts its regular files and their bytes on the way: the
@@ -27,13 +30,13 @@ public static class DirHash
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
     public static (string Hash, long Files, long Bytes) ComputeWithTotals(
-        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null)
+        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null, ExcludeRules? rules = null)
     {
         // A directory that holds an excluded path (the catalog and its journal) changes its mtime whenever SQLite creates
         // or deletes its -wal file; that mtime says nothing about the user's files, so it is left out of the hash.
         var hasher = new Accumulator(VolatileDirectories(excluded));
         // Below a directory whose name is not UTF-8 too: the repository format stores what is there, so a change there is a change.
-        foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded, undecodableDirectories: true))
+        foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded, undecodableDirectories: true, rules: rules ?? ExcludeRules.None))
         {
             hasher.Add(entry);
         }

@@ -38,15 +38,29 @@ public sealed partial class TreeWatch : IDisposable
     private long _cookieNumber;
     private bool _limitReached;
     private readonly Func<bool>? _parkedWhile;
+    private readonly List<byte[]> _ruleFiles;
 
     /// <summary>
     /// Starts watching <paramref name="root"/> (an absolute, resolved path). Nothing is watched until the first walk
     /// over <see cref="CutAsync"/>'s set, which the caller starts next; until then every event is already covered,
     /// since the first set is "everything". <paramref name="excluded"/> (absolute paths backup writes) never mark anything.
+    /// A change to a file that decides what a directory leaves out (its <see cref="Sources.ExcludeRules.IgnoreFileName"/>,
+    /// and the tags of <paramref name="rules"/>) marks that directory deep: everything below may now be in or out.
     /// </summary>
     /// <exception cref="IOException">No inotify instance could be made (the per-user limit): the caller polls instead.</exception>
-    public TreeWatch(string root, IReadOnlySet<string>? excluded = null, TimeProvider? time = null, ILogger? logger = null, Func<bool>? parkedWhile = null)
+    public TreeWatch(
+        string root, IReadOnlySet<string>? excluded = null, TimeProvider? time = null, ILogger? logger = null, Func<bool>? parkedWhile = null,
+        Sources.ExcludeRules? rules = null)
     {
+        _ruleFiles = [Encoding.UTF8.GetBytes(Sources.ExcludeRules.IgnoreFileName)];
+        if (rules is not null)
+        {
+            _ruleFiles.AddRange(rules.ExcludeIfPresent.Select(EntryName.Encode));
+            if (rules.ExcludeCaches)
+            {
+                _ruleFiles.Add(Encoding.UTF8.GetBytes(Sources.ExcludeRules.CacheTagName));
+            }
+        }
         _parkedWhile = parkedWhile;
         ArgumentNullException.ThrowIfNull(root);
         Root = root;
@@ -344,7 +358,7 @@ public sealed partial class TreeWatch : IDisposable
         {
             return false;
         }
-        _pending.Add(directory);
+        _pending.Add(directory, deep: _ruleFiles.Exists(name => e.Name.AsSpan().SequenceEqual(name)));
         if ((e.Mask & Inotify.IsDir) != 0)
         {
             if ((e.Mask & (Inotify.Create | Inotify.MovedTo)) != 0)

@@ -48,7 +48,7 @@ public sealed class ChangeMonitor
         foreach (var watched in _watchList.GetWatchedPaths(_archiver.Destination))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            outcomes.Add(await CheckPathAsync(watched.Path, watched.LastHash, cancellationToken));
+            outcomes.Add(await CheckPathAsync(watched.Path, watched.LastHash, watched.Rules, cancellationToken));
         }
         return new CheckReport(outcomes);
     }
@@ -57,10 +57,10 @@ public sealed class ChangeMonitor
     public async Task<PathOutcome> CheckPathAsync(string path, CancellationToken cancellationToken)
     {
         var watched = _watchList.GetWatchedPaths(_archiver.Destination).FirstOrDefault(w => w.Path == path);
-        return await CheckPathAsync(path, watched?.LastHash, cancellationToken);
+        return await CheckPathAsync(path, watched?.LastHash, watched?.Rules ?? Sources.ExcludeRules.None, cancellationToken);
     }
 
-    private async Task<PathOutcome> CheckPathAsync(string path, string? lastHash, CancellationToken cancellationToken)
+    private async Task<PathOutcome> CheckPathAsync(string path, string? lastHash, Sources.ExcludeRules rules, CancellationToken cancellationToken)
     {
         try
         {
@@ -71,14 +71,14 @@ public sealed class ChangeMonitor
             }
             // Problems met while hashing are met again, and reported, by the archiver's own walk.
             Progress?.Begin("checking", path, "files");
-            var (hash, files, bytes) = await Task.Run(() => DirHash.ComputeWithTotals(path, _ => { }, cancellationToken, _excluded), cancellationToken);
+            var (hash, files, bytes) = await Task.Run(() => DirHash.ComputeWithTotals(path, _ => { }, cancellationToken, _excluded, rules), cancellationToken);
             if (hash == lastHash)
             {
                 _logger.LogDebug("{Path}: unchanged", path);
                 return new PathOutcome(path, PathStatus.Unchanged);
             }
             Progress?.Begin("archiving", path, "files", files, bytes);
-            var result = await _archiver.ArchiveAsync(path, hash, cancellationToken);
+            var result = await _archiver.ArchiveAsync(path, hash, rules, cancellationToken);
             Progress?.End();
             var id = _watchList.RecordSnapshot(path, _archiver.Destination, result, _time.GetUtcNow());
             foreach (var problem in result.Problems)

@@ -125,19 +125,26 @@ public sealed class ContinuousMonitor : IDisposable
     /// <summary>Starts watching paths added to the catalog, and stops watching removed ones.</summary>
     private void Refresh()
     {
-        var watched = _watchList.GetWatchedPaths(_destination).Select(w => w.Path).ToHashSet(StringComparer.Ordinal);
-        foreach (var gone in _paths.Keys.Where(p => !watched.Contains(p)).ToList())
+        var watched = _watchList.GetWatchedPaths(_destination).ToDictionary(w => w.Path, w => w.Rules, StringComparer.Ordinal);
+        foreach (var gone in _paths.Keys.Where(p => !watched.ContainsKey(p)).ToList())
         {
             _paths[gone].Dispose();
             _paths.Remove(gone);
             _logger.LogInformation("{Path}: no longer watched", gone);
         }
-        foreach (var path in watched.Where(p => !_paths.ContainsKey(p)))
+        foreach (var changed in _paths.Values.Where(p => !p.Rules.Equals(watched[p.Path])).ToList())
         {
-            var state = new PathState(path) { RescanAt = _time.GetUtcNow() + _options.Rescan };
+            // What was built under the old rules is no basis for the new ones: start again with a whole walk.
+            changed.Dispose();
+            _paths.Remove(changed.Path);
+            _logger.LogInformation("{Path}: its exclude rules changed; walking it whole", changed.Path);
+        }
+        foreach (var (path, rules) in watched.Where(p => !_paths.ContainsKey(p.Key)))
+        {
+            var state = new PathState(path) { RescanAt = _time.GetUtcNow() + _options.Rescan, Rules = rules };
             try
             {
-                state.Watch = new TreeWatch(path, _excluded, _time, _logger, _options.ParkedWhile);
+                state.Watch = new TreeWatch(path, _excluded, _time, _logger, _options.ParkedWhile, rules);
                 state.Watch.Changed += () => _wake.Writer.TryWrite(true);
             }
             catch (IOException e)
@@ -201,7 +208,7 @@ public sealed class ContinuousMonitor : IDisposable
                         cut = await watch.CutAsync(_options.Barrier, cancellationToken);
                         // The zip's own walk watches nothing: this one, over the same directories, adds the watches
                         // (before the zip's walk lists them, so nothing is missed between the two).
-                        await Task.Run(() => WatchWalk(state.Path, cut, cancellationToken), cancellationToken);
+                        await Task.Run(() => WatchWalk(state, cut, cancellationToken), cancellationToken);
                     }
                     var outcome = await new ChangeMonitor(_watchList, archiver, _excluded, _time).CheckPathAsync(state.Path, cancellationToken);
                     Record(state, outcome);
@@ -257,9 +264,9 @@ public sealed class ContinuousMonitor : IDisposable
         }
     }
 
-    private void WatchWalk(string path, ChangedDirectories cut, CancellationToken cancellationToken)
+    private void WatchWalk(PathState state, ChangedDirectories cut, CancellationToken cancellationToken)
     {
-        foreach (var entry in Sources.TreeWalker.Walk(path, _ => { }, cancellationToken, _excluded, undecodableDirectories: true, scope: cut))
+        foreach (var entry in Sources.TreeWalker.Walk(state.Path, _ => { }, cancellationToken, _excluded, undecodableDirectories: true, scope: cut, rules: state.Rules))
         {
             _ = entry;
         }
@@ -280,13 +287,13 @@ public sealed class ContinuousMonitor : IDisposable
     {
         var listed = cut.Everything ? "the whole tree" : Quantity.Count(cut.Count, "directory", "directories");
         var started = _time.GetTimestamp();
-        var result = await archiver.ArchiveChangesAsync(state.Path, state.Basis, cut, cancellationToken);
+        var result = await archiver.ArchiveChangesAsync(state.Path, state.Basis, cut, state.Rules, cancellationToken);
         _logger.LogDebug("{Path}: built in {Elapsed} ms", state.Path, (long)_time.GetElapsedTime(started).TotalMilliseconds);
         Record(state, result, listed);
         if (rescan && !cut.Everything)
         {
             // The safety net: walk everything against what the events built. A difference is a change no event reported.
-            var full = await archiver.ArchiveChangesAsync(state.Path, state.Basis, AllOf(state), cancellationToken);
+            var full = await archiver.ArchiveChangesAsync(state.Path, state.Basis, AllOf(state), state.Rules, cancellationToken);
             if (full.Result is not null)
             {
                 state.MissedChanges++;
@@ -391,6 +398,7 @@ public sealed class ContinuousMonitor : IDisposable
     {
         public string Path { get; } = path;
         public TreeWatch? Watch { get; set; }
+        public Sources.ExcludeRules Rules { get; init; } = Sources.ExcludeRules.None;
         public SnapshotBasis? Basis { get; set; }
         public bool Started { get; set; }
         public DateTimeOffset RescanAt { get; set; }

@@ -9,4 +9,8 @@ namespace Backup.Core.Monitoring;
 /// </param>
 /// <param name="LastBackup">Time of the newest snapshot in any destination, or null.</param>
 /// <param name="SnapshotCount">Snapshots recorded for this path, in every destination.</param>
-public sealed record WatchedPath(string Path, DateTimeOffset AddedAt, string? LastHash, DateTimeOffset? LastBackup, long SnapshotCount);
+public sealed record WatchedPath(string Path, DateTimeOffset AddedAt, string? LastHash, DateTimeOffset? LastBackup, long SnapshotCount)
+{
+    /// <summary>What the path leaves out of its snapshots (validated when added); <see cref="Sources.ExcludeRules.None"/> by default.</summary>
+    public Sources.ExcludeRules Rules { get; init; } = Sources.ExcludeRules.None;
+}

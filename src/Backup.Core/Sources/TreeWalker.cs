@@ -12,7 +12,9 @@ namespace Backup.Core.Sources;
 /// subdirectory with <c>openat(O_NOFOLLOW)</c> relative to the directory that listed it and checked to be the inode the
 /// listing saw, so that a directory swapped for a symlink while the walk runs never leads it out of the tree. It holds
 /// the descriptors of the current path only, at most <see cref="WalkDirectory.MaxOpen"/>; a deeper directory is
-/// reported and left out.
+/// reported and left out. <see cref="ExcludeRules"/> (and the ignore files in the tree) drop entries as each directory
+/// is listed (see <see cref="ExcludeFilter"/>): an excluded entry is never yielded, an excluded directory never opened.
+/// With <see cref="ExcludeRules.OneFileSystem"/> a directory on another device than the root is yielded, not listed.
 /// </summary>
 public static class TreeWalker
 {
@@ -27,15 +29,18 @@ public static class TreeWalker
     /// <param name="excluded">Absolute paths left out of the walk with everything below them (the archive folder and catalog, when they lie inside the tree).</param>
     /// <param name="undecodableDirectories">Also walk below directories whose name (or a parent's) is not valid UTF-8.</param>
     /// <param name="scope">Which directories to list (see <see cref="IWalkScope"/>); null lists every one.</param>
+    /// <param name="rules">What the watched path leaves out (validated); null applies no rule and reads no ignore file.</param>
     public static IEnumerable<TreeEntry> Walk(
         string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null,
-        bool undecodableDirectories = false, IWalkScope? scope = null)
+        bool undecodableDirectories = false, IWalkScope? scope = null, ExcludeRules? rules = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(onProblem);
         var directory = WalkDirectory.OpenRoot(root);
         List<DirectoryReader.Entry> entries;
         var deep = true;
+        var filter = rules is null ? null : new ExcludeFilter(rules, onProblem);
+        ExcludeFilter.Layers? layers;
         try
         {
             if (scope is not null)
@@ -44,24 +49,30 @@ public static class TreeWalker
                 scope.Entering(directory, []);
             }
             entries = directory.List();
+            layers = filter?.Filter(directory, [], "", null, entries);
         }
         catch
         {
             directory.Dispose();
             throw;
         }
-        return WalkFrom(directory, entries, onProblem, excluded ?? s_none, undecodableDirectories, scope, deep, cancellationToken);
+        var walk = new WalkSettings(onProblem, excluded ?? s_none, undecodableDirectories, scope, filter, rules is { OneFileSystem: true } ? directory.Status.Device : null);
+        return WalkFrom(walk, directory, entries, layers, deep, cancellationToken);
     }
+
+    /// <summary>What stays the same through one walk.</summary>
+    private sealed record WalkSettings(
+        Action<TreeProblem> OnProblem, IReadOnlySet<string> Excluded, bool UndecodableDirectories, IWalkScope? Scope, ExcludeFilter? Filter, ulong? Device);
 
     private static readonly HashSet<string> s_none = [];
 
     private static IEnumerable<TreeEntry> WalkFrom(
-        WalkDirectory root, List<DirectoryReader.Entry> rootEntries, Action<TreeProblem> onProblem, IReadOnlySet<string> excluded,
-        bool undecodableDirectories, IWalkScope? scope, bool rootDeep, CancellationToken cancellationToken)
+        WalkSettings walk, WalkDirectory root, List<DirectoryReader.Entry> rootEntries, ExcludeFilter.Layers? rootLayers, bool rootDeep, CancellationToken cancellationToken)
     {
+        var (onProblem, excluded, undecodableDirectories, scope, filter, device) = walk;
         var maxOpen = WalkDirectory.MaxOpen();
         var stack = new Stack<Frame>();
-        stack.Push(new Frame(root, [], "", rootEntries, deep: scope is null || rootDeep));
+        stack.Push(new Frame(root, [], "", rootEntries, deep: scope is null || rootDeep) { MatchPath = "", Layers = rootLayers });
         WalkDirectory? opened = null;
         try
         {
@@ -93,6 +104,14 @@ public static class TreeWalker
                     // Opened before the entry is yielded, so that a consumer gets the directory the walk goes into.
                     (opened, failure) = Open(frame.Directory, raw, full, stack.Count < maxOpen ? null : maxOpen);
                 }
+                if (opened is not null && device is { } rootDevice && raw.Status.Device != rootDevice)
+                {
+                    // --one-file-system: the mount point itself is kept, as restic keeps it, but nothing below it.
+                    yield return new TreeEntry(relBytes, rel, full, raw.Status, raw.LinkTarget) { Parent = frame.Directory, Directory = opened };
+                    opened.Dispose();
+                    opened = null;
+                    continue;
+                }
                 var deep = frame.Deep;
                 if (opened is not null && !deep && !scope!.ShouldList(relBytes, out deep))
                 {
@@ -115,10 +134,13 @@ public static class TreeWalker
                 var below = opened;
                 opened = null;
                 List<DirectoryReader.Entry> children;
+                var matchPath = filter is null ? null : ExcludeFilter.ChildPath(frame.MatchPath!, raw.Name);
+                ExcludeFilter.Layers? layers = null;
                 try
                 {
                     scope?.Entering(below, relBytes);
                     children = below.List();
+                    layers = filter?.Filter(below, relBytes, matchPath!, frame.Layers, children);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -126,7 +148,7 @@ public static class TreeWalker
                     onProblem(new TreeProblem(EntryName.Escape(relBytes), TreeProblem.ReasonOf(e)));
                     continue;
                 }
-                stack.Push(new Frame(below, relBytes, rel, children, deep));
+                stack.Push(new Frame(below, relBytes, rel, children, deep) { MatchPath = matchPath, Layers = layers });
             }
         }
         finally
@@ -180,5 +202,10 @@ public static class TreeWalker
         public string? RelativePath { get; } = relativePath;
         public List<DirectoryReader.Entry> Entries { get; } = entries;
         public int Index { get; set; }
+
+        /// <summary>With exclude rules: the directory's path as patterns see it, and the ignore files that apply below it.</summary>
+        public string? MatchPath { get; init; }
+
+        public ExcludeFilter.Layers? Layers { get; init; }
     }
 }

@@ -22,7 +22,7 @@ public class CatalogStoreTests
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(temp.Join("data")));
-        Assert.Equal(2L, Pragma(path, "user_version"));
+        Assert.Equal(3L, Pragma(path, "user_version"));
         Assert.Equal("wal", Pragma(path, "journal_mode"));
     }
 
@@ -191,6 +191,7 @@ public class CatalogStoreTests
         Assert.Equal(DestinationKind.Zip, catalog.FindDestination("/z/arch")!.Kind);
         Assert.Equal(DestinationKind.Repository, catalog.FindDestination("/r/repo")!.Kind);
         Assert.Null(catalog.FindDestination("/r/repo")!.Identity);
+        Assert.All(catalog.GetWatchedPaths(), p => Assert.True(p.Rules.IsEmpty));
     }
 
     private static ArchiveResult Result(string archive, DateTimeOffset time, string hash) =>

@@ -2,7 +2,7 @@ using Backup.Core.Sources;
 
 namespace Backup.Core.Archiving.Trees;
 
-/// <summary>What <see cref="RepositoryArchiver.ArchiveChangesAsync"/> did.</summary>
+/// <summary>What <see cref="RepositoryArchiver.ArchiveChangesAsync(string, SnapshotBasis?, Changes.ChangedDirectories, Sources.ExcludeRules, CancellationToken)"/> did.</summary>
 /// <param name="Result">The snapshot written, or null when the tree equals the basis's.</param>
 /// <param name="Basis">The basis for the next snapshot of the path.</param>
 /// <param name="ListedDirectories">Directories the walk listed.</param>

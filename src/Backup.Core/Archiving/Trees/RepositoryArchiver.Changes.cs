@@ -16,21 +16,27 @@ public sealed partial class RepositoryArchiver
     /// basis (a rescan). Either way the walk tells <paramref name="changes"/> of every directory it lists. When the tree equals the basis's, no snapshot is written (<see cref="ChangeArchiveResult.Result"/>
     /// is null). A hard link added or removed in a listed directory lists the directories of its other names too.
     /// </summary>
-    public async Task<ChangeArchiveResult> ArchiveChangesAsync(string sourceRoot, SnapshotBasis? basis, ChangedDirectories changes, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The <paramref name="rules"/> must be those the basis was built with: a caller whose rules changed starts again
+    /// without a basis (a subtree built under other rules is not what these would build).
+    /// </remarks>
+    public async Task<ChangeArchiveResult> ArchiveChangesAsync(
+        string sourceRoot, SnapshotBasis? basis, ChangedDirectories changes, ExcludeRules rules, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sourceRoot);
+        ArgumentNullException.ThrowIfNull(rules);
         var time = _time.GetUtcNow();
         var (parentId, parent, parentIndex) = basis is null
             ? await LatestOfAsync(sourceRoot, cancellationToken)
             : (basis.SnapshotId, basis.Snapshot, basis.Index);
         var pruning = basis is not null && !changes.Everything;
-        var build = pruning ? await TryBuildAsync(sourceRoot, parent, parentIndex, basis, changes, cancellationToken) : null;
-        if (build is not null && build.Builder.ChangedLinks.Count > 0 && await FollowLinksAsync(sourceRoot, build, cancellationToken) is { } second)
+        var build = pruning ? await TryBuildAsync(sourceRoot, rules, parent, parentIndex, basis, changes, cancellationToken) : null;
+        if (build is not null && build.Builder.ChangedLinks.Count > 0 && await FollowLinksAsync(sourceRoot, rules, build, cancellationToken) is { } second)
         {
             build.Builder.Dispose();
             build = second;
         }
-        build ??= await BuildAsync(sourceRoot, parent, parentIndex, basis, new EverythingScope(changes), pruning: false, cancellationToken);
+        build ??= await BuildAsync(sourceRoot, rules, parent, parentIndex, basis, new EverythingScope(changes), pruning: false, cancellationToken);
         using var builder = build.Builder;
         var complete = build.Problems.Count == 0;
         if (basis is not null && build.Root.ToString() == basis.Tree && complete == basis.Snapshot.Complete)
@@ -46,13 +52,17 @@ public sealed partial class RepositoryArchiver
             builder.Listed.Count, builder.ReusedSubtrees, build.Problems);
     }
 
+    /// <summary>Writes a snapshot for a watch with no exclude rules but the ignore files in the tree.</summary>
+    public Task<ChangeArchiveResult> ArchiveChangesAsync(string sourceRoot, SnapshotBasis? basis, ChangedDirectories changes, CancellationToken cancellationToken) =>
+        ArchiveChangesAsync(sourceRoot, basis, changes, ExcludeRules.None, cancellationToken);
+
     /// <summary>A build from changes, or null when a subtree it did not list cannot be reused (then the caller walks everything).</summary>
     private async Task<Build?> TryBuildAsync(
-        string sourceRoot, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope changes, CancellationToken cancellationToken)
+        string sourceRoot, ExcludeRules rules, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope changes, CancellationToken cancellationToken)
     {
         try
         {
-            return await BuildAsync(sourceRoot, parent, parentIndex, basis, new ReusableScope(changes, basis!), pruning: true, cancellationToken);
+            return await BuildAsync(sourceRoot, rules, parent, parentIndex, basis, new ReusableScope(changes, basis!), pruning: true, cancellationToken);
         }
         catch (SubtreeUnavailableException)
         {
@@ -64,7 +74,7 @@ public sealed partial class RepositoryArchiver
     /// A second build over the first one when hard links changed: the other names of those files lie in directories the
     /// first build may not have listed, whose nodes changed too (link count, ctime). Null when it fails to reuse.
     /// </summary>
-    private async Task<Build?> FollowLinksAsync(string sourceRoot, Build first, CancellationToken cancellationToken)
+    private async Task<Build?> FollowLinksAsync(string sourceRoot, ExcludeRules rules, Build first, CancellationToken cancellationToken)
     {
         var builder = first.Builder;
         var more = new ChangedDirectories();
@@ -89,11 +99,11 @@ public sealed partial class RepositoryArchiver
             Tree = first.Root.ToString(), SourcePath = sourceRoot, Complete = first.Problems.Count == 0, Host = Environment.MachineName, Time = _time.GetUtcNow(),
         };
         var basis = new SnapshotBasis("", interim, builder.Index, builder.Totals, builder.Inodes);
-        return await TryBuildAsync(sourceRoot, interim, builder.Index, basis, more, cancellationToken);
+        return await TryBuildAsync(sourceRoot, rules, interim, builder.Index, basis, more, cancellationToken);
     }
 
     private async Task<Build> BuildAsync(
-        string sourceRoot, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope scope, bool pruning, CancellationToken cancellationToken,
+        string sourceRoot, ExcludeRules rules, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope scope, bool pruning, CancellationToken cancellationToken,
         bool dirHash = true, bool keepBasis = true)
     {
         var problems = new List<TreeProblem>();
@@ -104,7 +114,7 @@ public sealed partial class RepositoryArchiver
         };
         try
         {
-            var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true, scope);
+            var walk = TreeWalker.Walk(sourceRoot, builder.Report, cancellationToken, _excluded, undecodableDirectories: true, scope, rules);
             // A full walk also yields the dirhash, so that a later `backup run` of an unchanged tree finds nothing to do.
             DirHash.Accumulator? hash = pruning || !dirHash ? null : new DirHash.Accumulator(DirHash.VolatileDirectories(_excluded));
             var root = await builder.BuildAsync(hash is null ? walk : walk.Select(e => { hash.Add(e); return e; }), cancellationToken);

@@ -7,7 +7,7 @@ using Backup.Core.Sources;
 namespace Backup.Core.Archiving.Trees;
 
 /// <summary>
-/// Stores snapshots in a deduplicating repository (docs/repository.md). <see cref="ArchiveAsync"/> writes a snapshot of
+/// Stores snapshots in a deduplicating repository (docs/repository.md). <see cref="ArchiveAsync(string, string, ExcludeRules, CancellationToken)"/> writes a snapshot of
 /// a tree, reusing the chunk lists of unchanged files from the newest snapshot of the same path and host;
 /// <see cref="RestoreAsync"/> takes a snapshot id (or unique prefix) as its archive. Thread-safe for one call at a time.
 /// </summary>
@@ -42,15 +42,20 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
     /// <summary>Where a snapshot's file lies, as recorded in the catalog's <c>archive</c> column.</summary>
     public static string SnapshotPath(string repositoryRoot, string snapshotId) => repositoryRoot.TrimEnd('/') + "/snapshots/" + snapshotId;
 
+    /// <summary>Archives <paramref name="sourceRoot"/> with no exclude rules but the ignore files in the tree.</summary>
+    public Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken) =>
+        ArchiveAsync(sourceRoot, treeHash, ExcludeRules.None, cancellationToken);
+
     /// <inheritdoc/>
-    public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken)
+    public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, ExcludeRules rules, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sourceRoot);
+        ArgumentNullException.ThrowIfNull(rules);
         var time = _time.GetUtcNow();
         var (parentId, parent, parentIndex) = await LatestOfAsync(sourceRoot, cancellationToken);
         var everything = new ChangedDirectories();
         everything.AddEverything();
-        var build = await BuildAsync(sourceRoot, parent, parentIndex, basis: null, new EverythingScope(everything), pruning: false, cancellationToken, dirHash: false, keepBasis: false);
+        var build = await BuildAsync(sourceRoot, rules, parent, parentIndex, basis: null, new EverythingScope(everything), pruning: false, cancellationToken, dirHash: false, keepBasis: false);
         using var builder = build.Builder;
         var (id, snapshot) = await SaveAsync(sourceRoot, time, parentId, build, treeHash, cancellationToken);
         return new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems);

@@ -8,7 +8,7 @@ namespace Backup.Core.Archiving.Trees;
 /// (docs/design.md, "Continuous protection"): the snapshot and its root tree, its subtree index, each directory's
 /// totals (files, directories and bytes below it, which a reused subtree adds without being walked) and which
 /// directories hold each file's inode (<see cref="InodeDirectories"/>). Made by
-/// <see cref="RepositoryArchiver.ArchiveChangesAsync"/>; held in memory only.
+/// <see cref="RepositoryArchiver.ArchiveChangesAsync(string, SnapshotBasis?, Changes.ChangedDirectories, Sources.ExcludeRules, CancellationToken)"/>; held in memory only.
 /// </summary>
 public sealed class SnapshotBasis
 {

@@ -60,11 +60,16 @@ public sealed class ZipArchiver : IArchiver
         return Path.Join(_archiveRoot, $"{name}-{Convert.ToHexStringLower(hash.AsSpan(0, 4))}");
     }
 
+    /// <summary>Archives <paramref name="sourceRoot"/> with no exclude rules but the ignore files in the tree (see <see cref="ArchiveAsync(string, string, Sources.ExcludeRules, CancellationToken)"/>).</summary>
+    public Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken) =>
+        ArchiveAsync(sourceRoot, treeHash, Sources.ExcludeRules.None, cancellationToken);
+
     /// <inheritdoc/>
-    public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, CancellationToken cancellationToken)
+    public async Task<ArchiveResult> ArchiveAsync(string sourceRoot, string treeHash, Sources.ExcludeRules rules, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sourceRoot);
         ArgumentNullException.ThrowIfNull(treeHash);
+        ArgumentNullException.ThrowIfNull(rules);
         var time = _time.GetUtcNow();
         var folder = FolderFor(sourceRoot);
         RefuseRepositoryFolder(_archiveRoot);
@@ -79,7 +84,7 @@ public sealed class ZipArchiver : IArchiver
         var temp = Path.Join(folder, "." + Path.GetFileName(final) + PartialMarker + s_host + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         try
         {
-            var (info, problems) = await WriteAsync(sourceRoot, treeHash, time, temp, cancellationToken);
+            var (info, problems) = await WriteAsync(sourceRoot, treeHash, rules, time, temp, cancellationToken);
             File.Move(temp, final);
             PosixFile.FlushDirectory(folder);
             _logger.LogDebug("wrote {Archive}: {Files}, {Size}", final, Quantity.Count(info.Files, "file"), Quantity.Bytes(info.Bytes));
@@ -107,7 +112,7 @@ public sealed class ZipArchiver : IArchiver
     }
 
     private async Task<(SnapshotInfo Info, IReadOnlyList<Sources.TreeProblem> Problems)> WriteAsync(
-        string sourceRoot, string treeHash, DateTimeOffset time, string temp, CancellationToken cancellationToken)
+        string sourceRoot, string treeHash, Sources.ExcludeRules rules, DateTimeOffset time, string temp, CancellationToken cancellationToken)
     {
         var fileOptions = new FileStreamOptions
         {
@@ -129,7 +134,7 @@ public sealed class ZipArchiver : IArchiver
         });
         using var writer = new ZipWriter(archive.SafeFileHandle, central);
         var tree = new ZipTreeWriter(_options, writer);
-        await tree.WriteAsync(sourceRoot, _excluded, cancellationToken);
+        await tree.WriteAsync(sourceRoot, _excluded, rules, cancellationToken);
         var problems = tree.Problems;
         var info = new SnapshotInfo
         {

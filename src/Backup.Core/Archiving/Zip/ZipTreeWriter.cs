@@ -40,9 +40,9 @@ internal sealed class ZipTreeWriter
         }
     }
 
-    public Task WriteAsync(string root, IReadOnlySet<string> excluded, CancellationToken cancellationToken) =>
+    public Task WriteAsync(string root, IReadOnlySet<string> excluded, ExcludeRules rules, CancellationToken cancellationToken) =>
         // Walk opens the root eagerly, so that a missing root fails here, before any thread starts.
-        WriteAsync(TreeWalker.Walk(root, AddProblem, cancellationToken, excluded), cancellationToken);
+        WriteAsync(TreeWalker.Walk(root, AddProblem, cancellationToken, excluded, rules: rules), cancellationToken);
 
     /// <summary>Writes the entries of <paramref name="walk"/>, a walk whose problems go to <see cref="AddProblem"/> (a seam for tests).</summary>
     internal async Task WriteAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ using Backup.Testing;
 namespace Backup.Core.Tests.Archiving.Trees;
 
 /// <summary>
-/// <see cref="RepositoryArchiver.ArchiveChangesAsync"/>: a snapshot built from a dirty set lists only those directories
+/// <see cref="RepositoryArchiver.ArchiveChangesAsync(string, SnapshotBasis?, Backup.Core.Changes.ChangedDirectories, Backup.Core.Sources.ExcludeRules, CancellationToken)"/>: a snapshot built from a dirty set lists only those directories
 /// and their ancestors, and has the root tree a full walk gives.
 /// </summary>
 public sealed class ArchiveChangesTests : IAsyncLifetime, IDisposable
