@@ -88,7 +88,9 @@ internal sealed record SystemdUnit
         text.Append(CultureInfo.InvariantCulture, $"WatchdogSec={(long)Watchdog.TotalSeconds}s\n");
         if (PasswordFile is not null)
         {
-            text.Append("LoadCredential=").Append(PasswordCredential).Append(':').Append(PathWord(PasswordFile)).Append('\n');
+            // The rest of a LoadCredential= line is the path as written (no quotes): only a control character is refused.
+            _ = PathWord(PasswordFile);
+            text.Append("LoadCredential=").Append(PasswordCredential).Append(':').Append(Specifiers(PasswordFile)).Append('\n');
         }
         text.Append("Nice=10\nIOSchedulingClass=best-effort\nIOSchedulingPriority=7\n");
         text.Append("ProtectSystem=strict\n");
