@@ -22,6 +22,7 @@ internal sealed class ServiceNotifier : IDisposable
     private readonly TimeSpan _watchdogTimeout;
     private readonly LoopHeartbeat? _heartbeat;
     private bool _warned;
+    private string? _status;
 
     private ServiceNotifier(CliContext context, ILogger logger)
     {
@@ -44,10 +45,20 @@ internal sealed class ServiceNotifier : IDisposable
     public LoopHeartbeat? Heartbeat => _heartbeat;
 
     /// <summary>Sends <c>READY=1</c> with a first status line.</summary>
-    public void Ready(string status) => Send($"READY=1\nSTATUS={status}");
+    public void Ready(string status)
+    {
+        _status = status;
+        Send($"READY=1\nSTATUS={status}");
+    }
 
-    /// <summary>Sends <c>STATUS=</c>: one line, what <c>systemctl status</c> shows.</summary>
-    public void Status(string status) => Send($"STATUS={status}");
+    /// <summary>Sends <c>STATUS=</c>: one line, what <c>systemctl status</c> shows; the same line twice is sent once.</summary>
+    public void Status(string status)
+    {
+        if (Interlocked.Exchange(ref _status, status) != status)
+        {
+            Send($"STATUS={status}");
+        }
+    }
 
     /// <summary>Sends <c>STOPPING=1</c>.</summary>
     public void Stopping() => Send("STOPPING=1\nSTATUS=stopping");

@@ -70,4 +70,21 @@ public sealed class DaemonNotifyTests
         Assert.True(daemon.WaitForExit(StopDeadline) == 0, daemon.ToString());
         Assert.DoesNotContain("WATCHDOG=1", socket.Lines);
     }
+
+    [Fact]
+    public void Daemon_JournalStreamSet_LogsWithJournaldPriorityPrefixes()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("src");
+        backup.Variables["JOURNAL_STREAM"] = "8:12345";
+
+        using var daemon = backup.Start("daemon", "--watch", src);
+        Poll.Until(() => daemon.Error.Contains("daemon started", StringComparison.Ordinal), "the start line", describe: daemon.ToString);
+        daemon.Signal("TERM");
+
+        Assert.True(daemon.WaitForExit(StopDeadline) == 0, daemon.ToString());
+        var lines = daemon.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith("<6>daemon started: catalog ", StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.Matches("^<[2-7]>[^<]", l));
+    }
 }
