@@ -35,7 +35,7 @@ internal sealed record SystemdUnit
     /// <summary>Folders the service may write (they must exist when it starts): the archive folder, the catalog's folder.</summary>
     public required IReadOnlyList<string> WritablePaths { get; init; }
 
-    /// <summary>Folders the service may write when they exist (written with systemd's <c>-</c>): the repository cache.</summary>
+    /// <summary>Folders the service may write when they exist (written with systemd's <c>-</c>): the repository cache, the single-file bundle's folder.</summary>
     public IReadOnlyList<string> OptionalWritablePaths { get; init; } = [];
 
     /// <summary>Folders whose mounts must be up before the service starts.</summary>

@@ -106,13 +106,20 @@ internal static class ServiceInstall
             Description = $"backup: continuous snapshots of {string.Join(", ", watched.Select(Formatting.Path))}",
             Command = words,
             WritablePaths = [.. writable.Distinct(StringComparer.Ordinal)],
-            OptionalWritablePaths = remote ? [context.CacheRoot()] : [],
+            OptionalWritablePaths = remote ? [context.CacheRoot(), BundleFolder(context)] : [BundleFolder(context)],
             MountsFor = [.. writable.Distinct(StringComparer.Ordinal)],
             PasswordFile = credential,
             Network = remote,
             PrivateTmp = !SystemdUnit.NeedsSharedTmp([.. watched, .. writable]),
         };
     }
+
+    /// <summary>
+    /// Where a single-file <c>backup</c> unpacks its native libraries at its first start after an update
+    /// ($DOTNET_BUNDLE_EXTRACT_BASE_DIR, else ~/.net): below a read-only home the updated service could not start.
+    /// </summary>
+    private static string BundleFolder(CliContext context) =>
+        context.FullPath(context.Variable("DOTNET_BUNDLE_EXTRACT_BASE_DIR") is { Length: > 0 } chosen ? chosen : Path.Join(context.Home(), ".net"));
 
     /// <summary>
     /// The executable and, when this runs as <c>dotnet backup.dll</c>, the assembly: the unit must start what runs now,

@@ -32,6 +32,25 @@ public sealed class DaemonNotifyTests
     }
 
     [Fact]
+    public void Daemon_IntervalModeWithNotifySocket_SendsReadyAfterTheFirstCheckThenStopping()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("src");
+        new TestTree(src).File("a.txt", "a");
+        using var socket = new NotifySocket(backup.Join("notify.sock"));
+        backup.Variables["NOTIFY_SOCKET"] = socket.Path;
+
+        using var daemon = backup.Start("daemon", "--interval", "1h", src);
+        Poll.Until(() => socket.IndexOf(l => l == "READY=1") >= 0, "READY=1", describe: () => daemon + socket.ToString());
+        daemon.Signal("TERM");
+
+        Assert.True(daemon.WaitForExit(StopDeadline) == 0, daemon.ToString());
+        var ready = socket.IndexOf(l => l == "READY=1");
+        Assert.StartsWith($"STATUS=last snapshot: {src}: snapshot 1 at ", socket.Lines[ready + 1], StringComparison.Ordinal);
+        Poll.Until(() => socket.IndexOf(l => l == "STOPPING=1") > ready, "STOPPING=1", describe: socket.ToString);
+    }
+
+    [Fact]
     public void Daemon_WatchdogUsecSet_SendsWatchdogPings()
     {
         using var backup = new BackupProcess();

@@ -33,6 +33,7 @@ public sealed class ServiceCommandTests
         Assert.Contains($"ExecStart={BackupProcess.Executable} daemon --watch --db {backup.Catalog} --archive {backup.Archive} \"{escaped}\"\n", text, StringComparison.Ordinal);
         Assert.Contains($"ReadWritePaths={backup.Archive}\n", text, StringComparison.Ordinal);
         Assert.Contains($"ReadWritePaths={backup.Home}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"ReadWritePaths=-{backup.Home}/.net\n", text, StringComparison.Ordinal);
         Assert.Contains("Type=notify\n", text, StringComparison.Ordinal);
         Assert.Contains("WantedBy=multi-user.target\n", text, StringComparison.Ordinal);
         // Everything here is below /tmp, which a private /tmp would hide.
