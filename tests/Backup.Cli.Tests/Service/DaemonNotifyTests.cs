@@ -32,6 +32,25 @@ public sealed class DaemonNotifyTests
     }
 
     [Fact]
+    public void Daemon_SnapshotFails_StatusNamesThePathAndTheError()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("src");
+        new TestTree(src).File("a.txt", "a");
+        File.WriteAllText(backup.Archive, "a file where the archive folder should be");
+        using var socket = new NotifySocket(backup.Join("notify.sock"));
+        backup.Variables["NOTIFY_SOCKET"] = socket.Path;
+
+        using var daemon = backup.Start("daemon", "--watch", src);
+        Poll.Until(() => socket.IndexOf(l => l.StartsWith($"STATUS=failing: {src}: ", StringComparison.Ordinal)) >= 0,
+            "STATUS=failing naming the path", describe: () => daemon + socket.ToString());
+        daemon.Signal("TERM");
+
+        Assert.True(daemon.WaitForExit(StopDeadline) == 0, daemon.ToString());
+        Assert.Contains("READY=1", socket.Lines);
+    }
+
+    [Fact]
     public void Daemon_IntervalModeWithNotifySocket_SendsReadyAfterTheFirstCheckThenStopping()
     {
         using var backup = new BackupProcess();
