@@ -83,7 +83,8 @@ internal static class ServiceInstall
             new("daemon"), new("--watch"), new("--db"), new(db), new("--archive"), new(archiveRoot),
         };
         string? credential = null;
-        if (Stores.HoldsRepository(archiveRoot))
+        // A repository made with --no-encryption (as the catalog recorded it) opens without a password, and refuses one.
+        if (Stores.HoldsRepository(archiveRoot) && Backup.Core.Catalog.CatalogStore.PeekDestination(db, archiveRoot)?.Identity is not { Encrypted: false })
         {
             credential = Password(context, parse, user, words);
         }

@@ -189,4 +189,18 @@ public sealed class ServiceCommandTests
         Assert.Contains(" --password-file %d/backup-password ", text, StringComparison.Ordinal);
         Assert.DoesNotContain("=" + RepositoryProcess.Password + "\n", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Install_UnencryptedRepository_NeedsNoPassword()
+    {
+        using var world = new RepositoryProcess { PasswordValue = null };
+        world.Expect(0, "init", "--no-encryption");
+        world.Variables["BACKUP_SYSTEMD_UNIT_DIR"] = world.Join("units");
+
+        var result = world.Raw("service", "install", "--archive", world.Repo, world.Dir("src"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var text = File.ReadAllText(Path.Join(world.Join("units"), "backup.service"));
+        Assert.DoesNotContain("password", text, StringComparison.Ordinal);
+    }
 }
