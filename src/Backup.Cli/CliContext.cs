@@ -16,7 +16,8 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
 
     /// <summary>
     /// Loggers for the engine. Only the daemon logs (to stderr, with timestamps); one-shot commands print their own
-    /// output, and log only with BACKUP_LOG=debug.
+    /// output, and log only with BACKUP_LOG=debug. Under systemd ($JOURNAL_STREAM set) lines carry journald's
+    /// priority prefix in place of the time and level.
     /// </summary>
     public ILoggerFactory CreateLoggers(bool daemon)
     {
@@ -33,7 +34,7 @@ internal sealed class CliContext(TextWriter output, TextWriter error, Func<strin
                 o.FormatterName = DaemonLogFormatter.FormatterName;
                 o.LogToStandardErrorThreshold = LogLevel.Trace;
             })
-            .Services.AddSingleton<ConsoleFormatter>(new DaemonLogFormatter(Time, showCategory: debug)));
+            .Services.AddSingleton<ConsoleFormatter>(new DaemonLogFormatter(Time, showCategory: debug, journal: !string.IsNullOrEmpty(environment("JOURNAL_STREAM")))));
     }
 
     /// <summary>--db, else $BACKUP_DB, else $XDG_DATA_HOME/backup/catalog.db, else ~/.local/share/backup/catalog.db.</summary>

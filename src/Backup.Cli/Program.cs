@@ -37,6 +37,7 @@ foreach (var command in RepositoryCommands.Create(context))
 }
 root.Subcommands.Add(KeyCommand.Create(context));
 root.Subcommands.Add(UnlockCommand.Create(context));
+root.Subcommands.Add(ServiceCommand.Create(context));
 
 var parse = root.Parse(args);
 var usage = UsageErrors.Of(parse);

@@ -58,7 +58,10 @@ internal sealed class BackupProcess : IDisposable
         Assert.True(chown.ExitCode == 0, chown.ToString());
     }
 
-    public Dictionary<string, string?> Environment => new()
+    /// <summary>Variables added to (or overriding) <see cref="Environment"/> for every later command.</summary>
+    public Dictionary<string, string?> Variables { get; } = [];
+
+    public Dictionary<string, string?> Environment => new Dictionary<string, string?>
     {
         ["HOME"] = Home,
         ["XDG_DATA_HOME"] = Join("home", ".local", "share"),
@@ -66,7 +69,7 @@ internal sealed class BackupProcess : IDisposable
         ["BACKUP_ARCHIVE"] = Archive,
         ["BACKUP_LOG"] = "",
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-    };
+    }.Concat(Variables).GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
 
     /// <summary>Runs <c>backup ARGS</c> in <see cref="Root"/> and waits for it.</summary>
     public Shell.Result Run(params string[] args) => RunIn(Root, args);

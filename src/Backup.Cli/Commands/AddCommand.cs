@@ -82,7 +82,7 @@ internal static class AddCommand
         return exit;
     }
 
-    private static string Resolve(CliContext context, string raw)
+    internal static string Resolve(CliContext context, string raw)
     {
         var path = context.WatchedPath(raw);
         if (File.Exists(path))

@@ -84,6 +84,9 @@ internal static class DaemonCommand
             using var loggers = context.CreateLoggers(daemon: true);
             var excluded = Composition.Excluded(context, catalog, archiveRoot);
             var logger = loggers.CreateLogger<Daemon>();
+            using var notifier = ServiceNotifier.Create(context, logger);
+            // Told at the signal itself, not after the current snapshot has been cancelled.
+            using var stopping = cancellationToken.Register(() => notifier?.Stopping());
             // Unlock the repository now, keeping its key rather than the password: a daemon must not find out at its first
             // check that it cannot work, nor hold the password for its whole life.
             using var credentials = RepositoryCredentials.From(context, parse, keepKey: true);
@@ -106,13 +109,15 @@ internal static class DaemonCommand
                     // A test seam (docs/design.md, "Testing the watch"): the watches stop reading while this file exists.
                     ParkedWhile = context.Variable("BACKUP_TEST_PARK_WATCH") is { Length: > 0 } park ? () => File.Exists(park) : null,
                     Rescan = parse.GetResult(interval) is { Implicit: false } ? parse.GetValue(interval) : TimeSpan.FromHours(24),
+                    Heartbeat = notifier?.Heartbeat,
+                    Ready = notifier is null ? null : paths => notifier.Ready(ServiceNotifier.Describe(paths)),
                 };
                 var retention = WatchRetention.Create(context, catalog, credentials, archiveRoot, RetentionPolicyOf(parse, keeps, noForget), loggers);
                 options = options with { AfterSnapshot = retention is null ? null : retention.AfterSnapshotAsync };
                 logger.LogInformation("watch retention: {Policy}", retention?.Policy.ToString() ?? "off (every snapshot is kept)");
                 logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, watching changes (quiet {Quiet}, at most {MaxDelay}, rescan every {Rescan})",
                     db, archiveRoot, options.Quiet, options.MaxDelay, options.Rescan);
-                return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, cancellationToken);
+                return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, notifier, cancellationToken);
             }
             logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             var daemon = new Daemon(
@@ -127,7 +132,9 @@ internal static class DaemonCommand
                 },
                 parse.GetValue(interval),
                 context.Time,
-                logger);
+                logger,
+                notifier?.Heartbeat,
+                notifier is null ? null : Notify(notifier, context.Time));
             await daemon.RunAsync(cancellationToken);
             return ExitCodes.Ok;
         });
@@ -137,7 +144,7 @@ internal static class DaemonCommand
     /// <summary>The daemon in watch mode: snapshots from events, with the state of each path in the status file.</summary>
     private static async Task<int> WatchAsync(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, HashSet<string> excluded,
-        Microsoft.Extensions.Logging.ILoggerFactory loggers, WatchOptions options, CancellationToken cancellationToken)
+        Microsoft.Extensions.Logging.ILoggerFactory loggers, WatchOptions options, ServiceNotifier? notifier, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger<ContinuousMonitor>();
         var status = new DaemonStatusFile(DaemonStatusFile.PathFor(catalog.Path));
@@ -163,7 +170,11 @@ internal static class DaemonCommand
             },
             excluded,
             options,
-            paths => status.Write(new DaemonStatus(Environment.ProcessId, context.Time.GetUtcNow(), archiveRoot, paths), logger),
+            paths =>
+            {
+                status.Write(new DaemonStatus(Environment.ProcessId, context.Time.GetUtcNow(), archiveRoot, paths), logger);
+                notifier?.Status(ServiceNotifier.Describe(paths));
+            },
             context.Time,
             logger);
         try
@@ -176,6 +187,25 @@ internal static class DaemonCommand
         }
         logger.LogInformation("stopping after {Snapshots}", Formatting.Count(monitor.Snapshots, "snapshot"));
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The interval daemon's notifications: <c>READY=1</c> after the first check, <c>STATUS=</c> after each.</summary>
+    private static Action<CheckReport> Notify(ServiceNotifier notifier, TimeProvider time)
+    {
+        var first = true;
+        return report =>
+        {
+            var line = ServiceNotifier.Describe(report, time.GetUtcNow());
+            if (first)
+            {
+                notifier.Ready(line);
+                first = false;
+            }
+            else
+            {
+                notifier.Status(line);
+            }
+        };
     }
 
     /// <summary>

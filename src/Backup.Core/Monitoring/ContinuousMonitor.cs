@@ -61,8 +61,10 @@ public sealed class ContinuousMonitor : IDisposable
     public async Task<long> RunAsync(CancellationToken cancellationToken)
     {
         var refreshed = DateTimeOffset.MinValue;
+        var ready = _options.Ready;
         while (!cancellationToken.IsCancellationRequested)
         {
+            _options.Heartbeat?.Beat();
             if (_time.GetUtcNow() - refreshed >= RefreshEvery)
             {
                 try
@@ -85,6 +87,7 @@ public sealed class ContinuousMonitor : IDisposable
                 {
                     try
                     {
+                        using var busy = _options.Heartbeat?.Busy();
                         await SnapshotAsync(state, cancellationToken);
                     }
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -100,7 +103,16 @@ public sealed class ContinuousMonitor : IDisposable
                 }
             }
             Publish();
+            if (ready is not null)
+            {
+                ready(_published);
+                ready = null;
+            }
             var wait = next - _time.GetUtcNow();
+            if (_options.Heartbeat is { } heartbeat && wait > heartbeat.Every)
+            {
+                wait = heartbeat.Every;
+            }
             if (wait > TimeSpan.Zero)
             {
                 try

@@ -14,9 +14,17 @@ public sealed class Daemon
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly LoopHeartbeat? _heartbeat;
+    private readonly Action<CheckReport>? _onCheck;
 
-    /// <summary>Creates the loop around <paramref name="check"/>.</summary>
-    public Daemon(Func<CancellationToken, Task<CheckReport>> check, TimeSpan interval, TimeProvider? time = null, ILogger<Daemon>? logger = null)
+    /// <summary>
+    /// Creates the loop around <paramref name="check"/>. <paramref name="heartbeat"/>, when given, is beaten at least
+    /// every its <see cref="LoopHeartbeat.Every"/> while the loop waits, and marked busy during a check;
+    /// <paramref name="onCheck"/> gets each completed check's report.
+    /// </summary>
+    public Daemon(
+        Func<CancellationToken, Task<CheckReport>> check, TimeSpan interval, TimeProvider? time = null, ILogger<Daemon>? logger = null,
+        LoopHeartbeat? heartbeat = null, Action<CheckReport>? onCheck = null)
     {
         ArgumentNullException.ThrowIfNull(check);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
@@ -24,6 +32,8 @@ public sealed class Daemon
         _interval = interval;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _heartbeat = heartbeat;
+        _onCheck = onCheck;
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; returns the number of checks completed.</summary>
@@ -35,8 +45,13 @@ public sealed class Daemon
             try
             {
                 _logger.LogInformation("checking");
-                var report = await _check(cancellationToken);
+                CheckReport report;
+                using (_heartbeat?.Busy())
+                {
+                    report = await _check(cancellationToken);
+                }
                 checks++;
+                _onCheck?.Invoke(report);
                 if (report.Archived == 0 && report.Failed == 0)
                 {
                     _logger.LogInformation("no changes in {Directories}", Quantity.Count(report.Outcomes.Count, "directory", "directories"));
@@ -45,7 +60,7 @@ public sealed class Daemon
                 {
                     _logger.LogInformation("archived {Archived} of {Count} directories, {Failed} failed", report.Archived, report.Outcomes.Count, report.Failed);
                 }
-                await Task.Delay(_interval, _time, cancellationToken);
+                await WaitAsync(cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -57,7 +72,7 @@ public sealed class Daemon
                 _logger.LogError("check failed: {Message}", e.Message);
                 try
                 {
-                    await Task.Delay(_interval, _time, cancellationToken);
+                    await WaitAsync(cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -67,5 +82,21 @@ public sealed class Daemon
         }
         _logger.LogInformation("stopping after {Checks}", Quantity.Count(checks, "check"));
         return checks;
+    }
+
+    /// <summary>Waits one interval, beating the heartbeat at least every its period.</summary>
+    private async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        if (_heartbeat is null)
+        {
+            await Task.Delay(_interval, _time, cancellationToken);
+            return;
+        }
+        var end = _time.GetUtcNow() + _interval;
+        for (var left = _interval; left > TimeSpan.Zero; left = end - _time.GetUtcNow())
+        {
+            _heartbeat.Beat();
+            await Task.Delay(left < _heartbeat.Every ? left : _heartbeat.Every, _time, cancellationToken);
+        }
     }
 }

@@ -32,4 +32,16 @@ public sealed record WatchOptions
 
     /// <summary>How long a path whose snapshot failed waits before it is tried again.</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Beaten at each turn of the loop, and marked busy during each snapshot; the loop's wait is then at most its
+    /// <see cref="LoopHeartbeat.Every"/>. Null (no watchdog) lets the loop wait as long as it likes.
+    /// </summary>
+    public LoopHeartbeat? Heartbeat { get; init; }
+
+    /// <summary>
+    /// Called once, after the first pass over the watched paths: each was snapshotted, found unchanged or failed (and
+    /// will be tried again). Where the daemon tells systemd that it is ready. Null does nothing.
+    /// </summary>
+    public Action<IReadOnlyList<WatchStatus>>? Ready { get; init; }
 }
