@@ -9,8 +9,8 @@ public sealed partial class RestoreExecutor
     /// <summary>
     /// The <see cref="IContentSink"/> of one restore: a file is created on its first piece and stays open until the
     /// source completes it, then gets its length, owner, attributes, mode and time and is closed, so only files whose
-    /// content is still arriving hold a descriptor, at most about <see cref="MaxOpen"/> of them. A file that fails is kept open until <see cref="DiscardFailed"/>
-    /// (no piece can be in flight then) and removed. Thread-safe.
+    /// content is still arriving hold a descriptor, at most about <see cref="MaxOpen"/> of them. A file that fails is
+    /// kept open until <see cref="DiscardFailed"/> (no piece can be in flight then) and removed. Thread-safe.
     /// </summary>
     private sealed class FileWriter(
         RestoreExecutor executor, RestoreTarget destination, IReadOnlyList<RestoreEntry> files, ConcurrentDictionary<string, RestoreFailure> failures)
