@@ -62,9 +62,11 @@ internal sealed class WatchWorld : IDisposable
     /// Waits until the daemon has taken in every change made before the call: nothing pending, and a snapshot attempt
     /// (written or found unchanged) that began after a quiet period following the call.
     /// </summary>
-    public void CatchUp(string what)
+    public void CatchUp(string what, DateTimeOffset? since = null)
     {
-        var since = DateTimeOffset.UtcNow;
+        // A change the daemon sees at once (a mount: the mount table wakes it) can be snapshotted before this is
+        // called: such a caller passes the time from before its change.
+        since ??= DateTimeOffset.UtcNow;
         Thread.Sleep(Quiet * 2);
         // Settled: nothing pending and no new snapshot over several quiet periods. A snapshot cut mid-burst can end with
         // nothing pending while the burst's last events still wait in the kernel's queue for a loaded reader.

@@ -31,12 +31,14 @@ public sealed class WatchZipAndMountTests
     {
         using var w = new WatchWorld(t => t.File("mnt/under.txt", "hidden by the mount").File("other.txt", "x"));
         var mountPoint = Path.Join(w.Source, "mnt");
+        var beforeMount = DateTimeOffset.UtcNow;
         var mount = Shell.Run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint);
         Assert.True(mount.ExitCode == 0, mount.ToString());
+        DateTimeOffset beforeUnmount;
         try
         {
             // No inotify event says a mount happened: the mount table does.
-            w.CatchUp("the mount");
+            w.CatchUp("the mount", beforeMount);
             w.AssertSnapshotIsTree("a tmpfs mounted inside the tree");
             File.WriteAllText(Path.Join(mountPoint, "on-tmpfs.txt"), "on the mounted file system");
             w.CatchUp("a file written on the mounted file system");
@@ -44,9 +46,10 @@ public sealed class WatchZipAndMountTests
         }
         finally
         {
+            beforeUnmount = DateTimeOffset.UtcNow;
             Shell.Run("umount", "-l", mountPoint);
         }
-        w.CatchUp("the unmount");
+        w.CatchUp("the unmount", beforeUnmount);
         w.AssertSnapshotIsTree("the tree after the unmount");
         w.Stop();
     }
