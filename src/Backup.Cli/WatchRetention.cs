@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
 using Backup.Core.Repositories.Locks;
 using Backup.Core.Repositories.Maintenance;
@@ -14,8 +15,10 @@ namespace Backup.Cli;
 /// policy the snapshots of this host's watched paths, then, at most once per <see cref="Schedule.PruneEvery"/> and only
 /// after something was forgotten, prunes. It holds the daemon's work lock meanwhile (so no snapshot is written while it
 /// deletes) and the repository's exclusive lock; when another process holds the repository it gives up until the next
-/// turn. The policy keeps the newest snapshot of each path, the basis of the watch's next snapshot. Used by one loop:
-/// not thread-safe.
+/// turn. Into a zip folder it forgets the same way, without a repository: what the policy does not keep of each watched
+/// path's zip snapshots in the folder loses its archive and its catalog row (<see cref="ZipSnapshotRemover"/>), and there
+/// is nothing to prune. The policy keeps the newest snapshot of each path, the basis of the watch's next snapshot. Used
+/// by one loop: not thread-safe.
 /// </summary>
 internal sealed class WatchRetention
 {
@@ -28,6 +31,7 @@ internal sealed class WatchRetention
     private readonly RetentionPolicy _policy;
     private readonly Schedule _schedule;
     private readonly ILogger _logger;
+    private readonly bool _zip;
     private DateTimeOffset? _nextForget;
     private DateTimeOffset? _nextPrune;
     private bool _forgottenSincePrune;
@@ -35,6 +39,7 @@ internal sealed class WatchRetention
     private WatchRetention(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RetentionPolicy policy, Schedule schedule, ILogger logger)
     {
+        _zip = !Stores.HoldsRepository(root);
         _context = context;
         _catalog = catalog;
         _credentials = credentials;
@@ -67,14 +72,14 @@ internal sealed class WatchRetention
     }
 
     /// <summary>
-    /// The retention for a daemon archiving into <paramref name="root"/>, or null when there is nothing to apply: no
-    /// policy (<c>--no-forget</c>), or zip snapshots (they are never forgotten by the daemon).
+    /// The retention for a daemon archiving into <paramref name="root"/> (a repository or a zip folder), or null when there
+    /// is nothing to apply (<c>--no-forget</c>).
     /// </summary>
     public static WatchRetention? Create(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RetentionPolicy? policy, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(loggers);
-        if (policy is null || policy.IsEmpty || !Stores.HoldsRepository(root))
+        if (policy is null || policy.IsEmpty)
         {
             return null;
         }
@@ -101,6 +106,11 @@ internal sealed class WatchRetention
         _logger.LogDebug("the watch retention runs after a snapshot of {Path}: {Policy}", path, _policy);
         using var work = await Composition.AcquireWorkLockAsync(_context, _catalog.Path, Operation,
             holder => _logger.LogInformation("the watch retention waits for {Holder} to finish its check", holder), cancellationToken);
+        if (_zip)
+        {
+            ForgetZips();
+            return;
+        }
         OpenRepository open;
         try
         {
@@ -155,5 +165,36 @@ internal sealed class WatchRetention
             }
         }
         return removed;
+    }
+
+    /// <summary>
+    /// Forgets by the policy the zip snapshots of each watched path in the folder (the caller holds the work lock). Rows
+    /// whose archives a crashed forget already deleted are dropped first; an archive that cannot be removed is logged and
+    /// kept, with its row.
+    /// </summary>
+    private void ForgetZips()
+    {
+        var watched = _catalog.GetWatchedPaths().Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+        var inFolder = _catalog.ListSnapshots(null).Where(s => ZipForget.IsZipIn(s, _root)).ToList();
+        var gone = CatalogRefresh.Run(_catalog, inFolder).Dropped.Select(d => d.Archive).ToHashSet(StringComparer.Ordinal);
+        var doomed = new List<SnapshotRecord>();
+        foreach (var group in inFolder.Where(s => !gone.Contains(s.Archive) && watched.Contains(s.Path)).GroupBy(s => s.Path, StringComparer.Ordinal))
+        {
+            var (keep, remove) = _policy.Apply(group, s => s.Time);
+            doomed.AddRange(remove);
+            if (remove.Count > 0)
+            {
+                _logger.LogInformation("forgot {Count} of {Path} by the watch retention ({Kept} kept)",
+                    Formatting.Count(remove.Count, "zip snapshot"), group.Key, keep.Count);
+            }
+        }
+        if (doomed.Count == 0)
+        {
+            return;
+        }
+        foreach (var (snapshot, reason) in ZipSnapshotRemover.Remove(_catalog, _root, doomed).Failures)
+        {
+            _logger.LogWarning("the watch retention could not forget {Archive}: {Reason}", snapshot.Archive, reason);
+        }
     }
 }

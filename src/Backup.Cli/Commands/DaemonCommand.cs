@@ -23,7 +23,7 @@ internal static class DaemonCommand
             CustomParser = ParseInterval,
         };
         var watch = new Option<bool>("--watch") {
-            Description = "Snapshot each change within about a second (inotify), rather than walking every interval; in a repository, old "
+            Description = "Snapshot each change within about a second (inotify), rather than walking every interval; old "
                 + "snapshots are then thinned hourly as Time Machine does (all of the last hour, one an hour for a day, one a day for 30 days, "
                 + "one a week for ever) unless --keep-* or --no-forget is given",
         };

@@ -106,7 +106,8 @@ internal static class ZipForget
         return doomed;
     }
 
-    private static bool IsZipIn(SnapshotRecord s, string root) =>
+    /// <summary>True when <paramref name="s"/> is a zip snapshot whose archive lies in the folder <paramref name="root"/>.</summary>
+    internal static bool IsZipIn(SnapshotRecord s, string root) =>
         SnapshotIds.RepositoryIdOf(s.Archive) is null && CatalogStore.DestinationOf(s.Archive) == root;
 
     private static string Id(SnapshotRecord s) => SnapshotIds.Display(s.Id, s.Archive);
