@@ -63,6 +63,15 @@ internal static class RunCommand
         }
         context.Output.WriteLine($"archived {report.Archived} of {report.Outcomes.Count} directories"
             + (report.Failed > 0 ? $", {report.Failed} failed" : ""));
+        return ExitCodeOf(context, report);
+    }
+
+    /// <summary>
+    /// The exit code of a check, for the text and the <c>--json</c> output alike: 1 when a path failed, 3 (with a line
+    /// on stderr) when a snapshot misses files that could not be read, else 0.
+    /// </summary>
+    internal static int ExitCodeOf(CliContext context, CheckReport report)
+    {
         if (report.Failed > 0)
         {
             return ExitCodes.Failure;

@@ -90,15 +90,6 @@ internal static class RunJson
             w.WriteNumber("failed", report.Failed);
             w.WriteNumber("total", report.Outcomes.Count);
         });
-        if (report.Failed > 0)
-        {
-            return ExitCodes.Failure;
-        }
-        if (report.Incomplete)
-        {
-            context.Error.WriteLine("backup: some files could not be read and are missing from their snapshot");
-            return ExitCodes.Incomplete;
-        }
-        return ExitCodes.Ok;
+        return RunCommand.ExitCodeOf(context, report);
     }
 }
