@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Backup.Core.Monitoring;
 using Prometheus;
 
@@ -27,14 +28,27 @@ public sealed class DaemonMetrics
     private readonly Histogram _latency;
     private readonly Gauge _pending;
     private readonly Gauge _watches;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, bool> _upToDate = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the metrics, every one at zero, and registers the process's.</summary>
-    public DaemonMetrics()
+    /// <summary>Creates the metrics, every one at zero, and registers the process's; times come from <paramref name="time"/>.</summary>
+    public DaemonMetrics(TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         var factory = Metrics.WithCustomRegistry(_registry);
         DotNetStats.Register(_registry);
+        // A watched path with nothing pending is safe now, not only at its last attempt: an idle tree gets no attempts,
+        // and the alert rule (docs/metrics.md) must not fire for it.
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+            foreach (var (path, _) in _upToDate.Where(p => p.Value))
+            {
+                _lastSuccess.WithLabels(path).Set(now);
+            }
+        });
         _lastSuccess = factory.CreateGauge("backup_last_success_timestamp_seconds",
-            "When the path was last known to be safe in a snapshot (written or found unchanged), in seconds since the epoch", s_path);
+            "When the path was last known to be safe in a snapshot (written or found unchanged; in watch mode, now while nothing is pending), in seconds since the epoch", s_path);
         _failing = factory.CreateGauge("backup_path_failing", "1 while the path's last attempt failed, else 0", s_path);
         _snapshots = factory.CreateCounter("backup_snapshots_total", "Snapshots written of the path", s_path);
         _bytesRead = factory.CreateCounter("backup_read_bytes_total", "Bytes of file content in the snapshots written", s_path);
@@ -57,6 +71,10 @@ public sealed class DaemonMetrics
         {
             _errors.WithLabels(path, (attempt.FailureKind ?? FailureKind.Snapshot).ToString().ToLowerInvariant()).Inc();
             _failing.WithLabels(path).Set(1);
+            if (_upToDate.ContainsKey(path))
+            {
+                _upToDate[path] = false;
+            }
             return;
         }
         _failing.WithLabels(path).Set(0);
@@ -82,6 +100,7 @@ public sealed class DaemonMetrics
         {
             _pending.WithLabels(path.Path).Set(path.PendingChanges);
             _watches.WithLabels(path.Path).Set(path.Watches);
+            _upToDate[path.Path] = path.PendingChanges == 0 && path.LastError is null && path.LastSnapshotTime is not null;
         }
     }
 

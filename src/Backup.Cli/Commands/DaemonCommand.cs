@@ -121,6 +121,9 @@ internal static class DaemonCommand
                     Heartbeat = notifier?.Heartbeat,
                     Ready = notifier is null ? null : paths => notifier.Ready(ServiceNotifier.Describe(paths)),
                     Observer = Observe,
+                    // A test seam too: the notification tests fail a path and recover it without waiting 10 s per retry.
+                    RetryAfter = context.Variable("BACKUP_TEST_RETRY_AFTER_MS") is { Length: > 0 } retry
+                        ? TimeSpan.FromMilliseconds(int.Parse(retry, CultureInfo.InvariantCulture)) : new WatchOptions().RetryAfter,
                 };
                 var retention = WatchRetention.Create(context, catalog, credentials, archiveRoot, RetentionPolicyOf(parse, keeps, noForget), loggers);
                 options = options with { AfterSnapshot = retention is null ? null : retention.AfterSnapshotAsync };

@@ -111,6 +111,10 @@ internal sealed class WebhookSender : IAsyncDisposable
                 _logger.LogError("webhook {Url}: gave up the {Event} of {Path}: HTTP {Status}", _shown, alert.Event.ToString().ToLowerInvariant(), Subject(alert), (int)response.StatusCode);
             }
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogError("webhook {Url}: the daemon stopped before the {Event} of {Path} was sent", _shown, alert.Event.ToString().ToLowerInvariant(), Subject(alert));
+        }
         catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
         {
             _logger.LogError("webhook {Url}: gave up the {Event} of {Path}: {Message}", _shown, alert.Event.ToString().ToLowerInvariant(), Subject(alert), e.Message);
