@@ -37,16 +37,6 @@ public sealed class DaemonMetrics
         _time = time ?? TimeProvider.System;
         var factory = Metrics.WithCustomRegistry(_registry);
         DotNetStats.Register(_registry);
-        // A watched path with nothing pending is safe now, not only at its last attempt: an idle tree gets no attempts,
-        // and the alert rule (docs/metrics.md) must not fire for it.
-        _registry.AddBeforeCollectCallback(() =>
-        {
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-            foreach (var (path, _) in _upToDate.Where(p => p.Value))
-            {
-                _lastSuccess.WithLabels(path).Set(now);
-            }
-        });
         _lastSuccess = factory.CreateGauge("backup_last_success_timestamp_seconds",
             "When the path was last known to be safe in a snapshot (written or found unchanged; in watch mode, now while nothing is pending), in seconds since the epoch", s_path);
         _failing = factory.CreateGauge("backup_path_failing", "1 while the path's last attempt failed, else 0", s_path);
@@ -60,6 +50,16 @@ public sealed class DaemonMetrics
             new HistogramConfiguration { LabelNames = s_path, Buckets = s_latencyBuckets });
         _pending = factory.CreateGauge("backup_pending_changes", "Changes seen and not yet in a snapshot (watch mode)", s_path);
         _watches = factory.CreateGauge("backup_watches", "inotify watches in use for the path (watch mode)", s_path);
+        // A watched path with nothing pending is safe now, not only at its last attempt: an idle tree gets no attempts,
+        // and the alert rule (docs/metrics.md) must not fire for it.
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+            foreach (var (path, _) in _upToDate.Where(p => p.Value))
+            {
+                _lastSuccess.WithLabels(path).Set(now);
+            }
+        });
     }
 
     /// <summary>Counts one attempt of the loop (its observer).</summary>
@@ -67,6 +67,10 @@ public sealed class DaemonMetrics
     {
         ArgumentNullException.ThrowIfNull(attempt);
         var path = attempt.Path ?? "";
+        if (attempt.Path is not null)
+        {
+            Known(path);
+        }
         if (!attempt.Succeeded)
         {
             _errors.WithLabels(path, (attempt.FailureKind ?? FailureKind.Snapshot).ToString().ToLowerInvariant()).Inc();
@@ -98,10 +102,21 @@ public sealed class DaemonMetrics
         ArgumentNullException.ThrowIfNull(paths);
         foreach (var path in paths)
         {
+            Known(path.Path);
             _pending.WithLabels(path.Path).Set(path.PendingChanges);
             _watches.WithLabels(path.Path).Set(path.Watches);
             _upToDate[path.Path] = path.PendingChanges == 0 && path.LastError is null && path.LastSnapshotTime is not null;
         }
+    }
+
+    /// <summary>Publishes a watched path's counters at zero, so that its first snapshot or error is an increase (rate() sees it).</summary>
+    private void Known(string path)
+    {
+        _snapshots.WithLabels(path);
+        _bytesRead.WithLabels(path);
+        _bytesStored.WithLabels(path);
+        _filesLeftOut.WithLabels(path);
+        _failing.WithLabels(path);
     }
 
     /// <summary>Writes every metric to <paramref name="destination"/> in Prometheus's text format (version 0.0.4); leaves it open.</summary>

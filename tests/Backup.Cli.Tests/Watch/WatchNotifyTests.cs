@@ -67,7 +67,7 @@ public sealed class WatchNotifyTests
         Assert.All(bodies, b => Assert.Equal(src, b.GetProperty("path").GetString()));
         Assert.Equal("1", bodies[2].GetProperty("snapshot").GetString());
         Assert.Contains("HTTP 500; trying again in", daemon.Error, StringComparison.Ordinal);
-        Assert.Equal(1, Events(failures).Length);
+        Assert.Single(Events(failures));
     }
 
     [Fact]
