@@ -107,6 +107,12 @@ public sealed class DaemonMetrics
             _watches.WithLabels(path.Path).Set(path.Watches);
             _upToDate[path.Path] = path.PendingChanges == 0 && path.LastError is null && path.LastSnapshotTime is not null;
         }
+        // A path removed from the catalog leaves no series behind: its last success would age and fire the alert rule.
+        foreach (var gone in _upToDate.Keys.Where(p => !paths.Any(w => w.Path == p)).ToList())
+        {
+            _upToDate.TryRemove(gone, out _);
+            Forget(gone);
+        }
     }
 
     /// <summary>Publishes a watched path's counters at zero, so that its first snapshot or error is an increase (rate() sees it).</summary>
@@ -117,6 +123,23 @@ public sealed class DaemonMetrics
         _bytesStored.WithLabels(path);
         _filesLeftOut.WithLabels(path);
         _failing.WithLabels(path);
+    }
+
+    private void Forget(string path)
+    {
+        foreach (var gauge in new[] { _lastSuccess, _failing, _pending, _watches })
+        {
+            gauge.RemoveLabelled(path);
+        }
+        foreach (var counter in new[] { _snapshots, _bytesRead, _bytesStored, _filesLeftOut })
+        {
+            counter.RemoveLabelled(path);
+        }
+        foreach (var kind in Enum.GetValues<FailureKind>())
+        {
+            _errors.RemoveLabelled(path, kind.ToString().ToLowerInvariant());
+        }
+        _latency.RemoveLabelled(path);
     }
 
     /// <summary>Writes every metric to <paramref name="destination"/> in Prometheus's text format (version 0.0.4); leaves it open.</summary>

@@ -48,7 +48,16 @@ internal sealed class DaemonNotifications : IAsyncDisposable
         {
             Dispatch(_policy.Pending(path.Path, path.PendingChanges));
         }
+        // A path removed from the catalog has no episode left to notify.
+        var watched = paths.Select(p => p.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _watched.Where(p => !watched.Contains(p)))
+        {
+            _policy.Forget(gone);
+        }
+        _watched = watched;
     }
+
+    private HashSet<string> _watched = [];
 
     private void Dispatch(IReadOnlyList<Alert> alerts)
     {

@@ -72,6 +72,20 @@ public sealed partial class DaemonMetricsTests : IDisposable
     }
 
     [Fact]
+    public async Task Update_PathNoLongerWatched_ItsSeriesAreGone()
+    {
+        var metrics = new DaemonMetrics(_time);
+        metrics.Observe(new SnapshotAttempt("/a", _time.GetUtcNow(), PathStatus.Failed) { FailureKind = FailureKind.Snapshot });
+        metrics.Update([new WatchStatus { Path = "/a", Mode = "inotify" }, new WatchStatus { Path = "/b", Mode = "inotify" }]);
+
+        metrics.Update([new WatchStatus { Path = "/b", Mode = "inotify", Watches = 1 }]);
+
+        var keys = Values(await ExportAsync(metrics)).Keys.Where(k => k.StartsWith("backup_", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(keys, k => k.Contains("\"/a\"", StringComparison.Ordinal));
+        Assert.Contains("backup_watches{path=\"/b\"}", keys);
+    }
+
+    [Fact]
     public void SampleAlertRule_PromtoolChecksItAndItFiresOnlyForAPathAnHourBehind()
     {
         var docs = File.ReadAllText(Path.Join(RepositoryRoot(), "docs", "metrics.md"));
