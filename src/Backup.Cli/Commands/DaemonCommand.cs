@@ -6,6 +6,7 @@ using Backup.Core.Catalog;
 using Backup.Core.Locking;
 using Backup.Core.Monitoring;
 using Backup.Core.Snapshots;
+using Backup.Cli.Notifications;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli.Commands;
@@ -53,7 +54,8 @@ internal static class DaemonCommand
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
         var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
-        foreach (var option in keeps.All.Append(noForget))
+        var notify = new NotificationOptions();
+        foreach (var option in keeps.All.Append(noForget).Concat(notify.All))
         {
             command.Options.Add(option);
         }
@@ -99,6 +101,13 @@ internal static class DaemonCommand
             {
                 logger.LogWarning("no directories are watched yet; add one with: backup add PATH");
             }
+            await using var notifications = notify.Create(parse, parse.GetValue(watch), parse.GetValue(maxDelay), context, loggers);
+            var metrics = new DaemonMetrics();
+            void Observe(SnapshotAttempt attempt)
+            {
+                metrics.Observe(attempt);
+                notifications?.Observe(attempt);
+            }
             if (parse.GetValue(watch))
             {
                 var options = new WatchOptions
@@ -111,13 +120,21 @@ internal static class DaemonCommand
                     Rescan = parse.GetResult(interval) is { Implicit: false } ? parse.GetValue(interval) : TimeSpan.FromHours(24),
                     Heartbeat = notifier?.Heartbeat,
                     Ready = notifier is null ? null : paths => notifier.Ready(ServiceNotifier.Describe(paths)),
+                    Observer = Observe,
+                    // A test seam too: the notification tests fail a path and recover it without waiting 10 s per retry.
+                    RetryAfter = context.Variable("BACKUP_TEST_RETRY_AFTER_MS") is { Length: > 0 } retry
+                        ? TimeSpan.FromMilliseconds(int.Parse(retry, CultureInfo.InvariantCulture)) : new WatchOptions().RetryAfter,
                 };
                 var retention = WatchRetention.Create(context, catalog, credentials, archiveRoot, RetentionPolicyOf(parse, keeps, noForget), loggers);
                 options = options with { AfterSnapshot = retention is null ? null : retention.AfterSnapshotAsync };
                 logger.LogInformation("watch retention: {Policy}", retention?.Policy.ToString() ?? "off (every snapshot is kept)");
                 logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, watching changes (quiet {Quiet}, at most {MaxDelay}, rescan every {Rescan})",
                     db, archiveRoot, options.Quiet, options.MaxDelay, options.Rescan);
-                return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, notifier, cancellationToken);
+                return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, notifier, paths =>
+                {
+                    metrics.Update(paths);
+                    notifications?.Update(paths);
+                }, cancellationToken);
             }
             logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             var daemon = new Daemon(
@@ -134,7 +151,10 @@ internal static class DaemonCommand
                 context.Time,
                 logger,
                 notifier?.Heartbeat,
-                notifier is null ? null : Notify(notifier, context.Time));
+                notifier is null ? null : Notify(notifier, context.Time))
+            {
+                Observer = Observe,
+            };
             await daemon.RunAsync(cancellationToken);
             return ExitCodes.Ok;
         });
@@ -144,7 +164,8 @@ internal static class DaemonCommand
     /// <summary>The daemon in watch mode: snapshots from events, with the state of each path in the status file.</summary>
     private static async Task<int> WatchAsync(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, HashSet<string> excluded,
-        Microsoft.Extensions.Logging.ILoggerFactory loggers, WatchOptions options, ServiceNotifier? notifier, CancellationToken cancellationToken)
+        Microsoft.Extensions.Logging.ILoggerFactory loggers, WatchOptions options, ServiceNotifier? notifier, Action<IReadOnlyList<WatchStatus>> onStatus,
+        CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger<ContinuousMonitor>();
         var status = new DaemonStatusFile(DaemonStatusFile.PathFor(catalog.Path));
@@ -174,6 +195,7 @@ internal static class DaemonCommand
             {
                 status.Write(new DaemonStatus(Environment.ProcessId, context.Time.GetUtcNow(), archiveRoot, paths), logger);
                 notifier?.Status(ServiceNotifier.Describe(paths));
+                onStatus(paths);
             },
             context.Time,
             logger);

@@ -10,4 +10,10 @@ public sealed record ArchiveResult(string Archive, SnapshotInfo Info, IReadOnlyL
 {
     /// <summary>True when every entry of the tree is in the snapshot.</summary>
     public bool Complete => Problems.Count == 0;
+
+    /// <summary>
+    /// Bytes the snapshot added to its destination: the zip file's size, or in a repository the packed size of the new
+    /// chunks (deduplicated and compressed). Null when the archiver does not say.
+    /// </summary>
+    public long? StoredBytes { get; init; }
 }

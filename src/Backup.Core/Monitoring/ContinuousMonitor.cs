@@ -17,7 +17,7 @@ namespace Backup.Core.Monitoring;
 /// counted. A tree without a watch is walked every <see cref="WatchOptions.Poll"/>. A zip destination gets a whole new
 /// archive when its dirhash changed. A path that fails keeps its changes and is tried again; the others go on.
 /// </summary>
-public sealed class ContinuousMonitor : IDisposable
+public sealed partial class ContinuousMonitor : IDisposable
 {
     private readonly IWatchList _watchList;
     private readonly Func<Func<IArchiver, Task>, CancellationToken, Task> _withArchiver;
@@ -201,6 +201,7 @@ public sealed class ContinuousMonitor : IDisposable
         state.LastAttempt = now;
         state.RetryAt = null;
         var snapshotsBefore = state.Snapshots;
+        state.Written = new Written();
         var attempt = _time.GetTimestamp();
         ChangedDirectories? cut = null;
         try
@@ -232,10 +233,12 @@ public sealed class ContinuousMonitor : IDisposable
             {
                 state.RescanAt = _time.GetUtcNow() + _options.Rescan;
             }
+            TimeSpan? latency = null;
             if (firstEvent is { } first && state.LastError is null)
             {
-                state.LastLatency = _time.GetUtcNow() - first;
+                state.LastLatency = latency = _time.GetUtcNow() - first;
             }
+            Observe(state, state.Snapshots > snapshotsBefore ? PathStatus.Archived : PathStatus.Unchanged, latency);
             WarnOfLimit(state);
             if (state.Snapshots > snapshotsBefore && _options.AfterSnapshot is { } after)
             {
@@ -257,6 +260,7 @@ public sealed class ContinuousMonitor : IDisposable
             state.RetryAt = _time.GetUtcNow() + _options.RetryAfter;
             _logger.LogError("{Path}: {Message}; trying again in {Retry}", state.Path, state.LastError, _options.RetryAfter);
             _logger.LogDebug(e, "{Path}: details", state.Path);
+            Observe(state, PathStatus.Failed, null, SnapshotAttempt.KindOf(e));
         }
     }
 
@@ -315,44 +319,6 @@ public sealed class ContinuousMonitor : IDisposable
         }
     }
 
-    private void Record(PathState state, ChangeArchiveResult result, string listed)
-    {
-        state.Basis = result.Basis;
-        state.LastError = null;
-        foreach (var problem in result.Problems)
-        {
-            _logger.LogWarning("{Path}: could not back up {Entry}: {Reason}", state.Path, problem.Path, problem.Message);
-        }
-        if (result.Result is { } written)
-        {
-            state.LastSnapshot = _watchList.RecordSnapshot(state.Path, _destination, written, _time.GetUtcNow());
-            state.Snapshots++;
-            _logger.LogInformation("{Path}: snapshot {Snapshot} ({Files}, {Size}), listed {Listed}, reused {Reused}",
-                state.Path, Backup.Core.Snapshots.SnapshotIds.Short(result.Basis.SnapshotId), Quantity.Count(written.Info.Files, "file"), Quantity.Bytes(written.Info.Bytes),
-                listed, Quantity.Count(result.ReusedSubtrees, "subtree"));
-        }
-        else
-        {
-            _logger.LogDebug("{Path}: unchanged (listed {Listed})", state.Path, listed);
-        }
-        state.LastSnapshotTime = _time.GetUtcNow();
-    }
-
-    private void Record(PathState state, PathOutcome outcome)
-    {
-        if (outcome.Status == PathStatus.Failed)
-        {
-            throw new BackupException(outcome.Error ?? "failed");
-        }
-        state.LastError = null;
-        state.LastSnapshotTime = _time.GetUtcNow();
-        if (outcome.Status == PathStatus.Archived)
-        {
-            state.LastSnapshot = outcome.SnapshotId;
-            state.Snapshots++;
-        }
-    }
-
     private void WarnOfLimit(PathState state)
     {
         if (state.Watch is not { LimitReached: true } || state.LimitWarned)
@@ -403,27 +369,5 @@ public sealed class ContinuousMonitor : IDisposable
             state.Dispose();
         }
         _paths.Clear();
-    }
-
-    /// <summary>One watched path: its watch, the last snapshot this monitor built (the basis of the next), and what status shows.</summary>
-    private sealed class PathState(string path) : IDisposable
-    {
-        public string Path { get; } = path;
-        public TreeWatch? Watch { get; set; }
-        public Sources.ExcludeRules Rules { get; init; } = Sources.ExcludeRules.None;
-        public SnapshotBasis? Basis { get; set; }
-        public bool Started { get; set; }
-        public DateTimeOffset RescanAt { get; set; }
-        public DateTimeOffset? RetryAt { get; set; }
-        public DateTimeOffset? LastAttempt { get; set; }
-        public long? LastSnapshot { get; set; }
-        public DateTimeOffset? LastSnapshotTime { get; set; }
-        public TimeSpan? LastLatency { get; set; }
-        public long Snapshots { get; set; }
-        public long MissedChanges { get; set; }
-        public string? LastError { get; set; }
-        public bool LimitWarned { get; set; }
-
-        public void Dispose() => Watch?.Dispose();
     }
 }

@@ -36,6 +36,13 @@ public sealed class Daemon
         _onCheck = onCheck;
     }
 
+    /// <summary>
+    /// Gets each path's outcome after each completed check, and one failed attempt with no path when a whole check
+    /// fails (the destination or the catalog): where notifications and metrics learn what happened. It must return
+    /// quickly and not throw; null does nothing.
+    /// </summary>
+    public Action<SnapshotAttempt>? Observer { get; init; }
+
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; returns the number of checks completed.</summary>
     public async Task<long> RunAsync(CancellationToken cancellationToken)
     {
@@ -52,6 +59,7 @@ public sealed class Daemon
                 }
                 checks++;
                 _onCheck?.Invoke(report);
+                Observe(report);
                 if (report.Archived == 0 && report.Failed == 0)
                 {
                     _logger.LogInformation("no changes in {Directories}", Quantity.Count(report.Outcomes.Count, "directory", "directories"));
@@ -70,6 +78,11 @@ public sealed class Daemon
             {
                 // The catalog itself failed (disk full, locked for too long): log it and try again at the next interval.
                 _logger.LogError("check failed: {Message}", e.Message);
+                Observer?.Invoke(new SnapshotAttempt(null, _time.GetUtcNow(), PathStatus.Failed)
+                {
+                    FailureKind = e is Archiving.DestinationUnavailableException ? FailureKind.Destination : FailureKind.Check,
+                    Error = e.Message,
+                });
                 try
                 {
                     await WaitAsync(cancellationToken);
@@ -82,6 +95,27 @@ public sealed class Daemon
         }
         _logger.LogInformation("stopping after {Checks}", Quantity.Count(checks, "check"));
         return checks;
+    }
+
+    private void Observe(CheckReport report)
+    {
+        if (Observer is not { } observer)
+        {
+            return;
+        }
+        var now = _time.GetUtcNow();
+        foreach (var outcome in report.Outcomes)
+        {
+            observer(new SnapshotAttempt(outcome.Path, now, outcome.Status)
+            {
+                Snapshot = outcome.Result is { } r ? Snapshots.SnapshotIds.Display(outcome.SnapshotId ?? 0, r.Archive) : null,
+                FailureKind = outcome.Status == PathStatus.Failed ? FailureKind.Snapshot : null,
+                Error = outcome.Error,
+                BytesRead = outcome.Result?.Info.Bytes ?? 0,
+                BytesStored = outcome.Result?.StoredBytes,
+                FilesLeftOut = outcome.Result?.Problems.Count ?? 0,
+            });
+        }
     }
 
     /// <summary>Waits one interval, beating the heartbeat at least every its period.</summary>

@@ -44,4 +44,10 @@ public sealed record WatchOptions
     /// will be tried again). Where the daemon tells systemd that it is ready. Null does nothing.
     /// </summary>
     public Action<IReadOnlyList<WatchStatus>>? Ready { get; init; }
+
+    /// <summary>
+    /// Called after each snapshot attempt of a path (written, found unchanged or failed), on the monitor's loop: where the
+    /// daemon's notifications and metrics learn what happened. It must return quickly and not throw; null does nothing.
+    /// </summary>
+    public Action<SnapshotAttempt>? Observer { get; init; }
 }

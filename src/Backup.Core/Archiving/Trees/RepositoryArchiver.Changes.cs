@@ -47,7 +47,7 @@ public sealed partial class RepositoryArchiver
         var hash = build.DirHash ?? "tree:" + build.Root;
         var (id, snapshot) = await SaveAsync(sourceRoot, time, parentId, build, hash, cancellationToken);
         return new ChangeArchiveResult(
-            new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems),
+            new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems) { StoredBytes = snapshot.NewBytes },
             new SnapshotBasis(id, snapshot, builder.Index, builder.Totals, builder.Inodes),
             builder.Listed.Count, builder.ReusedSubtrees, build.Problems);
     }

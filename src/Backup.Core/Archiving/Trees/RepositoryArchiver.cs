@@ -58,7 +58,7 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
         var build = await BuildAsync(sourceRoot, rules, parent, parentIndex, basis: null, new EverythingScope(everything), pruning: false, cancellationToken, dirHash: false, keepBasis: false);
         using var builder = build.Builder;
         var (id, snapshot) = await SaveAsync(sourceRoot, time, parentId, build, treeHash, cancellationToken);
-        return new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems);
+        return new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems) { StoredBytes = snapshot.NewBytes };
     }
 
     /// <summary>

@@ -85,10 +85,11 @@ public sealed class ZipArchiver : IArchiver
         try
         {
             var (info, problems) = await WriteAsync(sourceRoot, treeHash, rules, time, temp, cancellationToken);
+            var stored = new FileInfo(temp).Length; // in the archive's own 0700 folder, written just now
             File.Move(temp, final);
             PosixFile.FlushDirectory(folder);
             _logger.LogDebug("wrote {Archive}: {Files}, {Size}", final, Quantity.Count(info.Files, "file"), Quantity.Bytes(info.Bytes));
-            return new ArchiveResult(final, info, problems);
+            return new ArchiveResult(final, info, problems) { StoredBytes = stored };
         }
         catch
         {
