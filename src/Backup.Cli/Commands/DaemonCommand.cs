@@ -6,6 +6,7 @@ using Backup.Core.Catalog;
 using Backup.Core.Locking;
 using Backup.Core.Monitoring;
 using Backup.Core.Snapshots;
+using Backup.Cli.Web;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli.Commands;
@@ -50,10 +51,11 @@ internal static class DaemonCommand
         };
         var keeps = new RetentionOptions("With --watch, in place of the default retention: ");
         var noForget = new Option<bool>("--no-forget") { Description = "With --watch: keep every snapshot (no retention, no prune)" };
+        var web = new WebOptions();
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
         var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
-        foreach (var option in keeps.All.Append(noForget))
+        foreach (var option in keeps.All.Append(noForget).Concat(web.All))
         {
             command.Options.Add(option);
         }
@@ -68,8 +70,11 @@ internal static class DaemonCommand
             }
         });
         command.Validators.Add(result => ValidateRetention(result, watch, keeps, noForget));
+        command.Validators.Add(web.Validate);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // Before anything is locked or written: a usage error changes nothing.
+            var listen = web.Parse(context, parse);
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             using var catalog = CatalogStore.Open(db);
             // The lock comes first: a daemon that refuses to start changes nothing.
@@ -95,6 +100,9 @@ internal static class DaemonCommand
                 await using var probe = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
                 await probe.OpenAsync(cancellationToken);
             }
+            var state = listen is null ? null : new WebState();
+            await using var server = listen is null ? null
+                : await WebOptions.StartAsync(context, listen, db, archiveRoot, credentials, state!, metrics: null, cancellationToken);
             if (catalog.GetWatchedPaths().Count == 0)
             {
                 logger.LogWarning("no directories are watched yet; add one with: backup add PATH");
@@ -117,7 +125,7 @@ internal static class DaemonCommand
                 logger.LogInformation("watch retention: {Policy}", retention?.Policy.ToString() ?? "off (every snapshot is kept)");
                 logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, watching changes (quiet {Quiet}, at most {MaxDelay}, rescan every {Rescan})",
                     db, archiveRoot, options.Quiet, options.MaxDelay, options.Rescan);
-                return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, notifier, cancellationToken);
+                return await WatchAsync(context, catalog, credentials, archiveRoot, excluded, loggers, options, notifier, state, cancellationToken);
             }
             logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
             var daemon = new Daemon(
@@ -134,7 +142,7 @@ internal static class DaemonCommand
                 context.Time,
                 logger,
                 notifier?.Heartbeat,
-                notifier is null ? null : Notify(notifier, context.Time));
+                Notify(notifier, state, context.Time));
             await daemon.RunAsync(cancellationToken);
             return ExitCodes.Ok;
         });
@@ -144,7 +152,8 @@ internal static class DaemonCommand
     /// <summary>The daemon in watch mode: snapshots from events, with the state of each path in the status file.</summary>
     private static async Task<int> WatchAsync(
         CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string archiveRoot, HashSet<string> excluded,
-        Microsoft.Extensions.Logging.ILoggerFactory loggers, WatchOptions options, ServiceNotifier? notifier, CancellationToken cancellationToken)
+        Microsoft.Extensions.Logging.ILoggerFactory loggers, WatchOptions options, ServiceNotifier? notifier, WebState? web,
+        CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger<ContinuousMonitor>();
         var status = new DaemonStatusFile(DaemonStatusFile.PathFor(catalog.Path));
@@ -174,6 +183,7 @@ internal static class DaemonCommand
             {
                 status.Write(new DaemonStatus(Environment.ProcessId, context.Time.GetUtcNow(), archiveRoot, paths), logger);
                 notifier?.Status(ServiceNotifier.Describe(paths));
+                web?.Update(paths);
             },
             context.Time,
             logger);
@@ -189,12 +199,24 @@ internal static class DaemonCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The interval daemon's notifications: <c>READY=1</c> after the first check, <c>STATUS=</c> after each.</summary>
-    private static Action<CheckReport> Notify(ServiceNotifier notifier, TimeProvider time)
+    /// <summary>
+    /// The interval daemon's reports: to systemd, <c>READY=1</c> after the first check and <c>STATUS=</c> after each;
+    /// to the web page, each path's state. Null when neither listens.
+    /// </summary>
+    private static Action<CheckReport>? Notify(ServiceNotifier? notifier, WebState? web, TimeProvider time)
     {
+        if (notifier is null && web is null)
+        {
+            return null;
+        }
         var first = true;
         return report =>
         {
+            web?.Update(report, time.GetUtcNow());
+            if (notifier is null)
+            {
+                return;
+            }
             var line = ServiceNotifier.Describe(report, time.GetUtcNow());
             if (first)
             {
