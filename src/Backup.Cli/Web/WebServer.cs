@@ -48,7 +48,7 @@ internal sealed class WebServer : IAsyncDisposable
         var app = builder.Build();
         var authentication = new WebAuthentication(token, secure: listen.Tls);
         app.Use(authentication.InvokeAsync);
-        Map(app, backend, metrics);
+        Map(app, backend, WebToken.CsrfFor(token), metrics);
         try
         {
             await app.StartAsync(cancellationToken);
@@ -61,7 +61,7 @@ internal sealed class WebServer : IAsyncDisposable
         return new WebServer(app);
     }
 
-    private static void Map(WebApplication app, WebBackend backend, Func<Stream, CancellationToken, Task>? metrics)
+    private static void Map(WebApplication app, WebBackend backend, string csrf, Func<Stream, CancellationToken, Task>? metrics)
     {
         app.MapGet("/", http => WebAssets.ServeAsync(http, "index.html"));
         foreach (var name in WebAssets.Names)
@@ -77,7 +77,7 @@ internal sealed class WebServer : IAsyncDisposable
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await metrics(http.Response.Body, http.RequestAborted);
         });
-        WebStatusEndpoints.Map(app, backend);
+        WebStatusEndpoints.Map(app, backend, csrf);
         WebSnapshotEndpoints.Map(app, backend);
         WebJobEndpoints.Map(app, backend);
     }

@@ -85,45 +85,54 @@ internal static class WebSnapshotEndpoints
         return header.ToString();
     }
 
-    /// <summary>The file at <paramref name="path"/> in every snapshot of snapshot <paramref name="id"/>'s watched path, oldest first.</summary>
+    /// <summary>
+    /// The entry at <paramref name="path"/> in every snapshot of snapshot <paramref name="id"/>'s watched path and
+    /// destination, oldest first; <c>changed</c> when its size or mtime differs from the version before. A repository
+    /// is opened once for all of them.
+    /// </summary>
     private static async Task<object> VersionsAsync(WebBackend backend, long id, string path, CancellationToken cancellationToken)
     {
-        var source = backend.Record(id);
+        await using var first = await backend.OpenSnapshotAsync(id, cancellationToken);
+        var destination = CatalogStore.DestinationOf(first.Record.Archive);
         List<SnapshotRecord> all;
         using (var catalog = backend.OpenCatalog())
         {
-            all = [.. catalog.ListSnapshots(source.Path).Where(r => CatalogStore.DestinationOf(r.Archive) == CatalogStore.DestinationOf(source.Archive))];
+            all = [.. catalog.ListSnapshots(first.Record.Path).Where(r => CatalogStore.DestinationOf(r.Archive) == destination)];
         }
+        var present = first.Open is null ? null : (await first.Open.Repository.ListSnapshotIdsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var versions = new List<object>();
         (long Size, long Mtime)? previous = null;
         foreach (var record in all)
         {
-            await using var snapshot = await backend.OpenSnapshotAsync(record.Id, cancellationToken);
-            DumpSelection? found;
-            try
+            using var found = await FindAsync(first, present, record, path, cancellationToken);
+            var now = found is null ? ((long, long)?)null : (found.Top.Size, found.Top.MtimeNs);
+            versions.Add(new
             {
-                found = await snapshot.SelectAsync(path, cancellationToken);
-            }
-            catch (WebRequestException)
-            {
-                found = null;
-            }
-            using (found)
-            {
-                var now = found is null ? ((long, long)?)null : (found.Top.Size, found.Top.MtimeNs);
-                versions.Add(new
-                {
-                    snapshot = WebBackend.Describe(record),
-                    present = found is not null,
-                    type = found?.Type.ToString().ToLowerInvariant(),
-                    size = found?.Top.Size,
-                    mtime = found is null ? (DateTimeOffset?)null : DateTimeOffset.UnixEpoch.AddTicks(found.Top.MtimeNs / 100),
-                    changed = now != previous,
-                });
-                previous = now;
-            }
+                snapshot = WebBackend.Describe(record),
+                present = found is not null,
+                type = found?.Type.ToString().ToLowerInvariant(),
+                size = found?.Top.Size,
+                mtime = found is null ? (DateTimeOffset?)null : DateTimeOffset.UnixEpoch.AddTicks(found.Top.MtimeNs / 100),
+                changed = now != previous,
+            });
+            previous = now;
         }
-        return new { path, source = source.Path, versions };
+        return new { path, source = first.Record.Path, versions };
+    }
+
+    /// <summary>The entry at <paramref name="path"/> of <paramref name="record"/>, in the repository <paramref name="open"/> has open; null when absent or gone.</summary>
+    private static async Task<DumpSelection?> FindAsync(WebSnapshot open, HashSet<string>? present, SnapshotRecord record, string path, CancellationToken cancellationToken)
+    {
+        if (open.Open is null)
+        {
+            return File.Exists(record.Archive) ? SnapshotPaths.Find(record.Archive, record.Path, record.Time, path) : null;
+        }
+        if (SnapshotIds.RepositoryIdOf(record.Archive) is not { } rid || !present!.Contains(rid))
+        {
+            return null;
+        }
+        var snapshot = await open.Open.Repository.LoadSnapshotAsync(rid, cancellationToken);
+        return await SnapshotPaths.FindAsync(open.Open.Repository, snapshot, path, cancellationToken);
     }
 
     private static async Task<object> DiffAsync(WebBackend backend, long from, long to, CancellationToken cancellationToken)

@@ -11,13 +11,10 @@ namespace Backup.Cli.Web;
 /// </summary>
 internal static class WebStatusEndpoints
 {
-    public static void Map(WebApplication app, WebBackend backend)
+    /// <summary>Maps the endpoints; <paramref name="csrf"/> is what <see cref="WebAuthentication"/> expects in a state-changing request.</summary>
+    public static void Map(WebApplication app, WebBackend backend, string csrf)
     {
-        app.MapGet("/api/session", (HttpContext http) =>
-        {
-            var cookie = http.Request.Cookies[WebAuthentication.Cookie] ?? http.Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
-            return Results.Json(new { csrf = WebToken.CsrfFor(cookie), archive = backend.ArchiveRoot });
-        });
+        app.MapGet("/api/session", () => Results.Json(new { csrf, archive = backend.ArchiveRoot }));
         app.MapGet("/api/paths", () => Results.Json(Paths(backend)));
         // Not (HttpContext) => …: a lambda of that shape is taken as a RequestDelegate, and its result is dropped.
         app.MapGet("/api/repository", async (CancellationToken cancellationToken) => Results.Json(await RepositoryAsync(backend, cancellationToken)));

@@ -46,6 +46,12 @@ public sealed class WebPageTests(WebPageFixture web) : IClassFixture<WebPageFixt
         await download.SaveAsAsync(saved);
         Assert.Equal(await File.ReadAllBytesAsync(Path.Join(web.Source, "docs", "rand.bin")), await File.ReadAllBytesAsync(saved));
         Assert.Equal("rand.bin", download.SuggestedFilename);
+
+        await row.GetByTestId("versions").ClickAsync();
+        var versions = page.GetByTestId("versions-table");
+        await Assertions.Expect(versions).ToContainTextAsync("293.0 KiB");
+        await Assertions.Expect(versions.Locator("tbody tr")).Not.ToHaveCountAsync(0);
+        await WebPageFixture.ScreenshotAsync(page, "versions");
     }
 
     [Fact]
