@@ -109,6 +109,8 @@ function restoreForm(id, path) {
   const overwrite = el('input', { type: 'checkbox', id: 'restore-overwrite' });
   const status = el('div', { id: 'restore-status', 'data-testid': 'restore-status' });
   const start = async () => {
+    status.dataset.state = 'starting';
+    status.textContent = 'starting…';
     try {
       showError('');
       const job = await post('/api/restore', { snapshot: id, path, target: target.value, overwrite: overwrite.checked });
