@@ -7,6 +7,7 @@ using Backup.Core.Locking;
 using Backup.Core.Monitoring;
 using Backup.Core.Snapshots;
 using Backup.Cli.Notifications;
+using Backup.Cli.Web;
 using Microsoft.Extensions.Logging;
 
 namespace Backup.Cli.Commands;
@@ -51,11 +52,12 @@ internal static class DaemonCommand
         };
         var keeps = new RetentionOptions("With --watch, in place of the default retention: ");
         var noForget = new Option<bool>("--no-forget") { Description = "With --watch: keep every snapshot (no retention, no prune)" };
+        var web = new WebOptions();
         var archive = GlobalOptions.Archive();
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.ZeroOrMore, Description = "Directories to add to the catalog before starting" };
         var command = new Command("daemon", "Watch and back up until stopped (SIGINT/SIGTERM): every interval, or at each change with --watch") { interval, watch, quiet, maxDelay, poll, archive, paths };
         var notify = new NotificationOptions();
-        foreach (var option in keeps.All.Append(noForget).Concat(notify.All))
+        foreach (var option in keeps.All.Append(noForget).Concat(notify.All).Concat(web.All))
         {
             command.Options.Add(option);
         }
@@ -70,8 +72,11 @@ internal static class DaemonCommand
             }
         });
         command.Validators.Add(result => ValidateRetention(result, watch, keeps, noForget));
+        command.Validators.Add(web.Validate);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // Before anything is locked or written: a usage error changes nothing.
+            var listen = web.Parse(context, parse);
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             using var catalog = CatalogStore.Open(db);
             // The lock comes first: a daemon that refuses to start changes nothing.
@@ -97,12 +102,15 @@ internal static class DaemonCommand
                 await using var probe = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
                 await probe.OpenAsync(cancellationToken);
             }
+            var metrics = new DaemonMetrics();
+            var state = listen is null ? null : new WebState();
+            await using var server = listen is null ? null
+                : await WebOptions.StartAsync(context, listen, db, archiveRoot, credentials, state!, metrics.ExportAsync, cancellationToken);
             if (catalog.GetWatchedPaths().Count == 0)
             {
                 logger.LogWarning("no directories are watched yet; add one with: backup add PATH");
             }
             await using var notifications = notify.Create(parse, parse.GetValue(watch), parse.GetValue(maxDelay), context, loggers);
-            var metrics = new DaemonMetrics();
             void Observe(SnapshotAttempt attempt)
             {
                 metrics.Observe(attempt);
@@ -134,6 +142,7 @@ internal static class DaemonCommand
                 {
                     metrics.Update(paths);
                     notifications?.Update(paths);
+                    state?.Update(paths);
                 }, cancellationToken);
             }
             logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, every {Interval}", db, archiveRoot, parse.GetValue(interval));
@@ -151,7 +160,7 @@ internal static class DaemonCommand
                 context.Time,
                 logger,
                 notifier?.Heartbeat,
-                notifier is null ? null : Notify(notifier, context.Time))
+                Notify(notifier, state, context.Time))
             {
                 Observer = Observe,
             };
@@ -211,12 +220,24 @@ internal static class DaemonCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The interval daemon's notifications: <c>READY=1</c> after the first check, <c>STATUS=</c> after each.</summary>
-    private static Action<CheckReport> Notify(ServiceNotifier notifier, TimeProvider time)
+    /// <summary>
+    /// The interval daemon's reports: to systemd, <c>READY=1</c> after the first check and <c>STATUS=</c> after each;
+    /// to the web page, each path's state. Null when neither listens.
+    /// </summary>
+    private static Action<CheckReport>? Notify(ServiceNotifier? notifier, WebState? web, TimeProvider time)
     {
+        if (notifier is null && web is null)
+        {
+            return null;
+        }
         var first = true;
         return report =>
         {
+            web?.Update(report, time.GetUtcNow());
+            if (notifier is null)
+            {
+                return;
+            }
             var line = ServiceNotifier.Describe(report, time.GetUtcNow());
             if (first)
             {

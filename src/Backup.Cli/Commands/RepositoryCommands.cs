@@ -106,18 +106,13 @@ internal static class RepositoryCommands
             }
             await using var open = await OpenRepository.OpenAsync(context, parse, older.Root, RepositoryAccess.Shared, "diff", cancellationToken);
             var repository = open.Repository;
-            var reader = new SnapshotReader(repository);
             var (_, a) = await resolver.FindAsync(repository, older, cancellationToken);
             var (_, b) = await resolver.FindAsync(repository, newer, cancellationToken);
-            var before = (await reader.ListAsync(a, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
-            var after = (await reader.ListAsync(b, cancellationToken)).ToDictionary(e => e.Path, StringComparer.Ordinal);
             var asJson = parse.GetValue(json);
             int added = 0, removed = 0, modified = 0;
             long addedBytes = 0, removedBytes = 0;
-            foreach (var path in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+            foreach (var (change, path, was, now) in await SnapshotDiff.CompareAsync(repository, a, b, cancellationToken))
             {
-                var (was, now) = (before.GetValueOrDefault(path), after.GetValueOrDefault(path));
-                var change = was is null ? "+" : now is null ? "-" : Changed((TreeNode)was.Source, (TreeNode)now.Source) ? "M" : null;
                 switch (change)
                 {
                     case "+":
@@ -128,11 +123,9 @@ internal static class RepositoryCommands
                         removed++;
                         removedBytes += was!.Size;
                         break;
-                    case "M":
+                    default:
                         modified++;
                         break;
-                    default:
-                        continue;
                 }
                 if (asJson)
                 {
@@ -215,32 +208,18 @@ internal static class RepositoryCommands
         {
             await using var open = await OpenRepository.OpenAsync(context, parse, archive, RepositoryAccess.Shared, "stats", cancellationToken);
             var repository = open.Repository;
-            var snapshots = await repository.ListSnapshotsAsync(Warn(context), cancellationToken);
-            var logical = snapshots.Sum(s => s.Snapshot.Bytes);
-            long unique = 0, sealedBytes = 0;
-            foreach (var (_, entries) in repository.Index.ByPack())
-            {
-                foreach (var e in entries.Where(e => e.Type == Backup.Core.Encryption.BlobType.Data))
-                {
-                    unique += e.RawLength;
-                    sealedBytes += e.Length;
-                }
-            }
-            long stored = 0;
-            await foreach (var (_, size) in repository.Store.ListAsync(Backup.Core.Storage.BlobKind.Pack, cancellationToken))
-            {
-                stored += size;
-            }
+            var stats = await RepositoryStats.ReadAsync(repository, Warn(context), cancellationToken);
+            var (logical, unique, sealedBytes, stored) = (stats.Logical, stats.Unique, stats.Sealed, stats.Stored);
             if (parse.GetValue(json))
             {
-                RepositoryJson.Stats(context.Output, snapshots.Count, logical, unique, stored, repository.Index.Count, sealedBytes);
+                RepositoryJson.Stats(context.Output, stats.Snapshots, logical, unique, stored, stats.Chunks, sealedBytes);
                 return ExitCodes.Ok;
             }
-            context.Output.WriteLine($"snapshots:            {snapshots.Count}");
+            context.Output.WriteLine($"snapshots:            {stats.Snapshots}");
             context.Output.WriteLine($"logical bytes:        {Formatting.Bytes(logical)}  (all files of all snapshots)");
             context.Output.WriteLine($"unique bytes:         {Formatting.Bytes(unique)}  (after deduplication, before compression)");
             context.Output.WriteLine($"stored bytes:         {Formatting.Bytes(stored)}  (packs on disk)");
-            context.Output.WriteLine($"chunks:               {repository.Index.Count}");
+            context.Output.WriteLine($"chunks:               {stats.Chunks}");
             context.Output.WriteLine($"deduplication ratio:  {Ratio(logical, unique)}");
             context.Output.WriteLine($"compression ratio:    {Ratio(unique, sealedBytes)}");
             return ExitCodes.Ok;
@@ -295,21 +274,6 @@ internal static class RepositoryCommands
         context.Output.WriteLine($"pruned: {Formatting.Count(report.PacksDeleted, "pack")} deleted, {report.PacksRepacked} rewritten, {report.PacksKept} kept, {Formatting.Bytes(report.BytesFreed)} freed");
 
     internal static Action<string> Warn(CliContext context) => warning => context.Error.WriteLine($"backup: warning: {warning}");
-
-    private static bool Changed(TreeNode a, TreeNode b) =>
-        a.Type != b.Type || a.Size != b.Size || a.Mode != b.Mode || a.MtimeNs != b.MtimeNs
-        || !(a.Content ?? []).SequenceEqual(b.Content ?? []) || !(a.Target ?? []).AsSpan().SequenceEqual(b.Target ?? [])
-        || !a.DecodeXattrs().SequenceEqual(b.DecodeXattrs(), XattrComparer.Instance);
-
-    private sealed class XattrComparer : IEqualityComparer<Backup.Core.Posix.Xattr>
-    {
-        public static readonly XattrComparer Instance = new();
-
-        public bool Equals(Backup.Core.Posix.Xattr? x, Backup.Core.Posix.Xattr? y) =>
-            x is not null && y is not null && x.Name.AsSpan().SequenceEqual(y.Name) && x.Value.AsSpan().SequenceEqual(y.Value);
-
-        public int GetHashCode(Backup.Core.Posix.Xattr obj) => obj.Name.Length;
-    }
 
     private static PackSubset ParseSubset(string? text)
     {

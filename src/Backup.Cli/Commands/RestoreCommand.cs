@@ -208,7 +208,7 @@ internal static class RestoreCommand
     /// directory); throws, naming it, when it is something else or cannot be made: its nearest existing ancestor is
     /// not a directory, or refuses a new one (<c>/proc/x</c>, a read-only mount).
     /// </summary>
-    private static string? CheckTarget(string target)
+    internal static string? CheckTarget(string target)
     {
         if (Directory.Exists(target))
         {
@@ -256,7 +256,7 @@ internal static class RestoreCommand
     /// a symlink, and removed with <c>unlinkat</c> through their parent's descriptor, so a folder swapped for a symlink
     /// meanwhile stops the removal instead of redirecting it.
     /// </summary>
-    private static void RemoveEmpty(string target, string? made)
+    internal static void RemoveEmpty(string target, string? made)
     {
         if (made is null || Path.GetDirectoryName(made) is not { } root)
         {

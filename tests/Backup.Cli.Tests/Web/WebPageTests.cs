@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text;
+using Backup.Testing;
+using Microsoft.Playwright;
+
+namespace Backup.Cli.Tests.Web;
+
+/// <summary>
+/// The daemon's web page in a real browser (headless chromium through Playwright) and over plain HTTP, against one
+/// real daemon (<see cref="WebPageFixture"/>). Each test leaves docs/ of the source as it was, so that any may run first.
+/// </summary>
+public sealed class WebPageTests(WebPageFixture web) : IClassFixture<WebPageFixture>
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Paths_ShowStateAndTimeline_TimelineGrowsAfterAChange()
+    {
+        var page = await web.SignedInPageAsync();
+        var card = page.Locator($"[data-path='{web.Source}']");
+        await Assertions.Expect(card.GetByTestId("state")).ToHaveTextAsync("up to date", new() { Timeout = 30_000 });
+        var before = (await web.SnapshotsAsync()).Count;
+        await Assertions.Expect(card.GetByTestId("timeline").Locator("a")).ToHaveCountAsync(before, new() { Timeout = 30_000 });
+
+        File.WriteAllText(Path.Join(web.Source, $"new-{Guid.NewGuid():N}.txt"), "made during the test\n");
+
+        // The page polls every 3 s: the new snapshot appears without a reload.
+        await Assertions.Expect(card.GetByTestId("timeline").Locator("a")).ToHaveCountAsync(before + 1, new() { Timeout = 30_000 });
+        await Assertions.Expect(card.GetByTestId("state")).ToHaveTextAsync("up to date", new() { Timeout = 30_000 });
+        await WebPageFixture.ScreenshotAsync(page, "paths");
+    }
+
+    [Fact]
+    public async Task Browse_FolderThenDownloadFile_BytesAreExact()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var page = await web.SignedInPageAsync();
+        await page.GotoAsync($"{web.Url}#/browse/{id}/");
+        await page.Locator("[data-entry='docs'] a", new() { HasText = "docs/" }).ClickAsync();
+        var row = page.Locator("[data-entry='docs/rand.bin']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-entry='docs/sub']")).ToBeVisibleAsync();
+        await WebPageFixture.ScreenshotAsync(page, "browse");
+        var download = await page.RunAndWaitForDownloadAsync(() => row.GetByTestId("download").ClickAsync());
+        var saved = Path.Join(web.Root, $"download-{Guid.NewGuid():N}");
+        await download.SaveAsAsync(saved);
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Join(web.Source, "docs", "rand.bin")), await File.ReadAllBytesAsync(saved));
+        Assert.Equal("rand.bin", download.SuggestedFilename);
+
+        await row.GetByTestId("versions").ClickAsync();
+        var versions = page.GetByTestId("versions-table");
+        await Assertions.Expect(versions).ToContainTextAsync("293.0 KiB");
+        await Assertions.Expect(versions.Locator("tbody tr")).Not.ToHaveCountAsync(0);
+        await WebPageFixture.ScreenshotAsync(page, "versions");
+    }
+
+    [Fact]
+    public async Task Restore_FolderToTarget_EqualsSourceByDiff()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var page = await web.SignedInPageAsync();
+        await page.GotoAsync($"{web.Url}#/browse/{id}/");
+        await page.Locator("[data-entry='docs']").GetByTestId("restore").ClickAsync();
+        var target = Path.Join(web.Root, $"restored-{Guid.NewGuid():N}");
+        await page.Locator("#restore-target").FillAsync(target);
+        await page.Locator("#restore-start").ClickAsync();
+        var status = page.GetByTestId("restore-status");
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 30_000 });
+        await Assertions.Expect(status).ToContainTextAsync("restored 3 files");
+        await WebPageFixture.ScreenshotAsync(page, "restore");
+        var diff = Shell.Run("diff", "-r", Path.Join(web.Source, "docs"), Path.Join(target, "docs"));
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+
+        // Again into the same, now non-empty, target: refused without overwrite, as `backup restore` refuses it.
+        await page.Locator("#restore-start").ClickAsync();
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "failed", new() { Timeout = 30_000 });
+        await page.Locator("#restore-overwrite").CheckAsync();
+        await page.Locator("#restore-start").ClickAsync();
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 30_000 });
+    }
+
+    [Fact]
+    public async Task Diff_TwoSnapshots_ShowsTheAddedFile()
+    {
+        var first = (await web.SnapshotsAsync())[0];
+        var name = $"diff-{Guid.NewGuid():N}.txt";
+        var count = (await web.SnapshotsAsync()).Count;
+        File.WriteAllText(Path.Join(web.Source, name), "added\n");
+        var last = (await web.WaitForSnapshotsAsync(count + 1))[^1];
+        var page = await web.SignedInPageAsync();
+        await page.GotoAsync($"{web.Url}#/diff?from={first}&to={last}");
+        var row = page.Locator("[data-change='+']", new() { HasText = name });
+        await Assertions.Expect(row).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("diff-summary")).ToContainTextAsync("added");
+        await WebPageFixture.ScreenshotAsync(page, "diff");
+    }
+
+    [Fact]
+    public async Task Repository_CheckFromThePage_ShowsNoErrors()
+    {
+        var page = await web.SignedInPageAsync();
+        await page.GotoAsync($"{web.Url}#/repository");
+        await Assertions.Expect(page.GetByTestId("repository-table")).ToContainTextAsync("deduplication ratio");
+        await page.Locator("#check-start").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("last-check")).ToContainTextAsync("no errors", new() { Timeout = 30_000 });
+        await WebPageFixture.ScreenshotAsync(page, "repository");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("api/paths")]
+    [InlineData("api/snapshots/1/file?path=a.txt")]
+    [InlineData("metrics")]
+    public async Task Request_WithoutToken_Is401(string path)
+    {
+        using var response = await web.Anonymous.GetAsync(web.Url + path);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var wrong = await web.Anonymous.GetAsync(web.Url + "?token=" + new string('x', 43));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("file?path=../../../../etc/passwd")]
+    [InlineData("file?path=%2Fetc%2Fpasswd")]
+    [InlineData("file?path=docs%252F..%252F..%252Fetc")]
+    [InlineData("tree?path=docs/../..")]
+    [InlineData("zip?path=..")]
+    public async Task Request_PathOutsideTheSnapshot_Is400(string query)
+    {
+        var id = (await web.SnapshotsAsync())[0];
+        using var response = await web.Authorized.GetAsync($"{web.Url}api/snapshots/{id}/{query}");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"error\"", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("root:", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_WithoutCsrfToken_Is403AndRestoresNothing()
+    {
+        var id = (await web.SnapshotsAsync())[0];
+        var target = Path.Join(web.Root, $"csrf-{Guid.NewGuid():N}");
+        using var body = new StringContent($"{{\"snapshot\":{id},\"path\":\"docs\",\"target\":\"{target}\"}}", Encoding.UTF8, "application/json");
+        using var response = await web.Authorized.PostAsync(web.Url + "api/restore", body);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        using var check = await web.Authorized.PostAsync(web.Url + "api/check", null);
+        Assert.Equal(HttpStatusCode.Forbidden, check.StatusCode);
+        await Task.Delay(500);
+        Assert.False(Path.Exists(target));
+    }
+}

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using Backup.Cli.Web;
+using Backup.Core;
+using Backup.Testing;
+
+namespace Backup.Cli.Tests.Web;
+
+/// <summary>The listener itself, in this process on a loopback port: /metrics, the sign-in redirect, a port in use.</summary>
+public sealed class WebServerTests : IAsyncLifetime, IDisposable
+{
+    private const string Token = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+
+    private readonly TempDirectory _temp = new();
+    private readonly HttpClient _client = new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+    private WebServer? _server;
+    private WebListen _listen = null!;
+
+    public async Task InitializeAsync()
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, TimeProvider.System);
+        using var credentials = new RepositoryCredentials(() => "", false, false, new StoreSettings());
+        var backend = new WebBackend(context, _temp.Join("catalog.db"), _temp.Join("archive"), credentials, new WebState(), new WebJobs(TimeProvider.System, CancellationToken.None));
+        _listen = WebListen.Parse($"127.0.0.1:{FreePort()}", false, null, null);
+        _server = await WebServer.StartAsync(_listen, Token, backend, async (stream, token) =>
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("# TYPE backup_test gauge\nbackup_test 1\n"), token), CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Metrics_WithBearerToken_ServesTheExporterAsPrometheusText()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _listen.Url + "metrics");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("# TYPE backup_test gauge\nbackup_test 1\n", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_WrongBearerToken_Is401()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _listen.Url + "metrics");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token[..^1] + "x");
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SignIn_TokenInAddress_SetsHttpOnlyStrictCookieAndRedirects()
+    {
+        using var response = await _client.GetAsync(_listen.Url + "?token=" + Token);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/", response.Headers.Location!.ToString());
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith($"{WebAuthentication.Cookie}={Token};", cookie, StringComparison.Ordinal);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+
+        using var page = new HttpRequestMessage(HttpMethod.Get, _listen.Url);
+        page.Headers.Add("Cookie", $"{WebAuthentication.Cookie}={Token}");
+        using var served = await _client.SendAsync(page);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Contains("/app.js", await served.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("default-src 'self'", served.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_PortInUse_ErrorNamesTheAddress()
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, TimeProvider.System);
+        using var credentials = new RepositoryCredentials(() => "", false, false, new StoreSettings());
+        var backend = new WebBackend(context, _temp.Join("catalog.db"), _temp.Join("archive"), credentials, new WebState(), new WebJobs(TimeProvider.System, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<BackupException>(() => WebServer.StartAsync(_listen, Token, backend, null, CancellationToken.None));
+        Assert.Contains(_listen.Url, e.Message, StringComparison.Ordinal);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _temp.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
