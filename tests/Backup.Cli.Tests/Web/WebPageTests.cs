@@ -148,4 +148,23 @@ public sealed class WebPageTests(WebPageFixture web) : IClassFixture<WebPageFixt
         await Task.Delay(500);
         Assert.False(Path.Exists(target));
     }
+
+    [Fact]
+    public async Task Metrics_ScrapedWithBearerToken_NameTheWatchedPathAndPassPromtool()
+    {
+        await web.WaitForSnapshotsAsync(1);
+        using var response = await web.Authorized.GetAsync(web.Url + "metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        var text = await response.Content.ReadAsStringAsync();
+        var path = $"path=\"{web.Source}\"";
+        Assert.Contains(text.Split('\n'), l => l.StartsWith("backup_last_success_timestamp_seconds{", StringComparison.Ordinal) && l.Contains(path, StringComparison.Ordinal));
+        Assert.Contains(text.Split('\n'), l => l.StartsWith("backup_snapshots_total{", StringComparison.Ordinal) && l.Contains(path, StringComparison.Ordinal));
+        Assert.Contains("process_", text, StringComparison.Ordinal);
+        var file = Path.Join(web.Root, "scrape.txt");
+        await File.WriteAllTextAsync(file, text);
+        Assert.True(Shell.Exists("promtool"), "promtool (Debian package prometheus) is required: .ci/run installs it");
+        var lint = Shell.Run("sh", "-c", "promtool check metrics < \"$1\"", "sh", file);
+        Assert.True(lint.ExitCode == 0 && lint.Output.Trim().Length == 0, lint.ToString());
+    }
 }
