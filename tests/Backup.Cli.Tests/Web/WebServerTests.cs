@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Backup.Cli.Web;
 using Backup.Core;
@@ -75,6 +77,45 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
         var backend = new WebBackend(context, _temp.Join("catalog.db"), _temp.Join("archive"), credentials, new WebState(), new WebJobs(TimeProvider.System, CancellationToken.None));
         var e = await Assert.ThrowsAsync<BackupException>(() => WebServer.StartAsync(_listen, Token, backend, null, CancellationToken.None));
         Assert.Contains(_listen.Url, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_PemCertificateWithKey_ServesHttpsWithSecureCookie()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var certificate = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var pem = _temp.Join("web.pem");
+        File.WriteAllText(pem, certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n");
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, TimeProvider.System);
+        using var credentials = new RepositoryCredentials(() => "", false, false, new StoreSettings());
+        var backend = new WebBackend(context, _temp.Join("catalog.db"), _temp.Join("archive"), credentials, new WebState(), new WebJobs(TimeProvider.System, CancellationToken.None));
+        var listen = WebListen.Parse($"127.0.0.1:{FreePort()}", false, pem, null);
+        await using var server = await WebServer.StartAsync(listen, Token, backend, null, CancellationToken.None);
+        var thumbprint = certificate.Thumbprint;
+        using var handler = new HttpClientHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) => presented?.Thumbprint == thumbprint,
+        };
+        using var client = new HttpClient(handler);
+        Assert.StartsWith("https://", listen.Url, StringComparison.Ordinal);
+        using var response = await client.GetAsync(listen.Url + "?token=" + Token);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("secure", Assert.Single(response.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task StartAsync_CertificateMissing_UsageErrorNamingIt()
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, TimeProvider.System);
+        using var credentials = new RepositoryCredentials(() => "", false, false, new StoreSettings());
+        var backend = new WebBackend(context, _temp.Join("catalog.db"), _temp.Join("archive"), credentials, new WebState(), new WebJobs(TimeProvider.System, CancellationToken.None));
+        var listen = WebListen.Parse($"127.0.0.1:{FreePort()}", false, _temp.Join("missing.pem"), null);
+        var e = await Assert.ThrowsAsync<BackupException>(() => WebServer.StartAsync(listen, Token, backend, null, CancellationToken.None));
+        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Contains("missing.pem", e.Message, StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()

@@ -4,6 +4,9 @@
 
 let csrf = null;
 let timer = null;
+// Bumped at each navigation: a view whose request comes back after the user moved on must not render over the new one.
+let generation = 0;
+const stale = mine => mine !== generation;
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -57,8 +60,9 @@ function render(...nodes) {
 }
 
 // Paths: each watched path with its state, its last snapshot and its timeline, polled every 3 s.
-async function pathsView() {
+async function pathsView(mine) {
   const paths = await api('/api/paths');
+  if (stale(mine)) return;
   if (paths.length === 0) {
     render(el('p', { class: 'muted' }, 'No watched directories yet: add one with backup add PATH.'));
     return;
@@ -81,8 +85,9 @@ async function pathsView() {
 }
 
 // One folder of a snapshot: its entries, with download, versions and restore.
-async function browseView(id, path) {
+async function browseView(mine, id, path) {
   const tree = await api(`/api/snapshots/${id}/tree?path=${encodeURIComponent(path)}`);
+  if (stale(mine)) return;
   const parts = path ? path.split('/') : [];
   const crumbs = el('div', { class: 'crumbs' }, link(browseHash(id, ''), tree.snapshot.path),
     parts.map((name, i) => ['/', link(browseHash(id, parts.slice(0, i + 1).join('/')), name)]));
@@ -144,8 +149,9 @@ function follow(jobId, status, done) {
   poll().catch(e => { status.textContent = e.message; });
 }
 
-async function versionsView(id, path) {
+async function versionsView(mine, id, path) {
   const v = await api(`/api/snapshots/${id}/versions?path=${encodeURIComponent(path)}`);
+  if (stale(mine)) return;
   render(el('h2', {}, `Versions of ${path} in ${v.source}`),
     el('table', { 'data-testid': 'versions-table' }, el('thead', {}, el('tr', {}, el('th', {}, 'snapshot'), el('th', {}, 'time'), el('th', {}, 'size'), el('th', {}, 'modified'), el('th', {}, ''))),
       el('tbody', {}, v.versions.map(x => el('tr', { class: x.changed ? 'changed' : null },
@@ -157,8 +163,9 @@ async function versionsView(id, path) {
           x.changed && x.present ? ' changed' : ''))))));
 }
 
-async function diffView(params) {
+async function diffView(mine, params) {
   const paths = await api('/api/paths');
+  if (stale(mine)) return;
   const snapshots = paths.flatMap(p => p.snapshots.filter(s => s.kind === 'repository'));
   const option = (s, chosen) => el('option', { value: s.id, selected: String(s.id) === chosen }, `#${s.id} ${s.path} ${time(s.time)}`);
   const from = el('select', { id: 'diff-from' }, snapshots.map(s => option(s, params.get('from'))));
@@ -168,6 +175,7 @@ async function diffView(params) {
   render(el('h2', {}, 'Diff two snapshots'), el('p', {}, 'from ', from, ' to ', to, ' ', el('button', { id: 'diff-show', onclick: show }, 'Compare')), result);
   if (params.get('from') && params.get('to')) {
     const d = await api(`/api/diff?from=${params.get('from')}&to=${params.get('to')}`);
+    if (stale(mine)) return;
     const kind = { '+': 'change-add', '-': 'change-remove', 'M': 'change-modify' };
     result.replaceChildren(el('p', { 'data-testid': 'diff-summary' }, `${d.added} added, ${d.removed} removed, ${d.modified} modified`),
       el('table', {}, el('tbody', {}, d.changes.map(c => el('tr', { class: kind[c.change], 'data-change': c.change },
@@ -175,8 +183,9 @@ async function diffView(params) {
   }
 }
 
-async function repositoryView() {
+async function repositoryView(mine) {
   const r = await api('/api/repository');
+  if (stale(mine)) return;
   const row = (name, value) => el('tr', {}, el('th', {}, name), el('td', { class: 'num' }, value));
   const ratio = x => (x === null || x === undefined) ? '—' : x.toFixed(2);
   const status = el('div', { id: 'check-status', 'data-testid': 'check-status' });
@@ -189,24 +198,26 @@ async function repositoryView() {
     el('h2', {}, 'Check'),
     el('p', { 'data-testid': 'last-check' }, check ? `last check ${time(check.time)}: ${check.ok ? 'no errors' : check.errors.length + ' errors: ' + check.errors.join('; ')}` : 'no check since the daemon started'),
     r.kind === 'repository' ? el('button', { id: 'check-start', onclick: async () => {
-      try { follow((await post('/api/check')).id, status, () => setTimeout(route, 300)); } catch (e) { status.textContent = e.message; }
+      try { follow((await post('/api/check')).id, status, () => setTimeout(() => { if (!stale(mine)) route(); }, 300)); } catch (e) { status.textContent = e.message; }
     } }, 'Check now') : null, status);
 }
 
 async function route() {
   clearTimeout(timer);
+  const mine = ++generation;
   const hash = location.hash || '#/';
   const [pathPart, query] = hash.slice(1).split('?');
   const parts = pathPart.split('/').filter((x, i) => i > 0);
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === '#/' + (parts[0] || ''));
   try {
     showError('');
-    if (parts[0] === 'browse') await browseView(Number(parts[1]), decodeURIComponent(parts.slice(2).join('/')));
-    else if (parts[0] === 'versions') await versionsView(Number(parts[1]), decodeURIComponent(parts.slice(2).join('/')));
-    else if (parts[0] === 'diff') await diffView(new URLSearchParams(query || ''));
-    else if (parts[0] === 'repository') await repositoryView();
-    else await pathsView();
+    if (parts[0] === 'browse') await browseView(mine, Number(parts[1]), decodeURIComponent(parts.slice(2).join('/')));
+    else if (parts[0] === 'versions') await versionsView(mine, Number(parts[1]), decodeURIComponent(parts.slice(2).join('/')));
+    else if (parts[0] === 'diff') await diffView(mine, new URLSearchParams(query || ''));
+    else if (parts[0] === 'repository') await repositoryView(mine);
+    else await pathsView(mine);
   } catch (e) {
+    if (stale(mine)) return;
     showError(e.message);
     if (!parts[0]) timer = setTimeout(route, 3000);
   }
