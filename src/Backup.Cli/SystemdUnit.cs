@@ -44,6 +44,9 @@ internal sealed record SystemdUnit
     /// <summary>The password file a system unit hands the daemon as a credential (<c>LoadCredential=</c>), or null.</summary>
     public string? PasswordFile { get; init; }
 
+    /// <summary>Variables set for the daemon (<c>Environment=</c>), such as where it keeps its web page's token.</summary>
+    public IReadOnlyList<(string Name, string Value)> Environment { get; init; } = [];
+
     /// <summary>True when the destination is on the network: the unit then waits for <c>network-online.target</c>.</summary>
     public bool Network { get; init; }
 
@@ -91,6 +94,10 @@ internal sealed record SystemdUnit
             // The rest of a LoadCredential= line is the path as written (no quotes): only a control character is refused.
             _ = PathWord(PasswordFile);
             text.Append("LoadCredential=").Append(PasswordCredential).Append(':').Append(Specifiers(PasswordFile)).Append('\n');
+        }
+        foreach (var (name, value) in Environment)
+        {
+            text.Append("Environment=").Append(PathWord($"{name}={value}")).Append('\n');
         }
         text.Append("Nice=10\nIOSchedulingClass=best-effort\nIOSchedulingPriority=7\n");
         text.Append("ProtectSystem=strict\n");

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Backup.Core;
 using Backup.Core.Posix;
+using Backup.Cli.Notifications;
+using Backup.Cli.Web;
 using Word = Backup.Cli.SystemdUnit.CommandWord;
 
 namespace Backup.Cli.Commands;
@@ -22,6 +24,15 @@ internal static class ServiceInstall
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the unit and write nothing" };
         var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "Directories the service watches" };
         var command = new Command("install", "Write a systemd unit that runs 'backup daemon --watch' over PATH..., and enable and start it") { user, name, archive, dryRun, paths };
+        // The daemon's notifications and web page, passed on to its command line as given (checked here first).
+        var notify = new NotificationOptions();
+        var web = new WebOptions();
+        var daemonOptions = notify.All.Concat(web.All).ToList();
+        foreach (var option in daemonOptions)
+        {
+            command.Options.Add(option);
+        }
+        command.Validators.Add(web.Validate);
         command.SetAction(parse =>
         {
             var asUser = parse.GetValue(user);
@@ -33,7 +44,8 @@ internal static class ServiceInstall
             }
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
-            var unit = Unit(context, parse, asUser, db, archiveRoot, watched);
+            var listen = web.Parse(context, parse);
+            var unit = PassOn(context, parse, daemonOptions, Unit(context, parse, asUser, db, archiveRoot, watched), listen is not null);
             var text = unit.Render();
             if (parse.GetValue(dryRun))
             {
@@ -112,6 +124,44 @@ internal static class ServiceInstall
             PasswordFile = credential,
             Network = remote,
             PrivateTmp = !SystemdUnit.NeedsSharedTmp([.. watched, .. writable]),
+        };
+    }
+
+    /// <summary>
+    /// The unit with the daemon options given to install (notifications, the web listener) on its command line, each as
+    /// given but for files, made absolute. A webhook needs the network; a listener needs its token's folder writable
+    /// (below a read-only home) and the same <c>$XDG_CONFIG_HOME</c> as this shell, so that the token this user reads
+    /// is the one the service checks.
+    /// </summary>
+    private static SystemdUnit PassOn(CliContext context, ParseResult parse, IReadOnlyList<Option> options, SystemdUnit unit, bool listening)
+    {
+        var words = unit.Command.ToList();
+        var given = new List<Word>();
+        foreach (var option in options)
+        {
+            if (parse.GetResult(option) is not { Implicit: false } result)
+            {
+                continue;
+            }
+            given.Add(new(option.Name));
+            given.AddRange(result.Tokens.Select(t => new Word(option.Name is "--tls-cert" or "--tls-key" ? context.FullPath(t.Value) : t.Value)));
+        }
+        if (given.Count == 0)
+        {
+            return unit;
+        }
+        // Before the paths, after "daemon --watch ...": the paths are the command's last words.
+        words.InsertRange(words.IndexOf(new Word("--watch")) + 1, given);
+        unit = unit with { Command = words, Network = unit.Network || parse.GetResult(options.Single(o => o.Name == "--webhook")) is { Implicit: false } };
+        if (!listening)
+        {
+            return unit;
+        }
+        var tokenFolder = Path.GetDirectoryName(WebToken.PathFor(context))!;
+        return unit with
+        {
+            WritablePaths = [.. unit.WritablePaths, tokenFolder],
+            Environment = [.. unit.Environment, ("XDG_CONFIG_HOME", Path.GetDirectoryName(tokenFolder)!)],
         };
     }
 

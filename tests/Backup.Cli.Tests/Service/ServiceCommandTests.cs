@@ -46,6 +46,49 @@ public sealed class ServiceCommandTests
     }
 
     [Fact]
+    public void Install_NotificationAndWebOptions_ArePassedToTheDaemonAndTheTokenFolderIsWritable()
+    {
+        using var backup = World(out var units);
+        var src = backup.Dir("src");
+        var certificate = backup.Join("web.pem");
+        File.WriteAllText(certificate, "not read by install");
+        var config = backup.Join("config");
+        backup.Variables["XDG_CONFIG_HOME"] = config;
+
+        var result = backup.RunIn(backup.Root, "service", "install", "--user", "--webhook", "https://hooks.example.org/b?x=1",
+            "--on-failure", "notify-send 'backup failed: 100% $HOME'", "--alert-after", "30m",
+            "--listen", "0.0.0.0:9911", "--listen-public", "--tls-cert", "web.pem", src);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var unit = Path.Join(units, "backup.service");
+        SystemdAnalyze.Verify(unit, user: true);
+        var text = File.ReadAllText(unit);
+        var exec = text.Split('\n').Single(l => l.StartsWith("ExecStart=", StringComparison.Ordinal));
+        Assert.Contains(" daemon --watch --on-failure \"notify-send 'backup failed: 100%% $$HOME'\" --webhook \"https://hooks.example.org/b?x=1\" --alert-after 30m"
+            + $" --listen 0.0.0.0:9911 --listen-public --tls-cert {certificate} --db ", exec, StringComparison.Ordinal);
+        Assert.EndsWith($" {src}", exec, StringComparison.Ordinal);
+        Assert.Contains($"ReadWritePaths={config}/backup\n", text, StringComparison.Ordinal);
+        Assert.Contains($"Environment=XDG_CONFIG_HOME={config}\n", text, StringComparison.Ordinal);
+        Assert.Contains("Wants=network-online.target\n", text, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Join(config, "backup")));
+    }
+
+    [Theory]
+    [InlineData("--listen-public")]
+    [InlineData("--webhook", "ftp://example.org/")]
+    [InlineData("--on-failure", "notify-send 'unclosed")]
+    public void Install_BadDaemonOption_ExitsTwoAndWritesNothing(params string[] options)
+    {
+        using var backup = World(out var units);
+        var src = backup.Dir("src");
+
+        var result = backup.Run(["service", "install", "--user", .. options, src]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.False(Directory.Exists(units) && Directory.EnumerateFileSystemEntries(units).Any());
+    }
+
+    [Fact]
     public void Install_UserUnitWithName_VerifiesAsUserUnit()
     {
         using var backup = World(out var units);
