@@ -39,6 +39,11 @@ internal sealed class WebJobs(TimeProvider time, CancellationToken stopping)
             {
                 job.Failed(e.Message);
             }
+            catch (Exception e)
+            {
+                // A bug, not an expected failure: the job still ends, naming it, rather than staying "running" for ever.
+                job.Failed($"unexpected error ({e.GetType().Name}): {e.Message}");
+            }
         }, CancellationToken.None);
         return job;
     }
