@@ -39,7 +39,6 @@ timed() {
   fi
 }
 
-backup_run() { BACKUP_DB=$WORK/$1.db BACKUP_ARCHIVE=$WORK/$1-repo "$BIN/backup" run; }
 backup_new() {
   rm -rf "$WORK/$1-repo" "$WORK/$1.db"*
   BACKUP_DB=$WORK/$1.db "$BIN/backup" init --archive "$WORK/$1-repo" >/dev/null
@@ -55,7 +54,7 @@ phase() {
   local name=$1 src=$2 tool
   for tool in $TOOLS; do
     case $tool in
-      backup) timed "backup-$name" backup_run b ;;
+      backup) timed "backup-$name" env BACKUP_DB="$WORK/b.db" BACKUP_ARCHIVE="$WORK/b-repo" "$BIN/backup" run ;;
       restic) timed "restic-$name" restic -r "$WORK/restic-repo" --cache-dir "$WORK/restic-cache" backup --quiet "$src" ;;
     esac
   done

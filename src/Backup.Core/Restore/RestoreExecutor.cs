@@ -4,10 +4,11 @@ using Microsoft.Win32.SafeHandles;
 namespace Backup.Core.Restore;
 
 /// <summary>
-/// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files (zero blocks written as holes;
+/// Carries out a checked <see cref="RestorePlan"/> for any format, or a sequence of <see cref="RestoreBatch"/>es (a
+/// repository's snapshot, read one directory at a time), each as a plan: directories, then files (zero blocks written as holes;
 /// their content given by <see cref="IRestoreSource.WriteContentsAsync"/>, in the order the source reads fastest, pack by
 /// pack for a repository, with a bounded number of reads at once), then hard
-/// links, then symlinks, then directory attributes, modes and times deepest first.
+/// links, then symlinks, then the attributes, modes and times of the directories it finishes, deepest first.
 /// A file the source cannot read is left out and reported; on any other failure or on cancellation it removes what it
 /// created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
 /// </summary>
