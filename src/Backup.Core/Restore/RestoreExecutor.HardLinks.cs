@@ -7,18 +7,18 @@ namespace Backup.Core.Restore;
 public sealed partial class RestoreExecutor
 {
     /// <summary>
-    /// Links every <see cref="RestorePlan.HardLinks"/> path to its group's file, which this restore has written. Where
+    /// Links every path of <paramref name="links"/> to its group's file, which this restore has written. Where
     /// the target's file system refuses hard links (EPERM, EMLINK, EXDEV, ENOTSUP), the path is written as a copy
     /// instead. A link whose file could not be read is left out and listed in <paramref name="failures"/> too. Returns
     /// the bytes of such copies.
     /// </summary>
     private async Task<long> CreateHardLinksAsync(
-        RestorePlan plan, IRestoreSource source, RestoreTarget destination, ConcurrentDictionary<string, RestoreFailure> failures, CancellationToken cancellationToken)
+        IReadOnlyList<HardLink> links, IRestoreSource source, RestoreTarget destination, ConcurrentDictionary<string, RestoreFailure> failures, CancellationToken cancellationToken)
     {
         long copied = 0;
         var copies = new List<string>();
         string? why = null;
-        foreach (var link in plan.HardLinks)
+        foreach (var link in links)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (failures.TryGetValue(link.TargetPath, out var failure))

@@ -4,10 +4,11 @@ using Microsoft.Win32.SafeHandles;
 namespace Backup.Core.Restore;
 
 /// <summary>
-/// Carries out a checked <see cref="RestorePlan"/> for any format: directories, then files (zero blocks written as holes;
+/// Carries out a checked <see cref="RestorePlan"/> for any format, or a sequence of <see cref="RestoreBatch"/>es (a
+/// repository's snapshot, read one directory at a time), each as a plan: directories, then files (zero blocks written as holes;
 /// their content given by <see cref="IRestoreSource.WriteContentsAsync"/>, in the order the source reads fastest, pack by
 /// pack for a repository, with a bounded number of reads at once), then hard
-/// links, then symlinks, then directory attributes, modes and times deepest first.
+/// links, then symlinks, then the attributes, modes and times of the directories it finishes, deepest first.
 /// A file the source cannot read is left out and reported; on any other failure or on cancellation it removes what it
 /// created (<see cref="RestoreTarget.Abandon"/>) and rethrows.
 /// </summary>
@@ -32,14 +33,40 @@ public sealed partial class RestoreExecutor
     /// the restore, removes what it created and is rethrown; cancellation becomes <see cref="RestoreInterruptedException"/>,
     /// which says what was removed and what was left.
     /// </summary>
-    public async Task<RestoreResult> RestoreAsync(RestorePlan plan, IRestoreSource source, string target, CancellationToken cancellationToken)
+    public Task<RestoreResult> RestoreAsync(RestorePlan plan, IRestoreSource source, string target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        return RestoreAsync(One(RestoreBatch.Of(plan)), source, target, (plan.Files.Count, plan.Files.Sum(f => f.Size)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Restores <paramref name="batches"/> one after another, as <see cref="RestoreAsync(RestorePlan, IRestoreSource, string, CancellationToken)"/>
+    /// restores a plan: each batch's directories, files, hard links and symlinks, then its finished directories'
+    /// metadata, before the next batch is taken, so that what is held is what the batches' maker holds ahead (a
+    /// failure in a later batch, such as a bad name, removes what earlier ones wrote). <paramref name="totals"/> are what
+    /// the progress shows as the whole (files and bytes; -1 when unknown).
+    /// </summary>
+    public async Task<RestoreResult> RestoreAsync(
+        IAsyncEnumerable<RestoreBatch> batches, IRestoreSource source, string target, (long Files, long Bytes) totals, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(source);
         using var destination = RestoreTarget.Prepare(target, _options.Overwrite);
         try
         {
-            return await WriteAsync(plan, source, destination, cancellationToken);
+            _options.Progress?.Begin("restoring", destination.Root, "files", totals.Files, totals.Bytes);
+            var failures = new ConcurrentDictionary<string, RestoreFailure>(StringComparer.Ordinal);
+            var done = new EntryCount();
+            await foreach (var batch in batches.WithCancellation(cancellationToken))
+            {
+                await WriteAsync(batch, source, destination, failures, done, cancellationToken);
+            }
+            var failedLinks = done.SymlinkPaths - done.Symlinks;
+            return new RestoreResult(done.Files - (failures.Count - failedLinks), done.Directories, done.Symlinks, done.Bytes)
+            {
+                Failures = [.. failures.Values.OrderBy(f => f.Path, StringComparer.Ordinal)],
+                Warnings = destination.Warnings,
+            };
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
@@ -52,26 +79,32 @@ public sealed partial class RestoreExecutor
         }
     }
 
-    private async Task<RestoreResult> WriteAsync(RestorePlan plan, IRestoreSource source, RestoreTarget destination, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<RestoreBatch> One(RestoreBatch batch)
     {
-        foreach (var dir in plan.Directories)
+        await Task.CompletedTask;
+        yield return batch;
+    }
+
+    private async Task WriteAsync(
+        RestoreBatch batch, IRestoreSource source, RestoreTarget destination, ConcurrentDictionary<string, RestoreFailure> failures, EntryCount done,
+        CancellationToken cancellationToken)
+    {
+        foreach (var dir in batch.Directories)
         {
             destination.EnsureDirectory(dir.Path);
         }
-        var failures = new ConcurrentDictionary<string, RestoreFailure>(StringComparer.Ordinal);
-        long bytes;
-        var files = source.InReadOrder(plan.Files);
-        _options.Progress?.Begin("restoring", destination.Root, "files", files.Count, files.Sum(f => f.Size));
+        var files = source.InReadOrder(batch.Files);
         using (var writer = new FileWriter(this, destination, files, failures))
         {
             await source.WriteContentsAsync(files, writer, _options.Parallelism, cancellationToken);
             writer.DiscardFailed();
-            bytes = writer.Bytes;
+            done.Bytes += writer.Bytes;
         }
-        bytes += await CreateHardLinksAsync(plan, source, destination, failures, cancellationToken);
-        foreach (var link in plan.Symlinks)
+        done.Bytes += await CreateHardLinksAsync(batch.HardLinks, source, destination, failures, cancellationToken);
+        foreach (var link in batch.Symlinks)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            done.SymlinkPaths++;
             byte[] linkTarget;
             try
             {
@@ -83,19 +116,25 @@ public sealed partial class RestoreExecutor
                 continue;
             }
             destination.CreateSymlink(link, linkTarget, OwnerOf(link));
+            done.Symlinks++;
         }
-        foreach (var dir in plan.Directories.Reverse())
+        foreach (var dir in batch.Finished)
         {
             // Xattrs last but for the mode, so that a default ACL is not inherited by what the restore created inside.
             destination.SetDirectoryMetadata(dir, OwnerOf(dir), Permissions(dir));
         }
-        var failedLinks = plan.Symlinks.Count(s => failures.ContainsKey(s.Path));
-        var failedFiles = failures.Count - failedLinks;
-        return new RestoreResult(plan.Files.Count + plan.HardLinks.Count - failedFiles, plan.Directories.Count, plan.Symlinks.Count - failedLinks, bytes)
-        {
-            Failures = [.. failures.Values.OrderBy(f => f.Path, StringComparer.Ordinal)],
-            Warnings = destination.Warnings,
-        };
+        done.Files += batch.Files.Count + batch.HardLinks.Count;
+        done.Directories += batch.Directories.Count;
+    }
+
+    /// <summary>What the batches restored so far (counted on one thread, between batches).</summary>
+    private sealed class EntryCount
+    {
+        public long Files;
+        public long Directories;
+        public long Symlinks;
+        public long SymlinkPaths;
+        public long Bytes;
     }
 
     /// <summary>

@@ -26,6 +26,7 @@ public sealed partial class RestoreTarget
                 return true;
             });
         }
+        RemoveFinished();
         foreach (var (relative, entry) in _created.OrderByDescending(e => e.Key, StringComparer.Ordinal))
         {
             if (entry.Replaced && entry.Finished)
@@ -44,6 +45,40 @@ public sealed partial class RestoreTarget
                 && _rootParent.TryDeleteDirectory(_rootName, Root);
         });
         return Describe(kept, left, removedRoot);
+    }
+
+    /// <summary>
+    /// Removes from each directory this restore created (and the target, when it created that) the entries that are
+    /// <see cref="_finished"/>: listed through the directory's descriptor, each name removed only while it holds such an
+    /// entry (device and inode), never followed.
+    /// </summary>
+    private void RemoveFinished()
+    {
+        if (_finished.IsEmpty)
+        {
+            return;
+        }
+        var directories = _created.Where(e => e.Value.Type == FileType.Directory && !e.Value.Replaced).Select(e => e.Key);
+        foreach (var relative in (_rootParent is null ? directories : directories.Prepend("")).ToList())
+        {
+            Try(() =>
+            {
+                using var lease = _directories.Rent(relative, create: false);
+                foreach (var entry in lease.Handle.List(FullPath(relative)))
+                {
+                    if (_finished.Contains(entry.Status))
+                    {
+                        var name = EntryName.Decode(entry.Name);
+                        Try(() =>
+                        {
+                            lease.Handle.Delete(name, FullPath(Path.Join(relative, name)));
+                            return true;
+                        });
+                    }
+                }
+                return true;
+            });
+        }
     }
 
     /// <summary>Removes <paramref name="relative"/> if its name still holds <paramref name="entry"/>; false when it does not, or a directory is not empty.</summary>

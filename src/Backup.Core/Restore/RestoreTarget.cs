@@ -21,6 +21,10 @@ public sealed partial class RestoreTarget : IDisposable
     private readonly DirectoryCache _directories;
     private readonly ConcurrentDictionary<string, CreatedEntry> _created = new(StringComparer.Ordinal);
 
+    // Whole entries in directories this restore created: known by inode only, so that a restore of many files does
+    // not hold a path for each until it ends (Abandon finds them by listing those directories).
+    private readonly FinishedEntries _finished = new();
+
     // Set when this restore created the root: its parent and name, to remove it on abandon.
     private readonly DirectoryHandle? _rootParent;
     private readonly string _rootName;
@@ -146,10 +150,25 @@ public sealed partial class RestoreTarget : IDisposable
     /// <summary>Marks <paramref name="relative"/> as whole: <see cref="Abandon"/> keeps it when it replaced an existing file.</summary>
     public void Finish(string relative)
     {
-        if (_created.TryGetValue(relative, out var entry))
+        if (!_created.TryGetValue(relative, out var entry))
         {
-            entry.Finish();
+            return;
         }
+        entry.Finish();
+        if (entry.Type != FileType.Directory && !entry.Replaced && InCreatedDirectory(relative))
+        {
+            _finished.Add(entry);
+            _created.TryRemove(relative, out _);
+        }
+    }
+
+    /// <summary>True when the parent of <paramref name="relative"/> is a directory this restore created (the target itself when it made it).</summary>
+    private bool InCreatedDirectory(string relative)
+    {
+        var (parent, _) = Split(relative);
+        return parent.Length == 0
+            ? _rootParent is not null
+            : _created.TryGetValue(parent, out var made) && made.Type == FileType.Directory && !made.Replaced;
     }
 
     /// <summary>Removes the file <paramref name="relative"/> that this restore created (its content could not be read).</summary>

@@ -23,4 +23,10 @@ public interface ITreeVisitor
     /// subtree, or null to leave it unwalked (a node without a subtree is never entered).
     /// </summary>
     string? Visit(string path, TreeNode node);
+
+    /// <summary>
+    /// The walk has left the tree it entered at <paramref name="path"/>: every node below it has been visited. The walk
+    /// waits for the returned task, so a visitor can hand on what it gathered (a restore's batch) before it goes on.
+    /// </summary>
+    ValueTask LeaveAsync(string path, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
 using Backup.Core.Encryption;
 using Backup.Core.Posix;
 using Backup.Core.Repositories;
@@ -56,6 +57,57 @@ public sealed class SnapshotReader : IRestoreSource
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         return ListAsync(ChunkId.ParseStored(snapshot.Tree, "snapshot"), (snapshot.Files, snapshot.Directories), nodes: false, cancellationToken);
+    }
+
+    /// <summary>Files in one batch of <see cref="ListInBatchesAsync(SnapshotObject, RestoreSelection, CancellationToken)"/> by default: 4,096, about 1.5 MiB of entries, paths and chunk ids.</summary>
+    public const int DefaultBatchFiles = 4096;
+
+    /// <summary>
+    /// The entries of <paramref name="snapshot"/> that <paramref name="selection"/> selects, with the parents of those,
+    /// checked as <see cref="ListForRestoreAsync"/> and <see cref="RestorePlan"/> check them, in batches of about
+    /// <see cref="DefaultBatchFiles"/> files that a restore writes one after another (<see cref="RestoreBatch"/>). The
+    /// trees are read one directory at a time while the caller writes the batch before: at most one batch waits
+    /// ahead, so what is held does not grow with the snapshot. A hard-linked file's first name in walk order is
+    /// written, the others linked to it. Throws, once the batches before it were handed on, what the listing throws.
+    /// </summary>
+    public IAsyncEnumerable<RestoreBatch> ListInBatchesAsync(SnapshotObject snapshot, RestoreSelection selection, CancellationToken cancellationToken) =>
+        ListInBatchesAsync(snapshot, selection, DefaultBatchFiles, cancellationToken);
+
+    /// <summary><see cref="ListInBatchesAsync(SnapshotObject, RestoreSelection, CancellationToken)"/> with batches of about <paramref name="batchFiles"/> files.</summary>
+    internal async IAsyncEnumerable<RestoreBatch> ListInBatchesAsync(
+        SnapshotObject snapshot, RestoreSelection selection, int batchFiles, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(selection);
+        var root = ChunkId.ParseStored(snapshot.Tree, "snapshot");
+        var channel = Channel.CreateBounded<RestoreBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var visitor = new RestoreBatchVisitor(root, (snapshot.Files, snapshot.Directories), selection, channel.Writer, batchFiles);
+        var walk = Task.Run(async () =>
+        {
+            try
+            {
+                await SnapshotWalker.WalkAsync(_repository, root, "", visitor, stop.Token);
+                await visitor.FlushAsync(stop.Token);
+            }
+            finally
+            {
+                channel.Writer.Complete();
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var batch in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return batch;
+            }
+            await walk; // the walk's own failure, after the batches it handed on
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAny(walk); // a restore that stopped early reports its own error, not the walk's
+        }
     }
 
     private async Task<List<RestoreEntry>> ListAsync(ChunkId root, (long Files, long Directories)? recorded, bool nodes, CancellationToken cancellationToken)
@@ -148,19 +200,19 @@ public sealed class SnapshotReader : IRestoreSource
     }
 
     /// <summary>The chunk ids of a file listed by either listing.</summary>
-    private static ChunkId[] ChunksOf(RestoreEntry file) => file.Source switch
+    internal static ChunkId[] ChunksOf(RestoreEntry file) => file.Source switch
     {
         ChunkId[] ids => ids,
         TreeNode node => ContentOf(node, file.Path),
         _ => [],
     };
 
-    private static ChunkId[] ContentOf(TreeNode node, string path) =>
+    internal static ChunkId[] ContentOf(TreeNode node, string path) =>
         node.Content is { Count: > 0 } content ? [.. content.Select(hex => ChunkId.ParseStored(hex, $"the node of {Shown(path)}"))] : [];
 
-    private static string Shown(string path) => path.Length == 0 ? "/" : EntryName.Escape(path);
+    internal static string Shown(string path) => path.Length == 0 ? "/" : EntryName.Escape(path);
 
-    private static string CheckedName(byte[] raw, string prefix)
+    internal static string CheckedName(byte[] raw, string prefix)
     {
         var shown = prefix + EntryName.Escape(raw);
         if (raw.Length == 0 || raw.AsSpan().IndexOf((byte)'/') >= 0 || raw.AsSpan().IndexOf((byte)0) >= 0
@@ -180,7 +232,7 @@ public sealed class SnapshotReader : IRestoreSource
     /// nodes of one inode read at different times (a file changed between two of its links, or a reused old tree). The
     /// size is there only as a last guard.
     /// </summary>
-    private static string? HardLinkGroupOf(TreeNode node) =>
+    internal static string? HardLinkGroupOf(TreeNode node) =>
         node is { Type: "file", Links: > 1 } ? $"{node.Device}:{node.Inode}:{node.CtimeNs}:{node.Size}" : null;
 
     /// <summary>The walk of <see cref="ListAsync(ChunkId, CancellationToken, ValueTuple{long, long}?)"/>: paths are relative, a directory's ending in '/'.</summary>

@@ -5,7 +5,7 @@ namespace Backup.Core.Snapshots;
 /// <summary>
 /// The one walk of a snapshot's trees (restic's <c>walker.Walk</c>), shared by ls, diff, restore (through
 /// <see cref="SnapshotReader"/>), check, prune and stats (through <see cref="SnapshotTraversal"/>): depth first, each
-/// tree's nodes in stored order, refusing a tree that is its own ancestor so that a forged tree cannot walk without end.
+/// tree's nodes in stored order, then each subtree, then <see cref="ITreeVisitor.LeaveAsync"/>; refusing a tree that is its own ancestor so that a forged tree cannot walk without end.
 /// </summary>
 public static class SnapshotWalker
 {
@@ -19,11 +19,16 @@ public static class SnapshotWalker
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(rootPath);
         ArgumentNullException.ThrowIfNull(visitor);
-        var pending = new Stack<(string Path, ChunkId Tree, Ancestor? Above)>();
-        pending.Push((rootPath, root, null));
+        var pending = new Stack<(string Path, ChunkId Tree, Ancestor? Above, bool Left)>();
+        pending.Push((rootPath, root, null, false));
         while (pending.Count > 0)
         {
-            var (path, id, above) = pending.Pop();
+            var (path, id, above, left) = pending.Pop();
+            if (left)
+            {
+                await visitor.LeaveAsync(path, cancellationToken);
+                continue;
+            }
             if (!visitor.Enter(id, path))
             {
                 continue;
@@ -45,11 +50,12 @@ public static class SnapshotWalker
                 continue;
             }
             var here = new Ancestor(id, above);
+            pending.Push((path, id, above, true)); // below its subtrees: popped once they are all walked
             foreach (var node in tree.Nodes)
             {
                 if (visitor.Visit(path, node) is { } childPath && node.Subtree is not null)
                 {
-                    pending.Push((childPath, ChunkId.Parse(node.Subtree), here));
+                    pending.Push((childPath, ChunkId.Parse(node.Subtree), here, false));
                 }
             }
         }

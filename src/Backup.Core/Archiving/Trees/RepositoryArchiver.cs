@@ -103,8 +103,11 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
     {
         ArgumentNullException.ThrowIfNull(archive);
         var (_, snapshot) = await _repository.FindSnapshotAsync(Path.GetFileName(archive), cancellationToken);
-        var entries = await new SnapshotReader(_repository).ListForRestoreAsync(snapshot, cancellationToken);
-        var plan = RestorePlan.Create(entries, options.Selection);
-        return await new RestoreExecutor(options).RestoreAsync(plan, new SnapshotReader(_repository), target, cancellationToken);
+        var reader = new SnapshotReader(_repository);
+        // Read and written a batch at a time: the listing of a large snapshot is never held whole.
+        var selection = options.Selection;
+        var batches = reader.ListInBatchesAsync(snapshot, selection, cancellationToken);
+        var totals = selection.IsFiltered ? (-1L, -1L) : (snapshot.Files, snapshot.Bytes);
+        return await new RestoreExecutor(options).RestoreAsync(batches, reader, target, totals, cancellationToken);
     }
 }
