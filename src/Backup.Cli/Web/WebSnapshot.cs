@@ -27,10 +27,16 @@ internal sealed class WebSnapshot(SnapshotRecord record, OpenRepository? open, s
     /// below it, through the same lookup as <c>backup dump</c>; throws <see cref="WebRequestException"/> (404) when
     /// the snapshot has no such path.
     /// </summary>
-    public async Task<DumpSelection> SelectAsync(string path, CancellationToken cancellationToken)
+    public Task<DumpSelection> SelectAsync(string path, CancellationToken cancellationToken) => SelectAsync(path, childrenOnly: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SelectAsync(string, CancellationToken)"/>; with <paramref name="childrenOnly"/>, a repository
+    /// folder's own entries only (one tree read), for browsing: a zip's listing is its central directory anyway.
+    /// </summary>
+    public async Task<DumpSelection> SelectAsync(string path, bool childrenOnly, CancellationToken cancellationToken)
     {
         var found = Open is not null
-            ? await SnapshotPaths.FindAsync(Open.Repository, Snapshot!, path, cancellationToken)
+            ? await SnapshotPaths.FindAsync(Open.Repository, Snapshot!, path, childrenOnly, cancellationToken)
             : SnapshotPaths.Find(Record.Archive, Record.Path, Record.Time, path);
         return found ?? throw new WebRequestException(404, $"no '{Formatting.Path(path)}' in snapshot {Record.Id} (of {Formatting.Path(Record.Path)})");
     }

@@ -23,7 +23,7 @@ internal static class WebSnapshotEndpoints
         {
             var relative = SnapshotPath.Normalize(path);
             await using var snapshot = await backend.OpenSnapshotAsync(id, http.RequestAborted);
-            using var selection = await snapshot.SelectAsync(relative, http.RequestAborted);
+            using var selection = await snapshot.SelectAsync(relative, childrenOnly: true, http.RequestAborted);
             if (selection.Type != FileType.Directory)
             {
                 throw new WebRequestException(StatusCodes.Status400BadRequest, $"'{Formatting.Path(relative)}' is not a folder in snapshot {id}");

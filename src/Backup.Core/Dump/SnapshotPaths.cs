@@ -21,7 +21,15 @@ public static class SnapshotPaths
     /// <paramref name="snapshot"/>, with what lies below it; null when there is none. Throws
     /// <see cref="InvalidDataException"/> for a tree that cannot be read.
     /// </summary>
-    public static async Task<DumpSelection?> FindAsync(Repository repository, SnapshotObject snapshot, string relative, CancellationToken cancellationToken)
+    public static Task<DumpSelection?> FindAsync(Repository repository, SnapshotObject snapshot, string relative, CancellationToken cancellationToken) =>
+        FindAsync(repository, snapshot, relative, childrenOnly: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="FindAsync(Repository, SnapshotObject, string, CancellationToken)"/>; with
+    /// <paramref name="childrenOnly"/>, <see cref="DumpSelection.Below"/> of a directory holds only its own entries (one
+    /// tree read, not the whole subtree).
+    /// </summary>
+    public static async Task<DumpSelection?> FindAsync(Repository repository, SnapshotObject snapshot, string relative, bool childrenOnly, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(repository);
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -30,7 +38,10 @@ public static class SnapshotPaths
         if (relative.Length == 0)
         {
             var root = new RestoreEntry("", FileType.Directory, DefaultDirectoryPermissions, ToNs(snapshot.Time), 0, snapshot);
-            return new DumpSelection(root, RootName(snapshot.SourcePath), await reader.ListAsync(snapshot, cancellationToken), reader, null);
+            var entries = childrenOnly
+                ? await reader.ListChildrenAsync(ChunkId.ParseStored(snapshot.Tree, "snapshot"), cancellationToken)
+                : await reader.ListAsync(snapshot, cancellationToken);
+            return new DumpSelection(root, RootName(snapshot.SourcePath), entries, reader, null);
         }
         var tree = ChunkId.ParseStored(snapshot.Tree, "snapshot");
         TreeNode? node = null;
@@ -57,9 +68,10 @@ public static class SnapshotPaths
             Xattrs = node.DecodeXattrs(),
             Owner = (node.Uid, node.Gid),
         };
-        var below = type == FileType.Directory && node.Subtree is not null
-            ? await reader.ListAsync(ChunkId.ParseStored(node.Subtree, $"the node of {EntryName.Escape(relative)}"), cancellationToken)
-            : [];
+        ChunkId? subtree = type == FileType.Directory && node.Subtree is not null ? ChunkId.ParseStored(node.Subtree, $"the node of {EntryName.Escape(relative)}") : null;
+        var below = subtree is null ? []
+            : childrenOnly ? await reader.ListChildrenAsync(subtree.Value, cancellationToken)
+            : await reader.ListAsync(subtree.Value, cancellationToken);
         return new DumpSelection(top, EntryName.Decode(node.Name), below, reader, null);
     }
 

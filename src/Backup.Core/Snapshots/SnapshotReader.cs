@@ -110,6 +110,18 @@ public sealed class SnapshotReader : IRestoreSource
         }
     }
 
+    /// <summary>
+    /// The entries of the one tree <paramref name="tree"/>, without what lies below its directories: one tree loaded,
+    /// whatever the size of the subtrees (what a page browsing a folder needs). Names are checked as <see cref="ListAsync(ChunkId, CancellationToken, ValueTuple{long, long}?)"/>
+    /// checks them; throws <see cref="InvalidDataException"/> for a tree that cannot be read.
+    /// </summary>
+    public async Task<List<RestoreEntry>> ListChildrenAsync(ChunkId tree, CancellationToken cancellationToken)
+    {
+        var listing = new Listing(tree, null, nodes: false, shallow: true);
+        await SnapshotWalker.WalkAsync(_repository, tree, "", listing, cancellationToken);
+        return listing.Entries;
+    }
+
     private async Task<List<RestoreEntry>> ListAsync(ChunkId root, (long Files, long Directories)? recorded, bool nodes, CancellationToken cancellationToken)
     {
         var listing = new Listing(root, recorded, nodes);
@@ -236,7 +248,7 @@ public sealed class SnapshotReader : IRestoreSource
         node is { Type: "file", Links: > 1 } ? $"{node.Device}:{node.Inode}:{node.CtimeNs}:{node.Size}" : null;
 
     /// <summary>The walk of <see cref="ListAsync(ChunkId, CancellationToken, ValueTuple{long, long}?)"/>: paths are relative, a directory's ending in '/'.</summary>
-    private sealed class Listing(ChunkId root, (long Files, long Directories)? recorded, bool nodes) : ITreeVisitor
+    private sealed class Listing(ChunkId root, (long Files, long Directories)? recorded, bool nodes, bool shallow = false) : ITreeVisitor
     {
         private static readonly object s_directory = new();
         private long _files;
@@ -277,7 +289,7 @@ public sealed class SnapshotReader : IRestoreSource
                 Xattrs = node.DecodeXattrs(),
                 Owner = (node.Uid, node.Gid),
             });
-            return type == FileType.Directory ? child + "/" : null;
+            return type == FileType.Directory && !shallow ? child + "/" : null;
         }
     }
 }
