@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Backup.Core;
@@ -11,9 +12,12 @@ namespace Backup.Cli.Web;
 /// (Prometheus), else 401. A request that changes something (any method but GET and HEAD) also needs the header
 /// <c>X-CSRF-Token</c> with the value <c>/api/session</c> gives (an HMAC of the token), else 403: another site can
 /// make a browser send the cookie, never read or set that header. Tokens are compared in constant time. Errors
-/// thrown by the endpoints become JSON here.
+/// thrown by the endpoints become JSON here. On a loopback address, a request whose <c>Host</c> is not a loopback name
+/// (<c>127.0.0.1</c>, <c>localhost</c>, <c>[::1]</c>, the listen address) with the listen port is answered 421 before
+/// anything else: a page of another site can rebind its own name to 127.0.0.1 (DNS rebinding) and then send requests
+/// the browser counts as same-origin for that site.
 /// </summary>
-internal sealed class WebAuthentication(string token, bool secure)
+internal sealed class WebAuthentication(string token, WebListen listen)
 {
     /// <summary>The cookie's name.</summary>
     public const string Cookie = "backup-token";
@@ -33,6 +37,12 @@ internal sealed class WebAuthentication(string token, bool secure)
         headers["X-Content-Type-Options"] = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
         headers["Cache-Control"] = "no-store";
+        if (IPAddress.IsLoopback(listen.Address) && !LoopbackHost(http.Request.Host))
+        {
+            await Refuse(http, StatusCodes.Status421MisdirectedRequest,
+                $"this daemon answers only at {listen.Url} (or localhost): the request named another host");
+            return;
+        }
         if (http.Request.Query.TryGetValue("token", out var given))
         {
             if (!WebToken.Matches(given.ToString(), token))
@@ -40,7 +50,7 @@ internal sealed class WebAuthentication(string token, bool secure)
                 await Refuse(http, StatusCodes.Status401Unauthorized, "wrong token: open the address the daemon printed, or read the token file");
                 return;
             }
-            http.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = secure, Path = "/", IsEssential = true });
+            http.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = listen.Tls, Path = "/", IsEssential = true });
             http.Response.Redirect("/", permanent: false);
             return;
         }
@@ -63,6 +73,22 @@ internal sealed class WebAuthentication(string token, bool secure)
         {
             await Refuse(http, status, e.Message);
         }
+    }
+
+    private bool LoopbackHost(HostString host)
+    {
+        if (!host.HasValue || (host.Port is { } port && port != listen.Port))
+        {
+            return false;
+        }
+        var name = host.Host;
+        if (name.StartsWith('[') && name.EndsWith(']'))
+        {
+            name = name[1..^1];
+        }
+        // An address literal is never a rebound name; a name other than localhost may be.
+        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(name, out var address) && IPAddress.IsLoopback(address));
     }
 
     private bool Authenticated(HttpRequest request)

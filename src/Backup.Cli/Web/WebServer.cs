@@ -46,7 +46,7 @@ internal sealed class WebServer : IAsyncDisposable
             });
         });
         var app = builder.Build();
-        var authentication = new WebAuthentication(token, secure: listen.Tls);
+        var authentication = new WebAuthentication(token, listen);
         app.Use(authentication.InvokeAsync);
         Map(app, backend, WebToken.CsrfFor(token), metrics);
         try

@@ -69,6 +69,36 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
         Assert.Contains("default-src 'self'", served.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("evil.example")]
+    [InlineData("evil.example:{port}")]
+    [InlineData("127.0.0.1.evil.example:{port}")]
+    [InlineData("127.0.0.1:1")]
+    public async Task Request_HostNotTheListenAddress_Is421EvenWithTheToken(string host)
+    {
+        // DNS rebinding: a page of another site whose name now resolves to 127.0.0.1 sends its own name as Host.
+        using var request = new HttpRequestMessage(HttpMethod.Get, _listen.Url + "metrics");
+        request.Headers.Host = host.Replace("{port}", _listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, response.StatusCode);
+        Assert.DoesNotContain("backup_test", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:{port}")]
+    [InlineData("localhost:{port}")]
+    [InlineData("LOCALHOST:{port}")]
+    [InlineData("127.0.0.1")]
+    public async Task Request_HostALoopbackName_IsServed(string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _listen.Url + "metrics");
+        request.Headers.Host = host.Replace("{port}", _listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task StartAsync_PortInUse_ErrorNamesTheAddress()
     {
