@@ -8,8 +8,9 @@ namespace Backup.Cli.Web;
 /// <summary>
 /// The web page's access token: 32 random bytes, base64url, kept in <c>$XDG_CONFIG_HOME/backup/web-token</c> (folder
 /// 0700, file 0600). Made on the first start crash-safely (a new file under a temporary name, flushed, renamed into
-/// place, the folder flushed), read without following a symlink afterwards. A token file that others can read is
-/// refused: the token restores files anywhere this user can write.
+/// place, the folder flushed), read without following a symlink afterwards. A token file that others can read or
+/// that another user owns, or a folder that another user owns or can write, is refused: the token restores files
+/// anywhere this user can write, and whoever could plant the file would know it.
 /// </summary>
 internal static class WebToken
 {
@@ -36,8 +37,38 @@ internal static class WebToken
         {
             throw new BackupException($"cannot make the folder of the web token {Formatting.Path(folder)}: {e.Message}");
         }
+        CheckFolder(folder);
         var created = PosixFile.TryLstat(path) is null && Create(path, folder);
         return (Read(path), created);
+    }
+
+    /// <summary>
+    /// Refuses a folder that another user owns or that group or others can write: whoever can write it can swap the
+    /// token file for one whose token they know, and the daemon (often root) would take it.
+    /// </summary>
+    private static void CheckFolder(string folder)
+    {
+        FileStatus status;
+        try
+        {
+            status = PosixFile.Lstat(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException($"cannot examine the folder of the web token {Formatting.Path(folder)}: {e.Message}");
+        }
+        if (status.Type != FileType.Directory)
+        {
+            throw new BackupException($"the folder of the web token {Formatting.Path(folder)} is not a directory (a symlink?): remove it, and a new one is made at the next start");
+        }
+        if (status.Uid != PosixFile.EffectiveUserId)
+        {
+            throw new BackupException($"the folder of the web token {Formatting.Path(folder)} is owned by another user (uid {status.Uid}), who could replace the token: remove it, and a new one is made at the next start");
+        }
+        if ((status.Permissions & 0b000_010_010) != 0)
+        {
+            throw new BackupException($"the folder of the web token {Formatting.Path(folder)} is one other users can write (mode {Convert.ToString(status.Permissions, 8)}), so they could replace the token: chmod 700 it");
+        }
     }
 
     /// <summary>True when <paramref name="candidate"/> is <paramref name="token"/>, compared in constant time.</summary>
@@ -94,6 +125,10 @@ internal static class WebToken
             if (status.Type != FileType.File)
             {
                 throw new BackupException($"the web token {Formatting.Path(path)} is not a regular file: remove it, and a new token is made at the next start");
+            }
+            if (status.Uid != PosixFile.EffectiveUserId)
+            {
+                throw new BackupException($"the web token {Formatting.Path(path)} is owned by another user (uid {status.Uid}), who would know it: remove it, and a new token is made at the next start");
             }
             if ((status.Permissions & 0b000_111_111) != 0)
             {

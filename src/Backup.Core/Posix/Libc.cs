@@ -55,6 +55,9 @@ internal static unsafe partial class Libc
     public const int ENOTEMPTY = 39;
     public const int EISDIR = 21;
 
+    [LibraryImport(Library, EntryPoint = "geteuid")]
+    public static partial uint GetEffectiveUserId();
+
     [LibraryImport(Library, EntryPoint = "statx", SetLastError = true)]
     public static partial int Statx(int dirFd, byte* path, int flags, uint mask, StatxBuffer* buffer);
 

@@ -11,6 +11,9 @@ namespace Backup.Core.Posix;
 /// </summary>
 public static unsafe partial class PosixFile
 {
+    /// <summary>The process's effective user id (<c>geteuid</c>): whom the files it makes belong to.</summary>
+    public static uint EffectiveUserId => Libc.GetEffectiveUserId();
+
     /// <summary><c>lstat</c> with nanosecond times. Throws when the entry cannot be examined.</summary>
     public static FileStatus Lstat(string path)
     {

@@ -46,6 +46,44 @@ public class WebTokenTests
     }
 
     [Fact]
+    public void LoadOrCreate_FolderWritableByOthers_Refuses()
+    {
+        // Another user who can write the folder can swap the token file for one whose token they know.
+        using var temp = new TempDirectory();
+        var path = temp.Join("backup", "web-token");
+        WebToken.LoadOrCreate(path);
+        File.SetUnixFileMode(Path.GetDirectoryName(path)!, (UnixFileMode)0b111_111_111);
+        var e = Assert.Throws<BackupException>(() => WebToken.LoadOrCreate(path));
+        Assert.Contains("other users can write", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadOrCreate_FileOrFolderOwnedByAnotherUser_Refuses()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Join("backup", "web-token");
+        WebToken.LoadOrCreate(path);
+        if (!Environment.IsPrivilegedProcess)
+        {
+            // Only root can give a file away; as another user the check below cannot be set up.
+            Assert.ThrowsAny<Exception>(() => Backup.Core.Posix.PosixFile.SetOwner(path, 65534, 65534));
+            return;
+        }
+        // A token file another user made (0600, theirs), in the daemon's folder: its token is theirs.
+        Backup.Core.Posix.PosixFile.SetOwner(path, 65534, 65534);
+        var e = Assert.Throws<BackupException>(() => WebToken.LoadOrCreate(path));
+        Assert.Contains("owned by another user", e.Message, StringComparison.Ordinal);
+
+        // A folder another user made before the first start: they could replace the token made in it.
+        var folder = temp.Join("pre", "backup");
+        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Backup.Core.Posix.PosixFile.SetOwner(folder, 65534, 65534);
+        e = Assert.Throws<BackupException>(() => WebToken.LoadOrCreate(Path.Join(folder, "web-token")));
+        Assert.Contains("owned by another user", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Join(folder, "web-token")));
+    }
+
+    [Fact]
     public void LoadOrCreate_NotAToken_Refuses()
     {
         using var temp = new TempDirectory();
