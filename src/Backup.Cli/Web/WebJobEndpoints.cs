@@ -48,6 +48,11 @@ internal static class WebJobEndpoints
             throw new WebRequestException(StatusCodes.Status400BadRequest, "give the target as an absolute folder (/home/me/restored)");
         }
         target = backend.Context.FullPath(target);
+        // Answered now, not as a job that fails later: the engine refuses it too (RestoreTarget), this is the early word.
+        if (!request.Overwrite && Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        {
+            throw new WebRequestException(StatusCodes.Status409Conflict, $"the target {Formatting.Path(target)} is not empty: restore into an empty or new folder, or ask to overwrite");
+        }
         var record = backend.Record(request.Snapshot);
         var made = RestoreCommand.CheckTarget(target);
         return backend.Jobs.Start("restore", target, async (job, token) =>

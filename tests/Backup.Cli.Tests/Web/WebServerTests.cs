@@ -100,6 +100,39 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Restore_TargetNotEmptyWithoutOverwrite_Is409BeforeAnyJob()
+    {
+        var target = _temp.Join("full");
+        Directory.CreateDirectory(target);
+        File.WriteAllText(Path.Join(target, "keep.txt"), "mine");
+        using var request = new HttpRequestMessage(HttpMethod.Post, _listen.Url + "api/restore")
+        {
+            Content = new StringContent($"{{\"snapshot\":1,\"path\":\"\",\"target\":\"{target}\",\"overwrite\":false}}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        request.Headers.Add(WebAuthentication.CsrfHeader, WebToken.CsrfFor(Token));
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("is not empty", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("mine", File.ReadAllText(Path.Join(target, "keep.txt")));
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task Restore_CrossSiteBodyWithoutCsrfHeader_Is403(string mediaType)
+    {
+        // What a form or fetch(no-cors) from another site can send: the cookie, a simple content type, no custom header.
+        using var request = new HttpRequestMessage(HttpMethod.Post, _listen.Url + "api/restore")
+        {
+            Content = new StringContent("{\"snapshot\":1,\"target\":\"/tmp/x\"}", Encoding.UTF8, mediaType),
+        };
+        request.Headers.Add("Cookie", $"{WebAuthentication.Cookie}={Token}");
+        using var response = await _client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
     public async Task StartAsync_PortInUse_ErrorNamesTheAddress()
     {
         var context = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, TimeProvider.System);
