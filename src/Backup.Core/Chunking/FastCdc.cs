@@ -47,36 +47,50 @@ public sealed class FastCdc
     /// </summary>
     public int NextChunkLength(ReadOnlySpan<byte> data)
     {
-        var n = data.Length;
+        var scan = default(ChunkScan);
+        var length = Scan(ref scan, data);
+        return length >= 0 ? length : data.Length;
+    }
+
+    /// <summary>
+    /// Feeds the next bytes, <paramref name="more"/>, of the chunk in progress, whose bytes so far <paramref name="scan"/>
+    /// has seen (a new chunk starts from <c>default</c>). Returns how many bytes of <paramref name="more"/> end the
+    /// chunk, when its boundary lies among them (or the chunk reaches <see cref="ChunkerParameters.MaxSize"/>); else
+    /// -1, and <paramref name="scan"/> then counts them too. Where the stream ends, the chunk is what was fed. The
+    /// boundaries are those of <see cref="NextChunkLength"/> however the bytes are cut into calls, so a reader can
+    /// look at each byte once, as it arrives, instead of keeping a maximum chunk of bytes ahead.
+    /// </summary>
+    public int Scan(ref ChunkScan scan, ReadOnlySpan<byte> more)
+    {
         var p = Parameters;
-        if (n <= p.MinSize)
-        {
-            return n;
-        }
-        if (n > p.MaxSize)
-        {
-            n = p.MaxSize;
-        }
-        var normal = Math.Min(n, p.AverageSize);
-        ulong fingerprint = 0;
-        var i = p.MinSize;
+        var start = scan.Length;
+        // Bytes of more that can still belong to this chunk; those before MinSize are not hashed.
+        var limit = Math.Min(more.Length, p.MaxSize - start);
+        var i = Math.Max(0, p.MinSize - start);
+        var normal = Math.Min(limit, p.AverageSize - start);
+        var fingerprint = scan.Fingerprint;
         for (; i < normal; i++)
         {
-            fingerprint = (fingerprint << 1) + _gear[data[i]];
+            fingerprint = (fingerprint << 1) + _gear[more[i]];
             if ((fingerprint & _maskSmall) == 0)
             {
                 return i + 1;
             }
         }
-        for (; i < n; i++)
+        for (; i < limit; i++)
         {
-            fingerprint = (fingerprint << 1) + _gear[data[i]];
+            fingerprint = (fingerprint << 1) + _gear[more[i]];
             if ((fingerprint & _maskLarge) == 0)
             {
                 return i + 1;
             }
         }
-        return n;
+        if (start + limit == p.MaxSize)
+        {
+            return limit;
+        }
+        scan = new ChunkScan(start + more.Length, fingerprint);
+        return -1;
     }
 
     /// <summary>
@@ -85,14 +99,18 @@ public sealed class FastCdc
     /// that splits many files passes the same one: allocating 16 MiB per small file costs more than reading it).
     /// Does not own <paramref name="stream"/>.
     /// </summary>
-    public IEnumerable<ReadOnlyMemory<byte>> Split(Stream stream, byte[]? buffer = null)
+    public IEnumerable<ReadOnlyMemory<byte>> Split(Stream stream, Memory<byte>? buffer = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (buffer is not null && buffer.Length < Parameters.MaxSize * 2)
+        if (buffer is { } given && given.Length < Parameters.MaxSize * 2)
         {
             throw new ArgumentException("the buffer must hold twice the maximum chunk size", nameof(buffer));
         }
-        buffer ??= new byte[Parameters.MaxSize * 2];
+        return SplitInto(stream, buffer ?? new byte[Parameters.MaxSize * 2]);
+    }
+
+    private IEnumerable<ReadOnlyMemory<byte>> SplitInto(Stream stream, Memory<byte> buffer)
+    {
         int start = 0, end = 0;
         var eof = false;
         while (true)
@@ -101,13 +119,13 @@ public sealed class FastCdc
             {
                 if (start > 0)
                 {
-                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    buffer.Span[start..end].CopyTo(buffer.Span);
                     end -= start;
                     start = 0;
                 }
                 while (end < buffer.Length)
                 {
-                    var read = stream.Read(buffer, end, buffer.Length - end);
+                    var read = stream.Read(buffer.Span[end..]);
                     if (read == 0)
                     {
                         eof = true;
@@ -120,11 +138,14 @@ public sealed class FastCdc
             {
                 yield break;
             }
-            var length = NextChunkLength(buffer.AsSpan(start, end - start));
-            yield return buffer.AsMemory(start, length);
+            var length = NextChunkLength(buffer.Span[start..end]);
+            yield return buffer.Slice(start, length);
             start += length;
         }
     }
 
     private static ulong TopBits(int count) => count <= 0 ? 0 : ulong.MaxValue << (64 - count);
 }
+
+/// <summary>Where <see cref="FastCdc.Scan"/> stands in the chunk in progress: the bytes of it fed so far, and the rolling fingerprint.</summary>
+public readonly record struct ChunkScan(int Length, ulong Fingerprint);

@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -69,20 +70,20 @@ public sealed partial class Repository
         {
             var (compression, length) = WithCodec(codec =>
             {
-                var id = codec.CompressInto(plaintext.Span, sealedBlob.AsSpan(BlobCipher.PlaintextOffset, bound), out var storedLength);
-                return (id, _cipher.SealInPlace(type, sealedBlob, storedLength));
+                var id = codec.CompressInto(plaintext.Span, sealedBlob.Span.Slice(BlobCipher.PlaintextOffset, bound), out var storedLength);
+                return (id, _cipher.SealInPlace(type, sealedBlob.Span, storedLength));
             });
             if (type == BlobType.Tree)
             {
                 // The next backup compares against this tree: cached now, it need not be fetched back from a remote store.
-                TreeCache?.Write("trees", id.ToString(), sealedBlob.AsSpan(0, length));
+                TreeCache?.Write("trees", id.ToString(), sealedBlob.Span[..length]);
             }
             PackWriter? full = null;
             await _packLock.WaitAsync(cancellationToken);
             try
             {
                 _current ??= new PackWriter(_cipher, Store);
-                _current.AddSealed(type, id, compression, sealedBlob.AsSpan(0, length), plaintext.Length);
+                _current.AddSealed(type, id, compression, sealedBlob.Span[..length], plaintext.Length);
                 if (_current.IsFull)
                 {
                     (full, _current) = (_current, null);
@@ -233,22 +234,22 @@ public sealed partial class Repository
         var sealedBlob = Buffers.Rent(length);
         try
         {
-            if (entry.Type == BlobType.Tree && TryOpenCachedTree(id, entry, sealedBlob) is { } cached)
+            if (entry.Type == BlobType.Tree && TryOpenCachedTree(id, entry) is { } cached)
             {
                 return cached;
             }
             try
             {
-                await Store.ReadRangeAsync(BlobKind.Pack, pack, entry.Offset, sealedBlob.AsMemory(0, length), cancellationToken);
+                await Store.ReadRangeAsync(BlobKind.Pack, pack, entry.Offset, sealedBlob.Memory[..length], cancellationToken);
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
             {
                 throw new InvalidDataException($"chunk {id} in pack {pack} cannot be read: {e.Message}", e);
             }
-            var plaintext = OpenSealedBlob(pack, entry, sealedBlob.AsSpan(0, length));
+            var plaintext = OpenSealedBlob(pack, entry, sealedBlob.Span[..length]);
             if (entry.Type == BlobType.Tree)
             {
-                TreeCache?.Write("trees", id.ToString(), sealedBlob.AsSpan(0, length));
+                TreeCache?.Write("trees", id.ToString(), sealedBlob.Span[..length]);
             }
             return plaintext;
         }
@@ -296,10 +297,10 @@ public sealed partial class Repository
         {
             try
             {
-                var storedLength = _cipher.Open(entry.Type, sealedBlob, stored);
+                var storedLength = _cipher.Open(entry.Type, sealedBlob, stored.Span);
                 WithCodec(codec =>
                 {
-                    codec.DecompressInto(entry.Compression, stored.AsSpan(0, storedLength), plaintext.Writable);
+                    codec.DecompressInto(entry.Compression, stored.Span[..storedLength], plaintext.Writable);
                     return 0;
                 });
             }
@@ -325,10 +326,10 @@ public sealed partial class Repository
     }
 
     /// <summary>
-    /// The plaintext of tree <paramref name="id"/> from its cached copy (read into <paramref name="sealedBlob"/>), when
-    /// there is one that authenticates under this repository's key and hashes to the id; a copy that does not is dropped.
+    /// The plaintext of tree <paramref name="id"/> from its cached copy, when there is one that authenticates under this
+    /// repository's key and hashes to the id; a copy that does not is dropped.
     /// </summary>
-    private PooledBlob? TryOpenCachedTree(ChunkId id, PackEntry entry, byte[] sealedBlob)
+    private PooledBlob? TryOpenCachedTree(ChunkId id, PackEntry entry)
     {
         var name = id.ToString();
         if (TreeCache?.TryRead("trees", name, entry.Length) is not { } cached)
@@ -339,8 +340,7 @@ public sealed partial class Repository
         {
             try
             {
-                cached.CopyTo(sealedBlob, 0);
-                return OpenSealedBlob("(cache)", entry, sealedBlob.AsSpan(0, cached.Length));
+                return OpenSealedBlob("(cache)", entry, cached);
             }
             catch (InvalidDataException)
             {

@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -26,8 +27,9 @@ public sealed partial class Repository : IDisposable
     /// managed heap was not enough for a first backup of the 1.4 GB real corpus with 8 arrays per size). 4 MiB, not
     /// 16: what the pool keeps is memory on top of the chunks in flight, and the large-object heap reuses freed arrays
     /// anyway (that first backup, medians of 3: peak RSS 152 MiB with 16 MiB kept, 129 with 4; bench/README.md).
+    /// The buffers lie outside the managed heap (<see cref="NativeBuffer"/>), so those not kept are given back at once.
     /// </summary>
-    internal ArrayPool<byte> Buffers { get; } = new BufferPool(4 << 20);
+    internal BufferPool Buffers { get; } = new BufferPool(4 << 20);
 
     // A pool, not one per thread: a zstd context holds megabytes, and the thread pool may run many threads.
     private readonly System.Collections.Concurrent.ConcurrentBag<ZstdCodec> _codecs = [];
@@ -310,6 +312,7 @@ public sealed partial class Repository : IDisposable
         _packLock.Dispose();
         _indexLock.Dispose();
         _current?.Dispose();
+        Buffers.Dispose();
         Store.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Backup.Core.Buffers;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
 using Backup.Core.Restore;
@@ -141,7 +142,7 @@ internal sealed class PackOrderedContent
         {
             try
             {
-                await _repository.Store.ReadRangeAsync(BlobKind.Pack, pack, range.Offset, buffer.AsMemory(0, range.Length), cancellationToken);
+                await _repository.Store.ReadRangeAsync(BlobKind.Pack, pack, range.Offset, buffer.Memory[..range.Length], cancellationToken);
             }
             catch (Exception e) when (RestoreExecutor.IsDamage(e) && !cancellationToken.IsCancellationRequested)
             {
@@ -161,7 +162,7 @@ internal sealed class PackOrderedContent
                 {
                     end++;
                 }
-                WriteChunk(pack, buffer.AsSpan((int)(_uses[use].Offset - range.Offset), (int)_uses[use].Length), use, end);
+                WriteChunk(pack, buffer.Span.Slice((int)(_uses[use].Offset - range.Offset), (int)_uses[use].Length), use, end);
                 use = end;
             }
         }

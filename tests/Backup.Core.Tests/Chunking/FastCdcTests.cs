@@ -74,6 +74,51 @@ public class FastCdcTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new FastCdc(s_key, new ChunkerParameters { AverageSize = 1_000_000 }));
     }
 
+    /// <summary>
+    /// The streaming search (<see cref="FastCdc.Scan"/>) fed in pieces of any size finds the boundaries of the search over
+    /// a whole maximum chunk: on random bytes, and on zeros, whose chunks end at the maximum size.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 4096)]
+    [InlineData(3, 300_000)]
+    [InlineData(4, 9_000_000)]
+    public void Scan_FedInPiecesOfAnySize_FindsTheBoundariesOfSplit(int seed, int largestPiece)
+    {
+        var chunker = new FastCdc(s_key);
+        var data = Input(14 << 20, (ulong)seed).Concat(new byte[18 << 20]).Concat(Input(3 << 20, (ulong)seed + 10)).ToArray();
+        var expected = chunker.Split(new MemoryStream(data)).Select(c => c.Length).ToList();
+        var pieces = new Random(seed);
+
+        var lengths = new List<int>();
+        var scan = default(ChunkScan);
+        var chunkStart = 0;
+        var position = 0;
+        while (position < data.Length)
+        {
+            var piece = Math.Min(data.Length - position, pieces.Next(1, largestPiece + 1));
+            var end = chunker.Scan(ref scan, data.AsSpan(position, piece));
+            if (end >= 0)
+            {
+                position += end;
+                lengths.Add(position - chunkStart);
+                chunkStart = position;
+                scan = default;
+            }
+            else
+            {
+                position += piece;
+            }
+        }
+        if (position > chunkStart)
+        {
+            lengths.Add(position - chunkStart);
+        }
+
+        Assert.Equal(expected, lengths);
+        Assert.Contains(chunker.Parameters.MaxSize, expected); // the zeros reach the forced boundary
+    }
+
     private static HashSet<string> Ids(FastCdc chunker, byte[] data) =>
         chunker.Split(new MemoryStream(data)).Select(c => Convert.ToHexString(SHA256.HashData(c.Span))).ToHashSet();
 

@@ -1,4 +1,4 @@
-using System.Buffers;
+using Backup.Core.Buffers;
 using Backup.Core.Chunking;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
@@ -19,7 +19,7 @@ internal interface ITreeBuilderRepository
     FastCdc Chunker { get; }
 
     /// <summary>Where the buffers of chunks in flight are rented and returned.</summary>
-    ArrayPool<byte> Buffers { get; }
+    BufferPool Buffers { get; }
 
     /// <summary>The keyed id of a chunk's plaintext.</summary>
     ChunkId IdOf(ReadOnlySpan<byte> plaintext);

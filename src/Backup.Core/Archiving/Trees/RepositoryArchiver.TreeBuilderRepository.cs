@@ -1,4 +1,4 @@
-using System.Buffers;
+using Backup.Core.Buffers;
 using Backup.Core.Chunking;
 using Backup.Core.Encryption;
 using Backup.Core.Repositories;
@@ -15,7 +15,7 @@ public sealed partial class RepositoryArchiver
         public FastCdc Chunker => repository.Chunker;
 
         /// <inheritdoc/>
-        public ArrayPool<byte> Buffers => repository.Buffers;
+        public BufferPool Buffers => repository.Buffers;
 
         /// <inheritdoc/>
         public ChunkId IdOf(ReadOnlySpan<byte> plaintext) => repository.IdOf(plaintext);

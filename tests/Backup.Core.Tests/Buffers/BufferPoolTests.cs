@@ -1,6 +1,6 @@
-using Backup.Core.Repositories;
+using Backup.Core.Buffers;
 
-namespace Backup.Core.Tests.Repositories;
+namespace Backup.Core.Tests.Buffers;
 
 public sealed class BufferPoolTests
 {
@@ -35,7 +35,7 @@ public sealed class BufferPoolTests
 
         arrays.ForEach(a => pool.Return(a));
 
-        Assert.Equal(4 << 20, pool.RetainedBytes); // two of the four kept, the others left to the collector
+        Assert.Equal(4 << 20, pool.RetainedBytes); // two of the four kept, the others unmapped
         // By reference: xunit compares arrays by content.
         Assert.True(IsOneOf(pool.Rent(2 << 20), arrays));
         Assert.True(IsOneOf(pool.Rent(2 << 20), arrays));
@@ -48,13 +48,48 @@ public sealed class BufferPoolTests
     {
         var pool = new BufferPool(64 << 20);
         var large = pool.Rent(BufferPool.MaxPooledLength + 1);
+        Assert.Equal(BufferPool.MaxPooledLength + 1, large.Length);
+        var odd = new NativeBuffer(5000); // not a size the pool hands out
 
         pool.Return(large);
-        pool.Return(new byte[5000]); // not a size the pool hands out
+        pool.Return(odd);
 
-        Assert.Equal(BufferPool.MaxPooledLength + 1, large.Length);
         Assert.Equal(0, pool.RetainedBytes);
+        Assert.Throws<ObjectDisposedException>(() => large.Span.Length);
+        Assert.Throws<ObjectDisposedException>(() => odd.Span.Length);
     }
 
-    private static bool IsOneOf(byte[] array, List<byte[]> arrays) => arrays.Any(a => ReferenceEquals(a, array));
+    [Fact]
+    public void Dispose_UnmapsWhatItKeptAndKeepsNothingGivenBackLater()
+    {
+        var pool = new BufferPool(16 << 20);
+        var kept = pool.Rent(1 << 20);
+        var late = pool.Rent(1 << 20);
+        pool.Return(kept);
+
+        pool.Dispose();
+        pool.Return(late);
+
+        Assert.Equal(0, pool.RetainedBytes);
+        Assert.Throws<ObjectDisposedException>(() => kept.Span.Length);
+        Assert.Throws<ObjectDisposedException>(() => late.Span.Length);
+    }
+
+    [Fact]
+    public void NativeBuffer_Memory_ReadsBackWhatWasWrittenThroughAPin()
+    {
+        using var buffer = new NativeBuffer(10_000);
+        buffer.Span[9_999] = 42;
+
+        using (var pin = buffer.Memory[9_000..].Pin())
+        {
+            unsafe
+            {
+                Assert.Equal(42, ((byte*)pin.Pointer)[999]);
+            }
+        }
+        Assert.Equal(10_000, buffer.Memory.Length);
+    }
+
+    private static bool IsOneOf(NativeBuffer buffer, List<NativeBuffer> buffers) => buffers.Any(b => ReferenceEquals(b, buffer));
 }

@@ -1,15 +1,14 @@
-using System.Buffers;
-
-namespace Backup.Core.Repositories;
+namespace Backup.Core.Buffers;
 
 /// <summary>
 /// The repository's pool of chunk buffers: what it keeps between uses is bounded in bytes (<see cref="RetainedBytes"/>),
 /// not in arrays per size, so that a backup whose chunks change size (a tree of small files, then a large binary with
 /// chunks near the 8 MiB maximum) does not keep arrays of every size class it ever used. Sizes from 1 MiB up are
 /// rounded to a multiple of 512 KiB rather than to a power of two, so that a chunk of 1.1 MiB takes 1.5 MiB, not
-/// 2 MiB. An array larger than <see cref="MaxPooledLength"/> is allocated for the call and never kept. Thread-safe.
+/// 2 MiB. A buffer larger than <see cref="MaxPooledLength"/> is made for the call and never kept. The buffers lie
+/// outside the managed heap (<see cref="NativeBuffer"/>): one that is not kept is unmapped at once. Thread-safe.
 /// </summary>
-internal sealed class BufferPool : ArrayPool<byte>
+internal sealed class BufferPool : IDisposable
 {
     /// <summary>The longest array kept: the largest sealed chunk (8 MiB plus zstd's bound and sealing) fits, a whole pack does not.</summary>
     internal const int MaxPooledLength = 9 << 20;
@@ -17,9 +16,10 @@ internal sealed class BufferPool : ArrayPool<byte>
     private const int Step = 512 << 10;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<int, Stack<byte[]>> _free = [];
+    private readonly Dictionary<int, Stack<NativeBuffer>> _free = [];
     private readonly long _budget;
     private long _retained;
+    private bool _disposed;
 
     /// <summary>A pool that keeps at most <paramref name="retainedBytes"/> of arrays between uses.</summary>
     public BufferPool(long retainedBytes) => _budget = retainedBytes;
@@ -36,13 +36,13 @@ internal sealed class BufferPool : ArrayPool<byte>
         }
     }
 
-    /// <inheritdoc/>
-    public override byte[] Rent(int minimumLength)
+    /// <summary>A buffer of at least <paramref name="minimumLength"/> bytes, its contents undefined; give it back with <see cref="Return"/>.</summary>
+    public NativeBuffer Rent(int minimumLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
         if (minimumLength > MaxPooledLength)
         {
-            return GC.AllocateUninitializedArray<byte>(minimumLength);
+            return new NativeBuffer(minimumLength);
         }
         var size = SizeClass(minimumLength);
         lock (_lock)
@@ -53,33 +53,46 @@ internal sealed class BufferPool : ArrayPool<byte>
                 return array;
             }
         }
-        return GC.AllocateUninitializedArray<byte>(size);
+        return new NativeBuffer(size);
     }
 
-    /// <inheritdoc/>
-    public override void Return(byte[] array, bool clearArray = false)
+    /// <summary>Takes back a buffer from <see cref="Rent"/>: kept for the next caller within the bound, else unmapped. The caller must not touch it again.</summary>
+    public void Return(NativeBuffer buffer)
     {
-        ArgumentNullException.ThrowIfNull(array);
-        if (array.Length > MaxPooledLength || SizeClass(array.Length) != array.Length)
+        ArgumentNullException.ThrowIfNull(buffer);
+        if (buffer.Length > MaxPooledLength || SizeClass(buffer.Length) != buffer.Length)
         {
-            return; // not one of ours: left to the collector
-        }
-        if (clearArray)
-        {
-            Array.Clear(array);
+            ((IDisposable)buffer).Dispose(); // not a size the pool keeps
+            return;
         }
         lock (_lock)
         {
-            if (_retained + array.Length > _budget)
+            if (!_disposed && _retained + buffer.Length <= _budget)
             {
-                return; // over the bound: dropped, and allocated again if ever needed
+                if (!_free.TryGetValue(buffer.Length, out var free))
+                {
+                    _free.Add(buffer.Length, free = new Stack<NativeBuffer>());
+                }
+                free.Push(buffer);
+                _retained += buffer.Length;
+                return;
             }
-            if (!_free.TryGetValue(array.Length, out var free))
+        }
+        ((IDisposable)buffer).Dispose(); // over the bound: its pages go back to the system
+    }
+
+    /// <summary>Unmaps the buffers kept; a buffer given back later is unmapped at once.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            foreach (var buffer in _free.Values.SelectMany(b => b))
             {
-                _free.Add(array.Length, free = new Stack<byte[]>());
+                ((IDisposable)buffer).Dispose();
             }
-            free.Push(array);
-            _retained += array.Length;
+            _free.Clear();
+            _retained = 0;
         }
     }
 
