@@ -19,8 +19,12 @@ internal sealed class PackOrderedContent
     /// <summary>Needed chunks this close are read in one request: reading 1 MiB more costs about what a request does on S3 or SFTP, and little locally.</summary>
     internal const int MaxGap = 1 << 20;
 
-    /// <summary>The longest range read: 8 MiB, so two reads in flight per core stay in the repository's pool of 9 MiB arrays.</summary>
-    internal const int MaxRead = 8 << 20;
+    /// <summary>
+    /// The longest range read: 4 MiB, a quarter of a pack. On the real corpus's full restore (bench/README.md) 8 MiB took
+    /// about 9 MiB more peak RSS than 4 and was no faster; 2 MiB saved 5 more but reads through a 1 MiB gap would then
+    /// be half of some reads.
+    /// </summary>
+    internal const int MaxRead = 4 << 20;
 
     private readonly Repository _repository;
     private readonly IReadOnlyList<RestoreEntry> _files;
