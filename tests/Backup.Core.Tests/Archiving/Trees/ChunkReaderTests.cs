@@ -57,6 +57,24 @@ public sealed class ChunkReaderTests
         Assert.False(reader.Next());
     }
 
+    [Fact]
+    public void TakeChunk_SmallChunk_ComesInABufferOfItsSizeAndTheReaderKeepsItsOwn()
+    {
+        using var pool = new BufferPool(0);
+        using var reader = new ChunkReader(Chunker, pool);
+        var small = new byte[1000];
+        new Random(1).NextBytes(small);
+
+        reader.Begin(new MemoryStream(small));
+        Assert.True(reader.Next());
+        var taken = reader.TakeChunk();
+
+        Assert.Equal(BufferPool.SizeClass(small.Length), taken.Length); // not a buffer of the 8 MiB maximum chunk
+        Assert.Equal(small, taken.Span[..small.Length].ToArray());
+        Assert.False(reader.Next());
+        pool.Return(taken);
+    }
+
     /// <summary>A stream over <c>data</c> that gives at most a random few KiB per read.</summary>
     private sealed class ShortReads(byte[] data, int seed) : MemoryStream(data, writable: false)
     {
