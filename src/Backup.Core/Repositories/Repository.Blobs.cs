@@ -522,6 +522,12 @@ public sealed partial class Repository
                 _indexFiles.Add(name);
             }
         }
+        // Each index file was read into arrays that are garbage once its entries are in the map (1.5 MiB and more a
+        // file, on the large-object heap), and the map's dictionaries were copied as they grew; the collector would keep
+        // that room until its budget runs out. One full collection now gives it back before the command's work begins
+        // (real corpus, full restore: 160 -> 126 MiB peak RSS; it takes milliseconds at a small index, and about 0.1 s
+        // at a million chunks).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     /// <summary>
