@@ -8,23 +8,17 @@ namespace Backup.Core.Repositories;
 /// <summary>
 /// Maps chunk ids to where they are stored (docs/repository.md, "Index"). Pack names are kept once in a list and
 /// each chunk costs one dictionary entry of a 32-byte key and a 16-byte location, 56 bytes, plus a 4-byte bucket and
-/// the dictionary's spare room. The chunks are spread over <see cref="Shards"/> dictionaries by the top bits of their
-/// id (ids are keyed hashes: evenly spread), so that growing the map copies one small dictionary at a time: one map
-/// of a million chunks doubled by a backup that added a chunk held both copies, about 110 MiB, at once. Written and read as binary index files (<see cref="ToBinary(IEnumerable{ValueTuple{string, IReadOnlyList{PackEntry}}})"/>);
+/// the dictionary's spare room. Written and read as binary index files (<see cref="ToBinary(IEnumerable{ValueTuple{string, IReadOnlyList{PackEntry}}})"/>);
 /// the JSON files of earlier builds are still read. Not thread-safe.
 /// </summary>
 public sealed partial class RepositoryIndex
 {
     private readonly List<string> _packs = [];
     private readonly Dictionary<string, int> _packNumbers = new(StringComparer.Ordinal);
-    private readonly Dictionary<ChunkId, Location>?[] _shards = new Dictionary<ChunkId, Location>?[Shards];
-    private int _count;
-
-    /// <summary>How many dictionaries the chunks are spread over.</summary>
-    internal const int Shards = 256;
+    private readonly Dictionary<ChunkId, Location> _chunks = [];
 
     /// <summary>Chunks known.</summary>
-    public int Count => _count;
+    public int Count => _chunks.Count;
 
     /// <summary>Packs known.</summary>
     public IReadOnlyList<string> Packs => _packs;
@@ -34,42 +28,22 @@ public sealed partial class RepositoryIndex
     {
         _packs.Clear();
         _packNumbers.Clear();
-        Array.Clear(_shards);
-        _count = 0;
+        _chunks.Clear();
     }
 
     /// <summary>Every blob, grouped by the pack the index places it in, packs in the order first seen, blobs by offset.</summary>
     public IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> ByPack() =>
-        _shards.Where(s => s is not null).SelectMany(s => s!).GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => (_packs[g.Key],
+        _chunks.GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => (_packs[g.Key],
             (IReadOnlyList<PackEntry>)[.. g.Select(c => c.Value.EntryOf(c.Key)).OrderBy(e => e.Offset)]));
 
-    /// <summary>
-    /// Makes room for <paramref name="chunks"/> chunks in all, so that loading that many allocates each dictionary once:
-    /// the mean share per dictionary plus four standard deviations and 16, since the shares of random ids vary (a
-    /// million chunks: 7% over the mean; a dictionary that gets more grows alone). Below 16 a dictionary it does
-    /// nothing (the dictionaries are made as chunks arrive).
-    /// </summary>
-    public void EnsureCapacity(int chunks)
-    {
-        if (chunks < Shards * 16)
-        {
-            return;
-        }
-        var mean = (double)chunks / Shards;
-        var share = (int)Math.Min(Array.MaxLength / 2, mean + (4 * Math.Sqrt(mean)) + 16);
-        for (var i = 0; i < Shards; i++)
-        {
-            (_shards[i] ??= new Dictionary<ChunkId, Location>(share)).EnsureCapacity(share);
-        }
-    }
+    /// <summary>Makes room for <paramref name="chunks"/> chunks in all, so that loading that many allocates the map once.</summary>
+    public void EnsureCapacity(int chunks) => _chunks.EnsureCapacity(chunks);
 
-    /// <summary>The chunks the map has room for before one of its dictionaries grows.</summary>
-    internal int Capacity => _shards.Sum(s => s?.Capacity ?? 0);
+    /// <summary>The chunks the map has room for before it grows.</summary>
+    internal int Capacity => _chunks.Capacity;
 
     /// <summary>True when <paramref name="id"/> is stored.</summary>
-    public bool Contains(ChunkId id) => _shards[ShardOf(id)]?.ContainsKey(id) == true;
-
-    private static int ShardOf(ChunkId id) => (int)(id.A >> 56);
+    public bool Contains(ChunkId id) => _chunks.ContainsKey(id);
 
     /// <summary>Records every entry of a pack. A chunk already known keeps its first location.</summary>
     public void AddPack(string pack, IEnumerable<PackEntry> entries)
@@ -97,19 +71,12 @@ public sealed partial class RepositoryIndex
         return number;
     }
 
-    private void Add(int pack, PackEntry e)
-    {
-        var shard = _shards[ShardOf(e.Id)] ??= [];
-        if (shard.TryAdd(e.Id, Location.Of(pack, e)))
-        {
-            _count++;
-        }
-    }
+    private void Add(int pack, PackEntry e) => _chunks.TryAdd(e.Id, Location.Of(pack, e));
 
     /// <summary>Where <paramref name="id"/> is stored, or null.</summary>
     public (string Pack, PackEntry Entry)? Find(ChunkId id)
     {
-        if (_shards[ShardOf(id)] is not { } shard || !shard.TryGetValue(id, out var l))
+        if (!_chunks.TryGetValue(id, out var l))
         {
             return null;
         }

@@ -156,10 +156,9 @@ public sealed class RepositoryIndexFilesTests : IDisposable
 
         using var reopened = await Repository.OpenAsync(new LocalBlobStore(_temp.Join("repo")), Options, s_none);
 
-        // Sized once: each of the 256 dictionaries has room for its share (19.6 on average) plus four standard deviations
-        // and 16, 53, which the dictionary rounds up to 59, the next size in its table of primes; none grew past it
-        // (one that had would hold 127).
+        // Sized once, the room is the dictionary's next prime above 5,001 (5,839); grown a chunk at a time, it would have
+        // doubled past 4,049 to 8,419.
         Assert.Equal(blobs, reopened.Index.Count);
-        Assert.Equal(RepositoryIndex.Shards * 59, reopened.Index.Capacity);
+        Assert.InRange(reopened.Index.Capacity, blobs, blobs * 6 / 5);
     }
 }
