@@ -510,18 +510,27 @@ public sealed partial class Repository
         }
         // Binary index files hold 46 bytes a chunk, so the listing tells how many chunks to make room for: the map then
         // ends at what it needs instead of growing to up to twice that. The listed sizes are not authenticated, so the
-        // room made is never more than twice the chunks of the files read and authenticated so far.
+        // room made is never more than four times the chunks of the files read and authenticated so far.
         var listed = files.Sum(f => Math.Clamp(f.Size, 0, MaxIndexFileBytes) / PackEntry.EncodedSize);
+        // And a sixteenth more, so that a backup that adds fewer chunks than that (most backups after the first) never
+        // doubles the map: doubling a map of a million chunks held 58 and 117 MiB at once.
+        listed += listed / 16;
         foreach (var (name, _) in files)
         {
             var plaintext = await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken);
-            // Grown only when this file would not fit, and then at least twice over (the dictionary's own step) but never
-            // past the listing: making room at every file for twice the chunks read so far reallocated the map at each
-            // of the 31 files of a million chunks, and the copies' garbage took about 150 MiB while it loaded.
+            // Grown only when this file would not fit, and then four times over but never past the listing: making room at
+            // every file for twice the chunks read so far reallocated the map at each of the 31 files of a million chunks,
+            // and the copies' garbage took about 150 MiB while it loaded. The copy left behind by a large step is
+            // collected at once.
             var needed = Index.Count + (plaintext.Length / PackEntry.EncodedSize);
             if (needed > Index.Capacity)
             {
-                Index.EnsureCapacity((int)Math.Min(Math.Max(needed, Math.Min(listed, 2L * needed)), Array.MaxLength / 2));
+                var before = Index.Capacity;
+                Index.EnsureCapacity((int)Math.Min(Math.Max(needed, Math.Min(listed, 4L * needed)), Array.MaxLength / 2));
+                if (before >= 1 << 16)
+                {
+                    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                }
             }
             AddIndexFile(plaintext, name);
             lock (_sync)
