@@ -498,40 +498,18 @@ public sealed partial class Repository
     /// <summary>A new empty pack sealed with this repository's key.</summary>
     internal PackWriter NewPack() => new(_cipher, Store);
 
-    /// <summary>The stores refuse to read an object larger than this; a listed size above it counts as this.</summary>
-    private const long MaxIndexFileBytes = 256L << 20;
-
     private async Task LoadIndexAsync(CancellationToken cancellationToken)
     {
-        var files = new List<(string Name, long Size)>();
-        await foreach (var file in Store.ListAsync(BlobKind.Index, cancellationToken))
+        var names = new List<string>();
+        await foreach (var (name, _) in Store.ListAsync(BlobKind.Index, cancellationToken))
         {
-            files.Add(file);
+            names.Add(name);
         }
-        // Binary index files hold 46 bytes a chunk, so the listing tells how many chunks to make room for: the map then
-        // ends at what it needs instead of growing to up to twice that. The listed sizes are not authenticated, so the
-        // room made is never more than four times the chunks of the files read and authenticated so far.
-        var listed = files.Sum(f => Math.Clamp(f.Size, 0, MaxIndexFileBytes) / PackEntry.EncodedSize);
-        // And a sixteenth more, so that a backup that adds fewer chunks than that (most backups after the first) never
-        // doubles the map: doubling a map of a million chunks held 58 and 117 MiB at once.
-        listed += listed / 16;
-        foreach (var (name, _) in files)
+        // The map grows a page at a time and never copies its entries (RepositoryIndex), so nothing is sized from the
+        // listing, whose sizes are not authenticated.
+        foreach (var name in names)
         {
             var plaintext = await ReadObjectAsync(BlobKind.Index, BlobType.Index, name, cancellationToken);
-            // Grown only when this file would not fit, and then four times over but never past the listing: making room at
-            // every file for twice the chunks read so far reallocated the map at each of the 31 files of a million chunks,
-            // and the copies' garbage took about 150 MiB while it loaded. The copy left behind by a large step is
-            // collected at once.
-            var needed = Index.Count + (plaintext.Length / PackEntry.EncodedSize);
-            if (needed > Index.Capacity)
-            {
-                var before = Index.Capacity;
-                Index.EnsureCapacity((int)Math.Min(Math.Max(needed, Math.Min(listed, 4L * needed)), Array.MaxLength / 2));
-                if (before >= 1 << 16)
-                {
-                    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-                }
-            }
             AddIndexFile(plaintext, name);
             lock (_sync)
             {
@@ -539,9 +517,9 @@ public sealed partial class Repository
             }
         }
         // Each index file was read into arrays that are garbage once its entries are in the map (1.5 MiB and more a
-        // file, on the large-object heap), and the map's dictionaries were copied as they grew; the collector would keep
-        // that room until its budget runs out. One full collection now gives it back before the command's work begins
-        // (it takes milliseconds at a small index, and about 0.1 s at a million chunks).
+        // file, on the large-object heap); the collector would keep that room until its budget runs out. One full
+        // collection now gives it back before the command's work begins (milliseconds at a small index, about 0.1 s at
+        // a million chunks).
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 

@@ -7,15 +7,15 @@ namespace Backup.Core.Repositories;
 
 /// <summary>
 /// Maps chunk ids to where they are stored (docs/repository.md, "Index"). Pack names are kept once in a list and
-/// each chunk costs one dictionary entry of a 32-byte key and a 16-byte location, 56 bytes, plus a 4-byte bucket and
-/// the dictionary's spare room. Written and read as binary index files (<see cref="ToBinary(IEnumerable{ValueTuple{string, IReadOnlyList{PackEntry}}})"/>);
+/// each chunk costs one entry of a <see cref="ChunkMap{TValue}"/>: a 32-byte id, a 16-byte location and a 4-byte link,
+/// 52 bytes, plus 4 to 8 bytes of buckets; the map grows without copying its entries. Written and read as binary index files (<see cref="ToBinary(IEnumerable{ValueTuple{string, IReadOnlyList{PackEntry}}})"/>);
 /// the JSON files of earlier builds are still read. Not thread-safe.
 /// </summary>
 public sealed partial class RepositoryIndex
 {
     private readonly List<string> _packs = [];
     private readonly Dictionary<string, int> _packNumbers = new(StringComparer.Ordinal);
-    private readonly Dictionary<ChunkId, Location> _chunks = [];
+    private readonly ChunkMap<Location> _chunks = new();
 
     /// <summary>Chunks known.</summary>
     public int Count => _chunks.Count;
@@ -33,14 +33,11 @@ public sealed partial class RepositoryIndex
 
     /// <summary>Every blob, grouped by the pack the index places it in, packs in the order first seen, blobs by offset.</summary>
     public IEnumerable<(string Pack, IReadOnlyList<PackEntry> Entries)> ByPack() =>
-        _chunks.GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => (_packs[g.Key],
+        _chunks.Entries().GroupBy(c => c.Value.Pack).OrderBy(g => g.Key).Select(g => (_packs[g.Key],
             (IReadOnlyList<PackEntry>)[.. g.Select(c => c.Value.EntryOf(c.Key)).OrderBy(e => e.Offset)]));
 
-    /// <summary>Makes room for <paramref name="chunks"/> chunks in all, so that loading that many allocates the map once.</summary>
-    public void EnsureCapacity(int chunks) => _chunks.EnsureCapacity(chunks);
-
-    /// <summary>The chunks the map has room for before it grows.</summary>
-    internal int Capacity => _chunks.Capacity;
+    /// <summary>The map's bucket heads, for tests of its growth.</summary>
+    internal int Buckets => _chunks.Buckets;
 
     /// <summary>True when <paramref name="id"/> is stored.</summary>
     public bool Contains(ChunkId id) => _chunks.ContainsKey(id);
