@@ -87,9 +87,7 @@ internal sealed class ChunkReader(FastCdc chunker, BufferPool pool) : IDisposabl
         var taken = _buffer ?? throw new InvalidOperationException("no chunk to take");
         if (_chunk < chunker.Parameters.MinSize)
         {
-            var copy = pool.Rent(_chunk);
-            taken.Span[.._chunk].CopyTo(copy.Span);
-            return copy;
+            return CopyChunk();
         }
         var next = pool.Rent(chunker.Parameters.MaxSize);
         taken.Span[_chunk.._filled].CopyTo(next.Span);
@@ -97,6 +95,20 @@ internal sealed class ChunkReader(FastCdc chunker, BufferPool pool) : IDisposabl
         _chunk = 0;
         _buffer = next;
         return taken;
+    }
+
+    /// <summary>
+    /// A copy of the current chunk in a buffer of its size, the reader's buffer kept. For chunks that are mostly known (a
+    /// changed file read again, its ids computed on the pool): buffers of a chunk's size are kept by the pool between
+    /// uses, where one of the maximum size handed over by <see cref="TakeChunk"/> is mapped anew and its pages faulted in
+    /// for each chunk (measured: two 200 MiB files read again, 0.83 against 0.70 s).
+    /// </summary>
+    public NativeBuffer CopyChunk()
+    {
+        var current = _buffer ?? throw new InvalidOperationException("no chunk to take");
+        var copy = pool.Rent(_chunk);
+        current.Span[.._chunk].CopyTo(copy.Span);
+        return copy;
     }
 
     /// <inheritdoc/>

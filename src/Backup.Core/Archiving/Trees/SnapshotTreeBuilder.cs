@@ -30,7 +30,9 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly bool _keepsBasis;
     // Chunks copied for the pool and not yet packed, bounded in bytes (a chunk larger than the bound goes alone).
     private readonly ByteBudget _inFlight = new(InFlightBytes);
+    // The saves of new chunks, started from the walk's thread and, for large files, from the pool.
     private readonly List<Task> _saves = [];
+    private readonly Lock _savesLock = new();
     private ChunkReader? _chunks;
     private long _newChunks;
     private long _newBytes;
@@ -117,9 +119,18 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         finally
         {
             // On failure or cancellation, let the saves still running end before the repository can be disposed.
-            await Task.WhenAll(_saves).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(Saves()).ContinueWith(_ => { }, TaskScheduler.Default);
             // A watch keeps the builder for its next build: the buffer the files were read in goes back now.
             ReleaseChunkReader();
+        }
+    }
+
+    /// <summary>The saves started so far (a file's chunks are claimed and saved from the pool).</summary>
+    private Task[] Saves()
+    {
+        lock (_savesLock)
+        {
+            return [.. _saves];
         }
     }
 
@@ -167,7 +178,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             }
             var rootFrame = stack.Peek();
             var root = await FinishAsync(rootFrame, cancellationToken);
-            await Task.WhenAll(_saves);
+            await Task.WhenAll(Saves());
             return root;
         }
         finally
@@ -466,14 +477,18 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private const string ChangedWhileRead = "changed while being read";
 
     /// <summary>
-    /// Reads one open file from its start into chunks. Chunking and chunk ids happen here, in walk order; compressing,
-    /// sealing and packing new chunks run on the thread pool, at most <see cref="InFlightBytes"/> of them at once, and are awaited when the
-    /// snapshot ends. Returns the chunk ids, or null and why when the file could not be read consistently.
+    /// Reads one open file from its start into chunks. Chunk boundaries are found here, in walk order. The chunk ids of a
+    /// file of <see cref="ParallelIdsFrom"/> bytes or more are computed on the thread pool while the next chunks are read
+    /// (a file that changed is read again, and its chunks are mostly known: hashing took half of that reading's CPU), and
+    /// those of a smaller file here; compressing, sealing and packing new chunks run on the thread pool, at most
+    /// <see cref="InFlightBytes"/> of them at once, and are awaited when the snapshot ends. Returns the chunk ids in file
+    /// order, or null and why when the file could not be read consistently.
     /// </summary>
     private async Task<(List<string>? Content, string Why)> ChunkFileAsync(
         Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileStatus before, TreeEntry entry, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
+        List<Task<ChunkId>>? hashing = before.Size >= ParallelIdsFrom ? [] : null;
         long read = 0;
         // The stream must not own the handle: it is still needed for the second fstat (and a second reading).
         using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(handle.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, bufferSize: 0);
@@ -485,10 +500,15 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             while (chunks.Next())
             {
                 var length = chunks.Chunk.Length;
-                var id = _repository.IdOf(chunks.Chunk.Span);
-                ids.Add(id.ToString());
                 read += length;
                 Progress?.AddBytes(length);
+                if (hashing is not null)
+                {
+                    hashing.Add(await HashAndStoreAsync(chunks, length, cancellationToken));
+                    continue;
+                }
+                var id = _repository.IdOf(chunks.Chunk.Span);
+                ids.Add(id.ToString());
                 if (_repository.TryClaim(id))
                 {
                     await StoreAsync(id, chunks, length, cancellationToken);
@@ -499,6 +519,21 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         {
             return (null, TreeProblem.ReasonOf(e));
         }
+        finally
+        {
+            if (hashing is not null)
+            {
+                // On every path: no chunk of this file is still being hashed when the file's handle and buffers go.
+                await Task.WhenAll(hashing).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+        if (hashing is not null)
+        {
+            foreach (var id in await Task.WhenAll(hashing))
+            {
+                ids.Add(id.ToString());
+            }
+        }
         // An attribute changed meanwhile changes the ctime, so the attributes read after this are the content's.
         var after = PosixFile.Fstat(handle, entry.FullPath);
         if (read != before.Size || after.DiffersFrom(before))
@@ -506,6 +541,43 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             return (null, ChangedWhileRead);
         }
         return (ids, "");
+    }
+
+    /// <summary>Files from this size on have their chunk ids computed on the thread pool (see <see cref="ChunkFileAsync"/>).</summary>
+    internal const long ParallelIdsFrom = 4 << 20;
+
+    /// <summary>
+    /// Takes the current chunk of <paramref name="chunks"/> once the bytes in flight allow it, and computes its id on the
+    /// pool; a chunk nobody stored is then stored there too, any other given back. The task ends with the id, before the
+    /// chunk is stored.
+    /// </summary>
+    private async Task<Task<ChunkId>> HashAndStoreAsync(ChunkReader chunks, int length, CancellationToken cancellationToken)
+    {
+        var plaintext = await TakeAsync(chunks, length, copy: true, cancellationToken);
+        return Task.Run(() =>
+        {
+            ChunkId id;
+            try
+            {
+                id = _repository.IdOf(plaintext.Memory.Span[..length]);
+                if (!_repository.TryClaim(id))
+                {
+                    Give(plaintext, length);
+                    return id;
+                }
+            }
+            catch
+            {
+                Give(plaintext, length);
+                throw;
+            }
+            var save = Task.Run(() => SaveAsync(id, plaintext, length, cancellationToken), CancellationToken.None);
+            lock (_savesLock)
+            {
+                _saves.Add(save);
+            }
+            return id;
+        }, CancellationToken.None);
     }
 
     /// <summary>
@@ -519,40 +591,61 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// <summary>Takes the claimed current chunk of <paramref name="chunks"/> once the bytes in flight allow it, and stores it on the pool.</summary>
     private async Task StoreAsync(ChunkId id, ChunkReader chunks, int length, CancellationToken cancellationToken)
     {
-        if (_saves.Count >= 256)
+        var plaintext = await TakeAsync(chunks, length, copy: false, cancellationToken);
+        var save = Task.Run(() => SaveAsync(id, plaintext, length, cancellationToken), CancellationToken.None);
+        lock (_savesLock)
         {
-            // Observe finished saves (their errors surface here) and keep the list short.
-            foreach (var done in _saves.Where(t => t.IsCompleted).ToList())
+            _saves.Add(save);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="length"/> more bytes may be in flight, then takes the current chunk (or a copy of it).</summary>
+    private async Task<NativeBuffer> TakeAsync(ChunkReader chunks, int length, bool copy, CancellationToken cancellationToken)
+    {
+        List<Task>? done = null;
+        lock (_savesLock)
+        {
+            if (_saves.Count >= 256)
             {
-                await done;
-                _saves.Remove(done);
+                done = [.. _saves.Where(t => t.IsCompleted)];
+                _saves.RemoveAll(t => t.IsCompleted);
             }
         }
+        foreach (var task in done ?? [])
+        {
+            await task; // a finished save's error surfaces here
+        }
         await _inFlight.WaitAsync(length, cancellationToken);
-        NativeBuffer plaintext;
         try
         {
-            plaintext = chunks.TakeChunk();
+            return copy ? chunks.CopyChunk() : chunks.TakeChunk();
         }
         catch
         {
             _inFlight.Release(length);
             throw;
         }
-        _saves.Add(Task.Run(async () =>
+    }
+
+    /// <summary>Stores a claimed chunk taken from the reader; its buffer and bytes in flight are given back at the end.</summary>
+    private async Task SaveAsync(ChunkId id, NativeBuffer plaintext, int length, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
-            {
-                var stored = await _repository.StoreClaimedAsync(BlobType.Data, id, plaintext.Memory[..length], cancellationToken);
-                Interlocked.Increment(ref _newChunks);
-                Interlocked.Add(ref _newBytes, stored);
-            }
-            finally
-            {
-                _repository.Buffers.Return(plaintext);
-                _inFlight.Release(length);
-            }
-        }, CancellationToken.None));
+            var stored = await _repository.StoreClaimedAsync(BlobType.Data, id, plaintext.Memory[..length], cancellationToken);
+            Interlocked.Increment(ref _newChunks);
+            Interlocked.Add(ref _newBytes, stored);
+        }
+        finally
+        {
+            Give(plaintext, length);
+        }
+    }
+
+    private void Give(NativeBuffer plaintext, int length)
+    {
+        _repository.Buffers.Return(plaintext);
+        _inFlight.Release(length);
     }
 
     public void Dispose()

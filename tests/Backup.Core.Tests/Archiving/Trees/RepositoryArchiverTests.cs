@@ -59,6 +59,34 @@ public class RepositoryArchiverTests
     }
 
     [Fact]
+    public async Task Archive_LargeFileOfRepeatedBlocks_ListsChunkIdsInFileOrderAndStoresEachOnce()
+    {
+        // A file of SnapshotTreeBuilder.ParallelIdsFrom bytes or more has its chunk ids computed on the pool, so the same
+        // chunk is hashed and claimed on several threads at once; the ids must still come back in file order.
+        using var temp = new TempDirectory();
+        var block = TestTree.RandomBytes(3 << 20, 7);
+        var content = Enumerable.Repeat(block, 6).SelectMany(b => b).ToArray();
+        Assert.True(content.Length >= SnapshotTreeBuilder.ParallelIdsFrom * 2);
+        new TestTree(temp.Join("src")).File("big.bin", content).File("small.bin", TestTree.RandomBytes(100_000, 8));
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+
+        var result = await new RepositoryArchiver(repository).ArchiveAsync(temp.Join("src"), "h", CancellationToken.None);
+
+        Assert.True(result.Complete, string.Join("; ", result.Problems));
+        var expected = repository.Chunker.Split(new MemoryStream(content)).Select(c => repository.IdOf(c.Span).ToString()).ToList();
+        var snapshot = Assert.Single(await repository.ListSnapshotsAsync(CancellationToken.None)).Snapshot;
+        var root = await new RepositoryArchiver.TreeBuilderRepository(repository).LoadTreeAsync(ChunkId.Parse(snapshot.Tree), CancellationToken.None);
+        var big = root.Nodes.Single(n => n.Name.AsSpan().SequenceEqual("big.bin"u8));
+        Assert.Equal(expected, big.Content);
+        Assert.True(expected.Distinct().Count() < expected.Count, "the blocks repeat, so some chunks do");
+        Assert.Equal(expected.Distinct().Count() + 1, snapshot.NewChunks); // and small.bin's chunk
+        var restored = temp.Join("out");
+        await new RepositoryArchiver(repository).RestoreAsync(result.Archive, restored, new RestoreOptions(), CancellationToken.None);
+        Assert.Equal(content, File.ReadAllBytes(Path.Join(restored, "big.bin")));
+    }
+
+    [Fact]
     public async Task Archive_LinksXattrsRawNames_NodesCarryThemAndAnUnchangedTreeKeepsItsId()
     {
         using var temp = new TempDirectory();
