@@ -30,6 +30,8 @@ public sealed class DaemonMetrics
     private readonly Gauge _watches;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, bool> _upToDate = new(StringComparer.Ordinal);
+    // Every path whose series were published, so that those of a path no longer watched can go.
+    private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
 
     /// <summary>Creates the metrics, every one at zero, and registers the process's; times come from <paramref name="time"/>.</summary>
     public DaemonMetrics(TimeProvider? time = null)
@@ -115,9 +117,24 @@ public sealed class DaemonMetrics
         }
     }
 
+    /// <summary>
+    /// Ends the interval daemon's check whose outcomes named <paramref name="paths"/> (every path the catalog watched):
+    /// the series of a path no longer among them go, as <see cref="Update"/> makes them go in watch mode.
+    /// </summary>
+    public void Checked(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var watched = paths.ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _known.Keys.Where(p => !watched.Contains(p)).ToList())
+        {
+            Forget(gone);
+        }
+    }
+
     /// <summary>Publishes a watched path's counters at zero, so that its first snapshot or error is an increase (rate() sees it).</summary>
     private void Known(string path)
     {
+        _known.TryAdd(path, 0);
         _snapshots.WithLabels(path);
         _bytesRead.WithLabels(path);
         _bytesStored.WithLabels(path);
@@ -127,6 +144,7 @@ public sealed class DaemonMetrics
 
     private void Forget(string path)
     {
+        _known.TryRemove(path, out _);
         foreach (var gauge in new[] { _lastSuccess, _failing, _pending, _watches })
         {
             gauge.RemoveLabelled(path);

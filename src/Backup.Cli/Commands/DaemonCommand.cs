@@ -160,7 +160,7 @@ internal static class DaemonCommand
                 context.Time,
                 logger,
                 notifier?.Heartbeat,
-                Notify(notifier, state, context.Time))
+                Checked(metrics, Notify(notifier, state, context.Time)))
             {
                 Observer = Observe,
             };
@@ -219,6 +219,13 @@ internal static class DaemonCommand
         logger.LogInformation("stopping after {Snapshots}", Formatting.Count(monitor.Snapshots, "snapshot"));
         return ExitCodes.Ok;
     }
+
+    /// <summary>The interval daemon's reports to the metrics (which paths it still watches), then to <paramref name="notify"/>.</summary>
+    private static Action<CheckReport> Checked(DaemonMetrics metrics, Action<CheckReport>? notify) => report =>
+    {
+        metrics.Checked(report.Outcomes.Select(o => o.Path));
+        notify?.Invoke(report);
+    };
 
     /// <summary>
     /// The interval daemon's reports: to systemd, <c>READY=1</c> after the first check and <c>STATUS=</c> after each;

@@ -86,6 +86,24 @@ public sealed partial class DaemonMetricsTests : IDisposable
     }
 
     [Fact]
+    public async Task Checked_PathNoLongerInTheIntervalCheck_ItsSeriesAreGone()
+    {
+        // The interval daemon has no watch states: the paths of each check's outcomes are what it watches.
+        var metrics = new DaemonMetrics(_time);
+        metrics.Observe(new SnapshotAttempt("/a", _time.GetUtcNow(), PathStatus.Archived) { BytesRead = 5, Latency = TimeSpan.FromSeconds(1) });
+        metrics.Observe(new SnapshotAttempt("/a", _time.GetUtcNow(), PathStatus.Failed) { FailureKind = FailureKind.Destination });
+        metrics.Observe(new SnapshotAttempt("/b", _time.GetUtcNow(), PathStatus.Unchanged));
+        metrics.Checked(["/a", "/b"]);
+        Assert.Contains(Values(await ExportAsync(metrics)).Keys, k => k.Contains("\"/a\"", StringComparison.Ordinal));
+
+        metrics.Checked(["/b"]);
+
+        var keys = Values(await ExportAsync(metrics)).Keys.Where(k => k.StartsWith("backup_", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(keys, k => k.Contains("\"/a\"", StringComparison.Ordinal));
+        Assert.Contains("backup_last_success_timestamp_seconds{path=\"/b\"}", keys);
+    }
+
+    [Fact]
     public void SampleAlertRule_PromtoolChecksItAndItFiresOnlyForAPathAnHourBehind()
     {
         var docs = File.ReadAllText(Path.Join(RepositoryRoot(), "docs", "metrics.md"));
