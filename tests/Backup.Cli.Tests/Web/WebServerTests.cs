@@ -17,6 +17,7 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
 
     private readonly TempDirectory _temp = new();
     private readonly HttpClient _client = new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
+    private readonly WebJobs _jobs = new(TimeProvider.System, CancellationToken.None);
     private WebServer? _server;
     private WebListen _listen = null!;
 
@@ -24,7 +25,7 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
     {
         var context = new CliContext(TextWriter.Null, TextWriter.Null, _ => null, TimeProvider.System);
         using var credentials = new RepositoryCredentials(() => "", false, false, new StoreSettings());
-        var backend = new WebBackend(context, _temp.Join("catalog.db"), _temp.Join("archive"), credentials, new WebState(), new WebJobs(TimeProvider.System, CancellationToken.None));
+        var backend = new WebBackend(context, _temp.Join("catalog.db"), _temp.Join("archive"), credentials, new WebState(), _jobs);
         _listen = WebListen.Parse($"127.0.0.1:{FreePort()}", false, null, null);
         _server = await WebServer.StartAsync(_listen, Token, backend, async (stream, token) =>
             await stream.WriteAsync(Encoding.UTF8.GetBytes("# TYPE backup_test gauge\nbackup_test 1\n"), token), CancellationToken.None);
@@ -115,6 +116,36 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Contains("is not empty", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal("mine", File.ReadAllText(Path.Join(target, "keep.txt")));
+    }
+
+    [Fact]
+    public async Task Restore_RefusedWhileTheJobsAreFull_Is429AndLeavesNoTargetFolder()
+    {
+        using (var catalog = Backup.Core.Catalog.CatalogStore.Open(_temp.Join("catalog.db")))
+        {
+            catalog.AddPath("/src", DateTimeOffset.UtcNow);
+            catalog.RecordSnapshot("/src", _temp.Join("archive"), new Backup.Core.Archiving.ArchiveResult(
+                _temp.Join("archive", "1.zip"), new Backup.Core.Archiving.SnapshotInfo { SourcePath = "/src", Time = DateTimeOffset.UtcNow, Hash = "h" }, []), DateTimeOffset.UtcNow);
+        }
+        var release = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < WebJobs.MaxRunning; i++)
+        {
+            _jobs.Start("test", "", (_, _) => release.Task);
+        }
+        var target = _temp.Join("new", "target");
+        using var request = new HttpRequestMessage(HttpMethod.Post, _listen.Url + "api/restore")
+        {
+            Content = new StringContent($"{{\"snapshot\":1,\"path\":\"\",\"target\":\"{target}\",\"overwrite\":false}}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        request.Headers.Add(WebAuthentication.CsrfHeader, WebToken.CsrfFor(Token));
+
+        using var response = await _client.SendAsync(request);
+
+        release.SetResult(new object());
+        Assert.Equal((HttpStatusCode)429, response.StatusCode);
+        Assert.False(Directory.Exists(target), "the refused restore left its target folder");
+        Assert.False(Directory.Exists(_temp.Join("new")), "the refused restore left the folder it made above the target");
     }
 
     [Theory]
