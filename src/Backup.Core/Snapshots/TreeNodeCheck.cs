@@ -9,7 +9,7 @@ namespace Backup.Core.Snapshots;
 /// (<see cref="SnapshotReader.CheckedName"/>), no name twice in a tree, no more files or directories than the snapshot
 /// recorded nor more than <see cref="SnapshotReader.MaxEntries"/> entries, and a symlink target within
 /// <see cref="RestorePlan.MaxLinkTarget"/>. One instance per walk, called on the walking thread only; shared by the
-/// restore (<see cref="RestoreBatchVisitor"/>) and what compares a target with it, so that both refuse
+/// restore (<see cref="RestoreBatchVisitor"/>) and its dry run (<see cref="SnapshotPlannedTree"/>), so that both refuse
 /// the same snapshots.
 /// </summary>
 internal sealed class TreeNodeCheck(ChunkId root, (long Files, long Directories) recorded)
