@@ -69,13 +69,13 @@ internal static class RestoreCommand
                 var archiver = new RepositoryArchiver(open.Repository);
                 return await RunAsync(
                     context, request, made, id, null,
-                    () => archiver.PlanRestoreAsync(id, request.Options, cancellationToken),
+                    () => archiver.PlanTargetAsync(id, request.Options, cancellationToken),
                     options => archiver.RestoreAsync(id, request.Target, options, cancellationToken),
                     cancellationToken);
             }
             return await RunAsync(
                 context, request, made, null, zip,
-                () => Task.FromResult(ZipArchiver.PlanRestore(zip!, request.Options)),
+                () => Task.FromResult<IPlannedTree>(new RestorePlanTree(ZipArchiver.PlanRestore(zip!, request.Options))),
                 options => new ZipArchiver(Path.GetDirectoryName(zip)!).RestoreAsync(zip!, request.Target, options, cancellationToken),
                 cancellationToken);
         });
@@ -87,24 +87,26 @@ internal static class RestoreCommand
 
     /// <summary>
     /// Plans first when the plan is needed before writing (a dry run, and --delete, which removes what the plan lacks
-    /// before the restore writes, as restic does), then restores and reports.
+    /// before the restore writes, as restic does), then restores and reports. An unfiltered restore of a repository
+    /// snapshot plans directory by directory (<see cref="SnapshotPlannedTree"/>: memory grows with the directories, not
+    /// the files); a zip archive and a filtered restore hold the whole plan (<see cref="RestorePlanTree"/>).
     /// </summary>
     private static async Task<int> RunAsync(
         CliContext context, Request request, string? made, string? id, string? zip,
-        Func<Task<RestorePlan>> plan, Func<RestoreOptions, Task<RestoreResult>> restore, CancellationToken cancellationToken)
+        Func<Task<IPlannedTree>> plan, Func<RestoreOptions, Task<RestoreResult>> restore, CancellationToken cancellationToken)
     {
         TargetChanges? changes = null;
         if (request.DryRun || request.Delete)
         {
             var planned = await plan();
-            if (request.Options.Selection.IsFiltered && planned.Directories.Count + planned.Files.Count + planned.HardLinks.Count + planned.Symlinks.Count == 0)
+            if (request.Options.Selection.IsFiltered && planned.Total.Total == 0)
             {
                 throw NothingMatched(request, zip);
             }
             var reconciler = new TargetReconciler(planned, request.Options.Selection);
             changes = request.DryRun
-                ? reconciler.Preview(request.Target, request.Options.Overwrite, request.Delete, cancellationToken)
-                : reconciler.DeleteExtras(request.Target, cancellationToken);
+                ? await reconciler.PreviewAsync(request.Target, request.Options.Overwrite, request.Delete, cancellationToken)
+                : await reconciler.DeleteExtrasAsync(request.Target, cancellationToken);
         }
         if (request.DryRun)
         {

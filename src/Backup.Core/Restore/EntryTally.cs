@@ -42,4 +42,14 @@ public sealed class EntryTally
                 break;
         }
     }
+
+    /// <summary>Adds what <paramref name="all"/> counts beyond <paramref name="part"/>, a part of it.</summary>
+    internal void AddRemainder(EntryTally all, EntryTally part)
+    {
+        Files += all.Files - part.Files;
+        Directories += all.Directories - part.Directories;
+        Symlinks += all.Symlinks - part.Symlinks;
+        Other += all.Other - part.Other;
+        Bytes += all.Bytes - part.Bytes;
+    }
 }

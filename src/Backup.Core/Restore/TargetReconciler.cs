@@ -3,8 +3,9 @@ using Backup.Core.Posix;
 namespace Backup.Core.Restore;
 
 /// <summary>
-/// Compares a restore target with a <see cref="RestorePlan"/>: what the restore creates, replaces and leaves alone, and,
-/// with delete, removes what the snapshot (or its selected part) does not have, so that the target becomes equal to it.
+/// Compares a restore target with what a restore plans (<see cref="IPlannedTree"/>, one directory at a time, so that
+/// it holds the plan of the directories being walked, not the whole): what the restore creates, replaces and leaves
+/// alone, and, with delete, removes what the snapshot (or its selected part) does not have, so that the target becomes equal to it.
 /// The target is walked through directory descriptors only: each directory is opened from its parent with
 /// <c>O_NOFOLLOW|O_DIRECTORY</c> and entries are removed with <c>unlinkat</c> relative to it, so a symlink in the target
 /// is removed itself, never followed, and a directory swapped for a symlink meanwhile is refused (reported in
@@ -14,31 +15,29 @@ namespace Backup.Core.Restore;
 /// </summary>
 public sealed class TargetReconciler
 {
-    private readonly Dictionary<string, (FileType Type, long Size)> _planned = new(StringComparer.Ordinal);
+    private readonly IPlannedTree _planned;
     private readonly RestoreSelection _selection;
 
-    /// <summary>Prepares to compare targets with <paramref name="plan"/>, made with <paramref name="selection"/>.</summary>
+    /// <summary>
+    /// Prepares to compare targets with <paramref name="plan"/>, made with <paramref name="selection"/>. Holds every
+    /// planned path (zip archives, and filtered restores of a snapshot); <see cref="TargetReconciler(IPlannedTree, RestoreSelection)"/>
+    /// with a <see cref="Snapshots.SnapshotPlannedTree"/> holds only the snapshot's directories.
+    /// </summary>
     public TargetReconciler(RestorePlan plan, RestoreSelection selection)
+        : this(new RestorePlanTree(plan), selection)
     {
-        ArgumentNullException.ThrowIfNull(plan);
+    }
+
+    /// <summary>
+    /// Prepares to compare targets with <paramref name="planned"/>, made with <paramref name="selection"/>: the directories
+    /// of a target are compared one at a time with what <see cref="IPlannedTree.ChildrenAsync"/> plans in them.
+    /// </summary>
+    public TargetReconciler(IPlannedTree planned, RestoreSelection selection)
+    {
+        ArgumentNullException.ThrowIfNull(planned);
         ArgumentNullException.ThrowIfNull(selection);
+        _planned = planned;
         _selection = selection;
-        foreach (var dir in plan.Directories)
-        {
-            _planned[dir.Path] = (FileType.Directory, 0);
-        }
-        foreach (var file in plan.Files)
-        {
-            _planned[file.Path] = (FileType.File, file.Size);
-        }
-        foreach (var link in plan.HardLinks)
-        {
-            _planned[link.Entry.Path] = (FileType.File, 0); // its data is written once, with the file it links to
-        }
-        foreach (var link in plan.Symlinks)
-        {
-            _planned[link.Path] = (FileType.Symlink, 0);
-        }
     }
 
     /// <summary>Called with the relative path of each directory once it is listed, before anything in it is removed (a test's moment to attack).</summary>
@@ -48,7 +47,7 @@ public sealed class TargetReconciler
     /// What a restore into <paramref name="target"/> would do, writing nothing. Throws <see cref="IOException"/>, as the
     /// restore would, when the target is not a directory, or is not empty and <paramref name="overwrite"/> is false.
     /// </summary>
-    public TargetChanges Preview(string target, bool overwrite, bool delete, CancellationToken cancellationToken)
+    public async Task<TargetChanges> PreviewAsync(string target, bool overwrite, bool delete, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
@@ -59,7 +58,7 @@ public sealed class TargetReconciler
         if (!Directory.Exists(root))
         {
             var changes = new TargetChanges();
-            CountCreated(changes, new HashSet<string>(StringComparer.Ordinal));
+            changes.Created.AddRemainder(_planned.Total, new EntryTally());
             return changes;
         }
         using var handle = DirectoryHandle.Open(root);
@@ -67,7 +66,7 @@ public sealed class TargetReconciler
         {
             throw new IOException($"restore target is not empty: {root} (use --overwrite to restore into it)");
         }
-        return Walk(handle, root, delete, apply: false, cancellationToken);
+        return await WalkAsync(handle, root, delete, apply: false, cancellationToken);
     }
 
     /// <summary>
@@ -76,38 +75,28 @@ public sealed class TargetReconciler
     /// does not exist has nothing to remove. An entry that cannot be removed is listed in <see cref="TargetChanges.Failures"/>
     /// and the others are still removed.
     /// </summary>
-    public TargetChanges DeleteExtras(string target, CancellationToken cancellationToken)
+    public async Task<TargetChanges> DeleteExtrasAsync(string target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
         if (!Directory.Exists(root))
         {
             var changes = new TargetChanges();
-            CountCreated(changes, new HashSet<string>(StringComparer.Ordinal));
+            changes.Created.AddRemainder(_planned.Total, new EntryTally());
             return changes;
         }
         using var handle = DirectoryHandle.Open(root);
-        return Walk(handle, root, delete: true, apply: true, cancellationToken);
+        return await WalkAsync(handle, root, delete: true, apply: true, cancellationToken);
     }
 
-    private TargetChanges Walk(DirectoryHandle root, string rootPath, bool delete, bool apply, CancellationToken cancellationToken)
+    private async Task<TargetChanges> WalkAsync(DirectoryHandle root, string rootPath, bool delete, bool apply, CancellationToken cancellationToken)
     {
         var walk = new Pass(this, rootPath, delete, apply, cancellationToken);
-        walk.Visit(root, "");
-        CountCreated(walk.Changes, walk.Present);
+        await walk.VisitAsync(root, "");
+        // What the plan has and the target does not (nor in the way) is created.
+        walk.Changes.Created.AddRemainder(_planned.Total, walk.Present);
         walk.Changes.DeletedPaths.Sort(StringComparer.Ordinal);
         return walk.Changes;
-    }
-
-    private void CountCreated(TargetChanges changes, HashSet<string> present)
-    {
-        foreach (var (path, (type, size)) in _planned)
-        {
-            if (!present.Contains(path))
-            {
-                changes.Created.Add(type, size);
-            }
-        }
     }
 
     /// <summary>One walk of one target.</summary>
@@ -115,18 +104,20 @@ public sealed class TargetReconciler
     {
         public TargetChanges Changes { get; } = new();
 
-        /// <summary>Planned paths the target holds with the same kind of entry (not created).</summary>
-        public HashSet<string> Present { get; } = new(StringComparer.Ordinal);
+        /// <summary>Planned entries the target holds with the same kind of entry, or in the way without delete (not created).</summary>
+        public EntryTally Present { get; } = new();
 
-        public void Visit(DirectoryHandle directory, string relative)
+        public async Task VisitAsync(DirectoryHandle directory, string relative)
         {
+            // One directory's plan at a time (and its ancestors' while below them), never the whole of it.
+            var children = await owner._planned.ChildrenAsync(relative, cancellationToken);
             foreach (var (entry, name, path) in List(directory, relative))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var type = entry.Status.Type;
-                if (owner._planned.TryGetValue(path, out var planned))
+                if (children.TryGetValue(name, out var planned))
                 {
-                    VisitPlanned(directory, name, path, type, entry.Status.Size, planned);
+                    await VisitPlannedAsync(directory, name, path, type, entry.Status.Size, planned);
                 }
                 else if (owner._selection.IsExcluded(path))
                 {
@@ -135,7 +126,7 @@ public sealed class TargetReconciler
                 else if (!owner._selection.IsSelected(path))
                 {
                     // Not included; what lies below may be (an include such as '*.txt'), unless it is excluded.
-                    VisitOrLeave(directory, name, path, type, entry.Status.Size);
+                    await VisitOrLeaveAsync(directory, name, path, type, entry.Status.Size);
                 }
                 else if (delete)
                 {
@@ -148,16 +139,16 @@ public sealed class TargetReconciler
             }
         }
 
-        private void VisitPlanned(DirectoryHandle directory, string name, string path, FileType type, long size, (FileType Type, long Size) planned)
+        private async Task VisitPlannedAsync(DirectoryHandle directory, string name, string path, FileType type, long size, PlannedEntry planned)
         {
             var isDirectory = type == FileType.Directory;
             if ((planned.Type == FileType.Directory) == isDirectory)
             {
-                Present.Add(path);
+                Present.Add(planned.Type, planned.Size);
                 if (isDirectory)
                 {
                     Changes.ExistingDirectories++;
-                    Descend(directory, name, path);
+                    await DescendAsync(directory, name, path);
                 }
                 else
                 {
@@ -170,16 +161,16 @@ public sealed class TargetReconciler
             }
             else
             {
-                Present.Add(path);
+                Present.Add(planned.Type, planned.Size);
                 Changes.InTheWay.Add(path);
             }
         }
 
-        private void VisitOrLeave(DirectoryHandle directory, string name, string path, FileType type, long size)
+        private async Task VisitOrLeaveAsync(DirectoryHandle directory, string name, string path, FileType type, long size)
         {
             if (type == FileType.Directory && owner._selection.Include.Count > 0)
             {
-                Descend(directory, name, path);
+                await DescendAsync(directory, name, path);
             }
             else
             {
@@ -187,12 +178,12 @@ public sealed class TargetReconciler
             }
         }
 
-        private void Descend(DirectoryHandle directory, string name, string path)
+        private async Task DescendAsync(DirectoryHandle directory, string name, string path)
         {
             using var sub = Open(directory, name, path);
             if (sub is not null)
             {
-                Visit(sub, path);
+                await VisitAsync(sub, path);
             }
         }
 

@@ -31,11 +31,7 @@ internal sealed class RestoreBatchVisitor(
     // The first path written of each hard-link group: later names link to it.
     private readonly Dictionary<string, string> _linkTargets = new(StringComparer.Ordinal);
 
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-    private string? _namesOf;
-    private long _files;
-    private long _directories;
-    private long _entries;
+    private readonly TreeNodeCheck _check = new(root, recorded);
     private RestoreBatch _batch = new();
 
     public bool Enter(ChunkId tree, string path) => true;
@@ -44,22 +40,11 @@ internal sealed class RestoreBatchVisitor(
 
     public string? Visit(string path, TreeNode node)
     {
-        var child = path + SnapshotReader.CheckedName(node.Name, path);
-        var type = node.Type switch { "file" => FileType.File, "dir" => FileType.Directory, "symlink" => FileType.Symlink, _ => FileType.Other };
-        if (!ReferenceEquals(_namesOf, path))
-        {
-            _names.Clear();
-            _namesOf = path;
-        }
-        if (!_names.Add(child))
-        {
-            throw new UnsafeArchiveException(EntryName.Escape(child), "appears more than once");
-        }
+        var (child, type) = _check.Check(path, node);
         if (type == FileType.Other)
         {
             return null;
         }
-        Count(type, child);
         var entry = new RestoreEntry(child, type, node.Mode & 0xFFF, node.MtimeNs, node.Size, SourceOf(type, node, child))
         {
             HardLinkGroup = SnapshotReader.HardLinkGroupOf(node),
@@ -112,32 +97,12 @@ internal sealed class RestoreBatchVisitor(
         await output.WriteAsync(full, cancellationToken);
     }
 
-    private void Count(FileType type, string child)
+    private static object SourceOf(FileType type, TreeNode node, string child) => type switch
     {
-        if ((type == FileType.File && ++_files > recorded.Files) || (type == FileType.Directory && ++_directories > recorded.Directories))
-        {
-            throw new InvalidDataException(
-                $"tree {root} lists more {(type == FileType.File ? "files" : "directories")} than its snapshot recorded ({recorded.Files} files, {recorded.Directories} directories), at {SnapshotReader.Shown(child)}: a tree is damaged or forged");
-        }
-        if (++_entries > SnapshotReader.MaxEntries)
-        {
-            throw new InvalidDataException($"tree {root} lists more than {SnapshotReader.MaxEntries} entries, at {SnapshotReader.Shown(child)}: more than a file system holds");
-        }
-    }
-
-    private static object SourceOf(FileType type, TreeNode node, string child)
-    {
-        if (type == FileType.Symlink && node.Target is { Length: > RestorePlan.MaxLinkTarget } target)
-        {
-            throw new UnsafeArchiveException(EntryName.Escape(child), $"is a symlink with a {target.Length}-byte target (the limit is {RestorePlan.MaxLinkTarget})");
-        }
-        return type switch
-        {
-            FileType.File => SnapshotReader.ContentOf(node, child),
-            FileType.Symlink => node.Target ?? [],
-            _ => Array.Empty<ChunkId>(),
-        };
-    }
+        FileType.File => SnapshotReader.ContentOf(node, child),
+        FileType.Symlink => node.Target ?? [],
+        _ => Array.Empty<ChunkId>(),
+    };
 
     private void Add(RestoreEntry entry)
     {

@@ -28,11 +28,11 @@ public sealed class TargetReconcilerTests : IDisposable
     }
 
     [Fact]
-    public void DeleteExtras_ExtraFilesAndAnExcludedOneInAnExtraDirectory_RemovesAllButTheExcludedAndItsDirectory()
+    public async Task DeleteExtras_ExtraFilesAndAnExcludedOneInAnExtraDirectory_RemovesAllButTheExcludedAndItsDirectory()
     {
         var reconciler = new TargetReconciler(Plan(), new RestoreSelection(null, ["*.log"]));
 
-        var changes = reconciler.DeleteExtras(_target, CancellationToken.None);
+        var changes = await reconciler.DeleteExtrasAsync(_target, CancellationToken.None);
 
         Assert.Empty(changes.Failures);
         Assert.Equal(["extra/one.txt", "extra/two.txt", "gone.txt"], changes.DeletedPaths);
@@ -43,12 +43,12 @@ public sealed class TargetReconcilerTests : IDisposable
     }
 
     [Fact]
-    public void Preview_WithDelete_RemovesNothingAndCountsWhatItWould()
+    public async Task Preview_WithDelete_RemovesNothingAndCountsWhatItWould()
     {
         var before = Entries(_target);
         var reconciler = new TargetReconciler(Plan(), RestoreSelection.All);
 
-        var changes = reconciler.Preview(_target, overwrite: true, delete: true, CancellationToken.None);
+        var changes = await reconciler.PreviewAsync(_target, overwrite: true, delete: true, CancellationToken.None);
 
         Assert.Equal(before, Entries(_target));
         Assert.Equal(["extra", "extra/keep.log", "extra/one.txt", "extra/two.txt", "gone.txt"], changes.DeletedPaths);
@@ -56,17 +56,17 @@ public sealed class TargetReconcilerTests : IDisposable
     }
 
     [Fact]
-    public void Preview_NotEmptyWithoutOverwrite_ThrowsAsTheRestoreWould()
+    public async Task Preview_NotEmptyWithoutOverwrite_ThrowsAsTheRestoreWould()
     {
         var reconciler = new TargetReconciler(Plan(), RestoreSelection.All);
 
-        var e = Assert.Throws<IOException>(() => reconciler.Preview(_target, overwrite: false, delete: false, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<IOException>(() => reconciler.PreviewAsync(_target, overwrite: false, delete: false, CancellationToken.None));
 
         Assert.Contains("not empty", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void DeleteExtras_DirectorySwappedForSymlinkBeforeItIsOpened_DeletesNothingOutside()
+    public async Task DeleteExtras_DirectorySwappedForSymlinkBeforeItIsOpened_DeletesNothingOutside()
     {
         var before = Entries(_victim);
         var reconciler = new TargetReconciler(Plan(), RestoreSelection.All)
@@ -75,7 +75,7 @@ public sealed class TargetReconcilerTests : IDisposable
             AfterListing = relative => { if (relative.Length == 0) { Swap(Path.Join(_target, "extra")); } },
         };
 
-        var changes = reconciler.DeleteExtras(_target, CancellationToken.None);
+        var changes = await reconciler.DeleteExtrasAsync(_target, CancellationToken.None);
 
         Assert.Equal(before, Entries(_victim));
         Assert.Contains(changes.Failures, f => f.Path == "extra");
@@ -83,7 +83,7 @@ public sealed class TargetReconcilerTests : IDisposable
     }
 
     [Fact]
-    public void DeleteExtras_DirectorySwappedForSymlinkAfterItIsListed_DeletesOnlyInsideTheTarget()
+    public async Task DeleteExtras_DirectorySwappedForSymlinkAfterItIsListed_DeletesOnlyInsideTheTarget()
     {
         var before = Entries(_victim);
         var reconciler = new TargetReconciler(Plan(), RestoreSelection.All)
@@ -92,7 +92,7 @@ public sealed class TargetReconcilerTests : IDisposable
             AfterListing = relative => { if (relative == "extra") { Swap(Path.Join(_target, "extra")); } },
         };
 
-        var changes = reconciler.DeleteExtras(_target, CancellationToken.None);
+        var changes = await reconciler.DeleteExtrasAsync(_target, CancellationToken.None);
 
         Assert.Equal(before, Entries(_victim));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Join(_target, "extra.old")));

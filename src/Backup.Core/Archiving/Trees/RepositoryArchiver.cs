@@ -98,6 +98,25 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
         return RestorePlan.Create(entries, options.Selection);
     }
 
+    /// <summary>
+    /// What restoring the snapshot at <paramref name="archive"/> with <paramref name="options"/> plans, for comparing a
+    /// target with it (<see cref="TargetReconciler"/>): without a filter, a <see cref="SnapshotPlannedTree"/>, which holds
+    /// only the snapshot's directories and reads each directory's tree when the target's is compared; with
+    /// <c>--include</c> or <c>--exclude</c>, the whole <see cref="PlanRestoreAsync"/> plan, which grows with the number of
+    /// files (what is planned in a directory then depends on what lies below it). Throws as the restore would.
+    /// </summary>
+    public async Task<IPlannedTree> PlanTargetAsync(string archive, RestoreOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Selection.IsFiltered)
+        {
+            return new RestorePlanTree(await PlanRestoreAsync(archive, options, cancellationToken));
+        }
+        var (_, snapshot) = await _repository.FindSnapshotAsync(Path.GetFileName(archive), cancellationToken);
+        return await SnapshotPlannedTree.LoadAsync(_repository, snapshot, cancellationToken);
+    }
+
     /// <inheritdoc/>
     public async Task<RestoreResult> RestoreAsync(string archive, string target, RestoreOptions options, CancellationToken cancellationToken)
     {
