@@ -113,13 +113,14 @@ internal sealed class ProgressLive : IAsyncDisposable
         // One column short of the width: a line that fills the last column makes some terminals wrap.
         var width = Math.Max(1, _console.Profile.Width - 1);
         var tail = string.Join("  ", new[] { ProgressText.Percent(s), ProgressText.Eta(s) }.OfType<string>());
+        var tailColumns = ProgressText.Columns(tail);
         var heading = ProgressText.Heading(s);
-        var barWidth = Math.Min(30, width - tail.Length - 4 - Math.Min(heading.Length, 24));
+        var barWidth = Math.Min(30, width - tailColumns - 4 - Math.Min(ProgressText.Columns(heading), 24));
         var first = new List<IRenderable>();
         string top;
         if (s.Fraction is { } fraction && barWidth >= 8)
         {
-            top = ProgressText.Fit(heading, width - tail.Length - barWidth - 4);
+            top = ProgressText.Fit(heading, width - tailColumns - barWidth - 4);
             var done = (int)Math.Round(fraction * barWidth);
             var unicode = _console.Profile.Capabilities.Unicode;
             top = $"{Markup.Escape(top)}  [green]{new string(unicode ? '━' : '#', done)}[/][grey]{new string(unicode ? '━' : '-', barWidth - done)}[/]  {Markup.Escape(tail)}";
@@ -127,7 +128,7 @@ internal sealed class ProgressLive : IAsyncDisposable
         else
         {
             top = Markup.Escape(tail.Length == 0 ? ProgressText.Fit(heading, width)
-                : width > tail.Length + 10 ? $"{ProgressText.Fit(heading, width - tail.Length - 2)}  {tail}"
+                : width > tailColumns + 10 ? $"{ProgressText.Fit(heading, width - tailColumns - 2)}  {tail}"
                 : ProgressText.FitStart(tail, width));
         }
         first.Add(new Markup(top));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Backup.Core;
+using Spectre.Console;
 
 namespace Backup.Cli;
 
@@ -59,13 +60,42 @@ internal static class ProgressText
         return $"[{Duration(s.Elapsed)}] {Heading(s)}: {string.Join(", ", parts.OfType<string>())}";
     }
 
-    /// <summary><paramref name="text"/> cut to <paramref name="width"/> characters, its end replaced by "…" (counts keep their start).</summary>
-    public static string FitStart(string text, int width) =>
-        width <= 0 ? "" : text.Length <= width ? text : width == 1 ? text[..1] : string.Concat(text.AsSpan(0, width - 1), "…");
+    /// <summary>
+    /// How many terminal columns <paramref name="text"/> takes: the sum over its graphemes of Spectre.Console's cell
+    /// widths (two for a CJK character or an emoji, none for a combining mark).
+    /// </summary>
+    public static int Columns(string text)
+    {
+        var columns = 0;
+        foreach (var grapheme in Graphemes(text))
+        {
+            columns += grapheme.Columns;
+        }
+        return columns;
+    }
 
     /// <summary>
-    /// <paramref name="text"/> cut to <paramref name="width"/> characters, its middle replaced by "…" (a path keeps its
-    /// start and its file name); empty when the width leaves no room.
+    /// <paramref name="text"/> cut to <paramref name="width"/> terminal columns, its end replaced by "…" (counts keep
+    /// their start). Cuts fall between graphemes only, so no surrogate pair or accented letter is split.
+    /// </summary>
+    public static string FitStart(string text, int width)
+    {
+        if (width <= 0)
+        {
+            return "";
+        }
+        var graphemes = Graphemes(text);
+        if (graphemes.Sum(g => g.Columns) <= width)
+        {
+            return text;
+        }
+        var head = Head(text, graphemes, width == 1 ? 1 : width - 1);
+        return width == 1 ? head : head + "…";
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> cut to <paramref name="width"/> terminal columns, its middle replaced by "…" (a path keeps
+    /// its start and its file name); empty when the width leaves no room. Cuts fall between graphemes only.
     /// </summary>
     public static string Fit(string text, int width)
     {
@@ -73,16 +103,61 @@ internal static class ProgressText
         {
             return "";
         }
-        if (text.Length <= width)
+        var graphemes = Graphemes(text);
+        if (graphemes.Sum(g => g.Columns) <= width)
         {
             return text;
         }
         if (width < 5)
         {
-            return text[..width];
+            return Head(text, graphemes, width);
         }
-        var head = (width - 1) / 3;
-        var tail = width - 1 - head;
-        return string.Concat(text.AsSpan(0, head), "…", text.AsSpan(text.Length - tail));
+        var head = Head(text, graphemes, (width - 1) / 3);
+        // A wide character that did not fit in the head leaves its column to the tail.
+        return string.Concat(head, "…", Tail(text, graphemes, width - 1 - Columns(head)));
     }
+
+    /// <summary>The longest start of <paramref name="text"/>, in whole graphemes, that takes at most <paramref name="columns"/>.</summary>
+    private static string Head(string text, List<Grapheme> graphemes, int columns)
+    {
+        var end = 0;
+        foreach (var g in graphemes)
+        {
+            if (g.Columns > columns)
+            {
+                break;
+            }
+            columns -= g.Columns;
+            end = g.Start + g.Length;
+        }
+        return text[..end];
+    }
+
+    /// <summary>The longest end of <paramref name="text"/>, in whole graphemes, that takes at most <paramref name="columns"/>.</summary>
+    private static string Tail(string text, List<Grapheme> graphemes, int columns)
+    {
+        var start = text.Length;
+        for (var i = graphemes.Count - 1; i >= 0 && graphemes[i].Columns <= columns; i--)
+        {
+            columns -= graphemes[i].Columns;
+            start = graphemes[i].Start;
+        }
+        return text[start..];
+    }
+
+    /// <summary>The graphemes (user-perceived characters) of <paramref name="text"/>, each with the columns it takes.</summary>
+    private static List<Grapheme> Graphemes(string text)
+    {
+        var graphemes = new List<Grapheme>();
+        for (var start = 0; start < text.Length;)
+        {
+            var length = StringInfo.GetNextTextElementLength(text, start);
+            // Spectre.Console counts a control character as -1; it takes no column of its own.
+            graphemes.Add(new(start, length, Math.Max(0, text.Substring(start, length).GetCellWidth())));
+            start += length;
+        }
+        return graphemes;
+    }
+
+    private readonly record struct Grapheme(int Start, int Length, int Columns);
 }

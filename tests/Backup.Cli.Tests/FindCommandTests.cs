@@ -99,4 +99,84 @@ public sealed class FindCommandTests
         Assert.Equal(Path.Join(src, "d", "report.pdf"), match.GetProperty("path").GetString());
         Assert.Equal(4, match.GetProperty("size").GetInt64());
     }
+
+    [Theory]
+    [InlineData("folder removed")]
+    [InlineData("config corrupted")]
+    [InlineData("other password")]
+    public void Find_OneOfTwoRepositoriesUnreachable_PrintsTheOthersMatchesNamesItAndExits1(string breakage)
+    {
+        using var world = new RepositoryProcess();
+        var first = world.Join("first");
+        var second = world.Join("second");
+        new TestTree(first).File("one.pdf", "1");
+        new TestTree(second).File("two.pdf", "22");
+        var other = world.Join("other-repo");
+        world.Init();
+        world.Add(first);
+        world.Expect(0, "run");
+        world.PasswordValue = breakage == "other password" ? "not pw" : RepositoryProcess.Password;
+        Assert.Equal(0, world.Raw("init", "--archive", other).ExitCode);
+        world.Add(second);
+        var run = world.Raw("run", "--archive", other);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        world.PasswordValue = RepositoryProcess.Password;
+        if (breakage != "other password")
+        {
+            var both = world.Raw("find", "*.pdf");
+            Assert.True(both.ExitCode == 0 && both.Output.Contains("two.pdf", StringComparison.Ordinal), both.ToString());
+        }
+        if (breakage == "folder removed")
+        {
+            Directory.Delete(other, recursive: true);
+        }
+        else if (breakage == "config corrupted")
+        {
+            File.WriteAllText(Path.Join(other, "config"), "not a config");
+        }
+
+        var text = world.Raw("find", "*.pdf");
+        var json = world.Raw("find", "*.pdf", "--json");
+
+        foreach (var result in new[] { text, json })
+        {
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Contains($"backup: error: cannot search {other}: ", result.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("internal error", result.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Error, StringComparison.Ordinal);
+            Assert.Contains(Path.Join(first, "one.pdf"), result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("two.pdf", result.Output, StringComparison.Ordinal);
+        }
+        Assert.Contains("1 match in 1 of 1 snapshot", text.Output, StringComparison.Ordinal);
+        var lines = json.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l)).ToList();
+        try
+        {
+            Assert.Equal(2, lines.Count);
+            var found = lines[0].RootElement;
+            Assert.Equal(first, found.GetProperty("source").GetString());
+            Assert.Equal(Path.Join(first, "one.pdf"), Assert.Single(found.GetProperty("matches").EnumerateArray()).GetProperty("path").GetString());
+            var failed = lines[1].RootElement;
+            Assert.Equal("error", failed.GetProperty("message_type").GetString());
+            Assert.Equal(other, failed.GetProperty("archive").GetString());
+            Assert.False(string.IsNullOrEmpty(failed.GetProperty("error").GetString()));
+        }
+        finally
+        {
+            lines.ForEach(l => l.Dispose());
+        }
+    }
+
+    [Fact]
+    public void Find_OnlyRepositoryUnreachable_FailsAsAWholeAsBefore()
+    {
+        using var world = RepositoryProcess.BackedUp();
+        world.PasswordValue = "not the password";
+
+        var find = world.Raw("find", "a.txt");
+
+        Assert.True(find.ExitCode == 12, find.ToString());
+        Assert.Contains("wrong password", find.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot search", find.Error, StringComparison.Ordinal);
+        Assert.Equal("", find.Output);
+    }
 }

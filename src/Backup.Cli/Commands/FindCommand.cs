@@ -12,7 +12,9 @@ namespace Backup.Cli.Commands;
 /// <summary>
 /// <c>backup find PATTERN...</c>: which snapshots hold entries that a glob matches (restic's find), with each match's
 /// type, size and mtime. Repository snapshots are searched through <see cref="RepositoryFinder"/>, which searches a tree
-/// shared by many snapshots once; zip snapshots through their central directory. Exit 1 when nothing matches.
+/// shared by many snapshots once; zip snapshots through their central directory. Exit 1 when nothing matches, and when
+/// one of several repositories could not be searched (named on stderr, and in a --json line; the others' matches are
+/// still printed).
 /// </summary>
 internal static class FindCommand
 {
@@ -43,21 +45,24 @@ internal static class FindCommand
             var unreadable = RepositoryCommands.Warn(context);
             var named = parse.GetValue(only) ?? [];
             var resolver = new SnapshotResolver(context, parse, archive);
-            foreach (var (root, locations) in Targets(context, parse, archive, resolver, named))
+            var targets = Targets(context, parse, archive, resolver, named);
+            var failed = new List<(string Root, string Reason)>();
+            foreach (var (root, locations, inRepository) in targets)
             {
-                if (locations.Count > 0 ? locations[0].InRepository : Stores.HoldsRepository(root))
+                if (inRepository)
                 {
-                    await using var open = await OpenRepository.OpenAsync(context, parse, root, RepositoryAccess.Shared, "find", cancellationToken);
-                    var finder = new RepositoryFinder(open.Repository, globs);
-                    var snapshots = locations.Count > 0
-                        ? [.. await FindAllAsync(resolver, open.Repository, locations, cancellationToken)]
-                        : await open.Repository.ListSnapshotsAsync(unreadable, cancellationToken);
-                    foreach (var (id, s) in snapshots.Where(s => source is null || s.Snapshot.SourcePath == source))
+                    try
                     {
-                        var found = await finder.FindAsync(s, unreadable, cancellationToken);
-                        searched.Add(new(SnapshotIds.Short(id), id, null, s.Time, s.SourcePath, found));
+                        var (found, finder) = await SearchRepositoryAsync(context, parse, root, locations, resolver, globs, source, unreadable, cancellationToken);
+                        searched.AddRange(found);
+                        counters.Add(finder);
                     }
-                    counters.Add(finder);
+                    catch (Exception e) when (targets.Count > 1 && IsUnreachable(e))
+                    {
+                        // One repository that cannot be read does not hide the matches of the others; the exit code tells.
+                        context.Error.WriteLine($"backup: error: cannot search {Formatting.Path(root)}: {e.Message}");
+                        failed.Add((root, e.Message));
+                    }
                     continue;
                 }
                 foreach (var record in ZipRecords(context, parse, root, locations).Where(r => source is null || r.Path == source))
@@ -66,7 +71,7 @@ internal static class FindCommand
                     searched.Add(new(SnapshotIds.Display(record.Id, record.Archive), null, record.Archive, record.Time, record.Path, found));
                 }
             }
-            Print(context, searched, parse.GetValue(json));
+            Print(context, searched, failed, parse.GetValue(json));
             var hits = searched.Sum(s => s.Matches.Count);
             if (context.Variable("BACKUP_LOG") == "debug")
             {
@@ -83,10 +88,40 @@ internal static class FindCommand
             {
                 context.Output.WriteLine($"{Formatting.Count(hits, "match", "matches")} in {searched.Count(s => s.Matches.Count > 0)} of {Formatting.Count(searched.Count, "snapshot")}");
             }
-            return ExitCodes.Ok;
+            return failed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
     }
+
+    /// <summary>
+    /// Searches the snapshots of the repository at <paramref name="root"/> (those of <paramref name="locations"/> when
+    /// given, else all of <paramref name="source"/> or of every source): each snapshot with its matches, and the finder
+    /// that counted the trees walked.
+    /// </summary>
+    private static async Task<(List<Searched> Found, RepositoryFinder Finder)> SearchRepositoryAsync(
+        CliContext context, ParseResult parse, string root, List<SnapshotLocation> locations, SnapshotResolver resolver,
+        List<PathPattern> globs, string? source, Action<string> unreadable, CancellationToken cancellationToken)
+    {
+        var searched = new List<Searched>();
+        await using var open = await OpenRepository.OpenAsync(context, parse, root, RepositoryAccess.Shared, "find", cancellationToken);
+        var finder = new RepositoryFinder(open.Repository, globs);
+        var snapshots = locations.Count > 0
+            ? [.. await FindAllAsync(resolver, open.Repository, locations, cancellationToken)]
+            : await open.Repository.ListSnapshotsAsync(unreadable, cancellationToken);
+        foreach (var (id, s) in snapshots.Where(s => source is null || s.Snapshot.SourcePath == source))
+        {
+            var found = await finder.FindAsync(s, unreadable, cancellationToken);
+            searched.Add(new(SnapshotIds.Short(id), id, null, s.Time, s.SourcePath, found));
+        }
+        return (searched, finder);
+    }
+
+    /// <summary>
+    /// True for what opening or reading a repository fails with when it cannot be used (gone, damaged, locked, the
+    /// wrong password, a server that does not answer), as opposed to a bug or an interruption.
+    /// </summary>
+    private static bool IsUnreachable(Exception e) =>
+        e is BackupException or Backup.Core.Encryption.WrongPasswordException or IOException or UnauthorizedAccessException or InvalidDataException;
 
     private static List<PathPattern> Parse(string[] texts, bool ignoreCase)
     {
@@ -103,24 +138,35 @@ internal static class FindCommand
     /// <summary>
     /// Where to search, by destination: with --snapshot, the destinations of the snapshots named (each with its
     /// locations); else the one --archive names, or every destination the catalog records and the default archive
-    /// folder when it is a repository (each with no location: search all its snapshots).
+    /// folder when it is a repository (each with no location: search all its snapshots). Each says whether it is a
+    /// repository: one that holds a repository, or of which the catalog records repository snapshots only (a folder
+    /// removed or a config file lost is then an error, not a destination with nothing in it).
     /// </summary>
-    private static IEnumerable<(string Root, List<SnapshotLocation> Locations)> Targets(
+    private static List<(string Root, List<SnapshotLocation> Locations, bool InRepository)> Targets(
         CliContext context, ParseResult parse, Option<string?> archive, SnapshotResolver resolver, string[] named)
     {
         if (named.Length > 0)
         {
-            return named.Select(resolver.Locate).GroupBy(l => l.Root, StringComparer.Ordinal).Select(g => (g.Key, g.DistinctBy(l => l.ZipArchive ?? l.Reference.Text).ToList()));
+            return [.. named.Select(resolver.Locate).GroupBy(l => l.Root, StringComparer.Ordinal)
+                .Select(g => (g.Key, g.DistinctBy(l => l.ZipArchive ?? l.Reference.Text).ToList(), g.First().InRepository))];
         }
         var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
         var given = parse.GetValue(archive);
         var roots = new List<string> { context.ArchivePath(given, db) };
+        var recorded = new Dictionary<string, bool>(StringComparer.Ordinal);
         if (given is null && File.Exists(db))
         {
             using var catalog = CatalogStore.Open(db, create: false);
-            roots.AddRange(catalog.ListSnapshots(null).Select(r => CatalogStore.DestinationOf(r.Archive)));
+            foreach (var record in catalog.ListSnapshots(null))
+            {
+                var root = CatalogStore.DestinationOf(record.Archive);
+                var inRepository = SnapshotIds.RepositoryIdOf(record.Archive) is not null;
+                recorded[root] = recorded.TryGetValue(root, out var before) ? before && inRepository : inRepository;
+                roots.Add(root);
+            }
         }
-        return roots.Distinct(StringComparer.Ordinal).Select(r => (r, new List<SnapshotLocation>()));
+        return [.. roots.Distinct(StringComparer.Ordinal)
+            .Select(r => (r, new List<SnapshotLocation>(), Stores.HoldsRepository(r) || recorded.GetValueOrDefault(r)))];
     }
 
     private static async Task<List<(string Id, SnapshotObject Snapshot)>> FindAllAsync(
@@ -151,7 +197,11 @@ internal static class FindCommand
             .OrderBy(r => r.Time)];
     }
 
-    private static void Print(CliContext context, List<Searched> searched, bool json)
+    /// <summary>
+    /// Prints each snapshot with matches; with --json also a <c>{"message_type":"error"}</c> line for each destination
+    /// that could not be searched (its error is on stderr either way).
+    /// </summary>
+    private static void Print(CliContext context, List<Searched> searched, List<(string Root, string Reason)> failed, bool json)
     {
         foreach (var s in searched.Where(s => s.Matches.Count > 0))
         {
@@ -185,6 +235,15 @@ internal static class FindCommand
             {
                 context.Output.WriteLine($"  {Mode(m)} {m.Size,12} {Formatting.Time(DateTimeOffset.UnixEpoch.AddTicks(m.MtimeNs / 100))}  {Formatting.Path(m.Path)}");
             }
+        }
+        foreach (var (root, reason) in json ? failed : [])
+        {
+            JsonLines.Write(context.Output, w =>
+            {
+                w.WriteString("message_type", "error");
+                w.WriteString("archive", root);
+                w.WriteString("error", reason);
+            });
         }
     }
 
