@@ -11,7 +11,27 @@ namespace Backup.Cli;
 internal sealed class CliContext(TextWriter output, TextWriter error, Func<string, string?> environment, TimeProvider time)
 {
     public TextWriter Output { get; } = output;
-    public TextWriter Error { get; } = error;
+    private TextWriter _error = error;
+
+    /// <summary>Standard error: what the user reads of warnings and errors (while progress is drawn live, written above it).</summary>
+    public TextWriter Error => Volatile.Read(ref _error);
+
+    /// <summary>
+    /// Sends what is written to <see cref="Error"/> through <paramref name="wrap"/>'s writer until the returned scope
+    /// ends: the live progress display writes each line above itself instead of through its drawing.
+    /// </summary>
+    public IDisposable InterposeError(Func<TextWriter, TextWriter> wrap)
+    {
+        ArgumentNullException.ThrowIfNull(wrap);
+        var before = Error;
+        Volatile.Write(ref _error, wrap(before));
+        return new ErrorRestore(this, before);
+    }
+
+    private sealed class ErrorRestore(CliContext context, TextWriter before) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref context._error, before);
+    }
     public TimeProvider Time { get; } = time;
 
     /// <summary>

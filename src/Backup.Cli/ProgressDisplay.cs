@@ -26,6 +26,8 @@ internal sealed class ProgressDisplay : IAsyncDisposable
     private readonly Lock _write = new();
     private ITimer? _timer;
     private ProgressLive? _live;
+    private IDisposable? _interposed;
+    private TextWriter? _above;
     private bool _stopped;
     private bool _json;
 
@@ -59,6 +61,8 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         {
             display._live = new ProgressLive(console, display.Counters, interval ?? s_liveInterval, context.Time);
             display._live.Start();
+            // A warning written to stderr meanwhile (a lock that cannot be read, a file left out) goes above the display.
+            display._interposed = context.InterposeError(error => display._above = display._live.Above(error));
             return display;
         }
         display.StartTimer(interval ?? s_lineInterval);
@@ -93,6 +97,9 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         }
         if (_live is not null)
         {
+            // What was written without an end of line goes out before the display is cleared for good.
+            _above?.Flush();
+            _interposed?.Dispose();
             await _live.DisposeAsync();
         }
     }

@@ -7,7 +7,9 @@ namespace Backup.Cli;
 /// <summary>
 /// Progress on a terminal: a Spectre.Console live display on stderr, redrawn from the counters every interval, each
 /// line cut to the terminal's width so that a narrow terminal never wraps it; cleared when stopped, and the cursor
-/// shown again whatever ended the work (an error, SIGINT). <see cref="Hold"/> clears it while a prompt is on screen.
+/// shown again whatever ended the work (an error, SIGINT). <see cref="Hold"/> clears it while a prompt is on screen;
+/// <see cref="Above"/> is a writer for stderr whose lines are written above the display, never into it (a warning
+/// of the engine while it draws).
 /// </summary>
 internal sealed class ProgressLive : IAsyncDisposable
 {
@@ -57,6 +59,13 @@ internal sealed class ProgressLive : IAsyncDisposable
         }
         return new Release(this);
     }
+
+    /// <summary>
+    /// A writer over <paramref name="inner"/> (the terminal's stderr) that keeps what is written until a line ends, then
+    /// clears the display, writes the line and lets the next frame draw below it; what is left without an end of line
+    /// is written when the writer is flushed.
+    /// </summary>
+    public TextWriter Above(TextWriter inner) => new AboveWriter(this, inner);
 
     /// <summary>Stops drawing, clears the display and shows the cursor.</summary>
     public async ValueTask DisposeAsync()
@@ -142,6 +151,64 @@ internal sealed class ProgressLive : IAsyncDisposable
             first.Add(new Markup($"[grey]{Markup.Escape(ProgressText.Fit(Formatting.Path(current), width))}[/]"));
         }
         return new Rows(first);
+    }
+
+    private sealed class AboveWriter(ProgressLive owner, TextWriter inner) : TextWriter
+    {
+        private readonly System.Text.StringBuilder _line = new();
+
+        public override System.Text.Encoding Encoding => inner.Encoding;
+
+        public override void Write(char value)
+        {
+            lock (_line)
+            {
+                _line.Append(value);
+                if (value == '\n')
+                {
+                    Emit();
+                }
+            }
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_line)
+            {
+                _line.Append(value);
+                if (value is not null && value.Contains('\n', StringComparison.Ordinal))
+                {
+                    Emit();
+                }
+            }
+        }
+
+        public override void Write(char[] buffer, int index, int count) => Write(new string(buffer, index, count));
+
+        public override void WriteLine(string? value) => Write(value + NewLine);
+
+        public override void Flush()
+        {
+            lock (_line)
+            {
+                if (_line.Length > 0)
+                {
+                    Emit();
+                }
+            }
+        }
+
+        // Called with the line (or what is left) gathered: written through a held display, so that it stays on screen above it.
+        private void Emit()
+        {
+            var text = _line.ToString();
+            _line.Clear();
+            using (owner.Hold())
+            {
+                inner.Write(text);
+                inner.Flush();
+            }
+        }
     }
 
     private sealed class Release(ProgressLive owner) : IDisposable

@@ -31,6 +31,31 @@ public sealed partial class ProgressTests
     }
 
     [Fact]
+    public void Run_WarningWhileTheDisplayIsLive_StaysOnTheScreenAboveIt()
+    {
+        using var backup = Watched(out var src);
+        var tree = new TestTree(src);
+        for (var i = 0; i < 3000; i++)
+        {
+            tree.File($"many/d{i % 30}/f{i}", "x");
+        }
+        backup.Variables["BACKUP_PASSWORD"] = "pw";
+        Assert.Equal(0, backup.Run("init").ExitCode);
+        // A lock file that does not open with the key: opening the repository warns, while the check's progress is drawn.
+        Directory.CreateDirectory(Path.Join(backup.Archive, "locks"));
+        File.WriteAllBytes(Path.Join(backup.Archive, "locks", new string('a', 64)), TestTree.RandomBytes(200, 3));
+
+        var (exitCode, shown) = OnTerminal(backup, "xterm-256color", "stty cols 200 rows 50; '{0}' run > out.txt; code=$?; cat out.txt; exit $code");
+
+        Assert.True(exitCode == 0, shown);
+        Assert.Contains("\u001b[?25l", shown, StringComparison.Ordinal); // the display was live
+        // What the terminal shows at the end, as a terminal emulator draws it: the warning is whole, on a line of its own.
+        var screen = Screen(backup, shown, 200, 50);
+        Assert.Contains(screen, l => l.StartsWith($"backup: warning: lock file {new string('a', 64)} cannot be read", StringComparison.Ordinal));
+        Assert.Contains(screen, l => l.StartsWith("archived 1 of 1 directories", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Run_InterruptedOnATerminal_ShowsTheCursorAgain()
     {
         using var backup = Watched(out var src);
@@ -186,6 +211,23 @@ public sealed partial class ProgressTests
         }
         process.WaitForExit();
         return (process.ExitCode, output.Result);
+    }
+
+    /// <summary>The lines a terminal of <paramref name="columns"/> by <paramref name="rows"/> shows after <paramref name="output"/>, drawn by pyte (Debian package python3-pyte).</summary>
+    private static string[] Screen(BackupProcess backup, string output, int columns, int rows)
+    {
+        Assert.True(Shell.Run("/usr/bin/python3", ["-c", "import pyte"], backup.Environment, backup.Root, BackupProcess.DefaultTimeout).ExitCode == 0,
+            "pyte (Debian package python3-pyte) is required to draw what the terminal shows: .ci/run installs it");
+        var transcript = Path.Join(backup.Root, "transcript.txt");
+        File.WriteAllText(transcript, output);
+        const string Draw = "import pyte, sys\n"
+            + "screen = pyte.Screen(int(sys.argv[2]), int(sys.argv[3])); stream = pyte.Stream(screen)\n"
+            + "stream.feed(open(sys.argv[1], encoding='utf-8', newline='').read().replace('\\n', '\\r\\n'))\n"
+            + "print('\\n'.join(line.rstrip() for line in screen.display))\n";
+        var drawn = Shell.Run("/usr/bin/python3", ["-c", Draw, transcript, columns.ToString(System.Globalization.CultureInfo.InvariantCulture), rows.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            backup.Environment, backup.Root, BackupProcess.DefaultTimeout);
+        Assert.True(drawn.ExitCode == 0, drawn.ToString());
+        return drawn.Output.Split('\n');
     }
 
     [GeneratedRegex(@"\[\d+:\d\d\] (checking|archiving) /")]
