@@ -10,12 +10,13 @@ public sealed class ChunkReaderTests
 
     /// <summary>
     /// The chunks read straight into buffers of their own, from a stream that answers with short reads, are those of
-    /// <see cref="FastCdc.Split"/> byte for byte, whether each chunk's buffer is taken (a new chunk) or used again.
+    /// <see cref="FastCdc.Split"/> byte for byte, whether each chunk's buffer is taken (a new chunk), copied (a chunk hashed on the pool) or used again.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Next_ShortReadsAndTakenBuffers_GivesTheChunksOfSplit(bool takeEveryOther)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Next_ShortReadsAndTakenBuffers_GivesTheChunksOfSplit(bool takeEveryOther, bool copy)
     {
         var data = new byte[21 << 20];
         new Random(7).NextBytes(data.AsSpan(0, 12 << 20)); // then 9 MiB of zeros: a chunk of the maximum size
@@ -30,7 +31,7 @@ public sealed class ChunkReaderTests
             chunks.Add(reader.Chunk.ToArray());
             if (takeEveryOther && chunks.Count % 2 == 1)
             {
-                var taken = reader.TakeChunk();
+                var taken = copy ? reader.CopyChunk() : reader.TakeChunk();
                 Assert.Equal(chunks[^1], taken.Span[..chunks[^1].Length].ToArray());
                 pool.Return(taken);
             }
