@@ -10,7 +10,8 @@ public sealed class ChunkReaderTests
 
     /// <summary>
     /// The chunks read straight into buffers of their own, from a stream that answers with short reads, are those of
-    /// <see cref="FastCdc.Split"/> byte for byte, whether each chunk's buffer is taken (a new chunk), copied (a chunk hashed on the pool) or used again.
+    /// <see cref="FastCdc.Split"/> byte for byte, whether each chunk's buffer is taken (a new chunk), copied (a chunk
+    /// hashed on the pool) or used again.
     /// </summary>
     [Theory]
     [InlineData(false, false)]
