@@ -7,7 +7,9 @@ namespace Backup.Cli.Web;
 /// <summary>
 /// A folder of a snapshot as a zip, written as it is read: one entry per directory and file below it, under the
 /// folder's own name, with modification times; file content streamed piece by piece (memory does not grow with the
-/// folder). Symlinks and special files are left out: a zip has no portable way to hold them.
+/// folder). A symlink is stored as Info-ZIP's <c>zip -y</c> stores it, which <c>unzip</c> makes a symlink again: the
+/// Unix file type and mode in the upper half of the external attributes (the entry's "made by" is Unix) and its target
+/// as the content. Special files (devices, FIFOs, sockets) are left out: a zip has no way to hold them.
 /// </summary>
 internal static class WebZip
 {
@@ -23,6 +25,11 @@ internal static class WebZip
             if (entry.Type == FileType.Directory)
             {
                 await DirectoryAsync(zip, name + "/", Clamp(mtime), cancellationToken);
+                continue;
+            }
+            if (entry.Type == FileType.Symlink)
+            {
+                await SymlinkAsync(zip, name, Clamp(mtime), await selection.Source.ReadLinkTargetAsync(entry, cancellationToken), cancellationToken);
                 continue;
             }
             if (entry.Type != FileType.File)
@@ -54,6 +61,15 @@ internal static class WebZip
         await using (await entry.OpenAsync(cancellationToken))
         {
         }
+    }
+
+    private static async Task SymlinkAsync(ZipArchive zip, string name, DateTimeOffset mtime, byte[] target, CancellationToken cancellationToken)
+    {
+        var entry = zip.CreateEntry(name, CompressionLevel.NoCompression);
+        entry.LastWriteTime = mtime;
+        entry.ExternalAttributes = unchecked((int)((0xA000u | 0x1FFu) << 16)); // S_IFLNK, rwxrwxrwx
+        await using var stream = await entry.OpenAsync(cancellationToken);
+        await stream.WriteAsync(target, cancellationToken);
     }
 
     // A zip's DOS time holds 1980 to 2107 only.

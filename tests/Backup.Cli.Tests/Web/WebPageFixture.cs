@@ -51,6 +51,7 @@ public sealed class WebPageFixture : IAsyncLifetime, IDisposable
         File.WriteAllText(_world.Join("src", "docs", "b.txt"), "world\n");
         File.WriteAllText(_world.Join("src", "docs", "sub", "c.txt"), "deep\n");
         File.WriteAllBytes(_world.Join("src", "docs", "rand.bin"), RandomBytes(300_000));
+        File.CreateSymbolicLink(_world.Join("src", "docs", "link"), "b.txt");
         foreach (var args in new[] { new[] { "init" }, ["add", Source] })
         {
             var result = _world.Run(args);

@@ -55,6 +55,24 @@ public sealed class WebPageTests(WebPageFixture web) : IClassFixture<WebPageFixt
     }
 
     [Fact]
+    public async Task DownloadFolderAsZip_UnzipTestsItAndMakesTheFolderAgainWithItsSymlink()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var zip = Path.Join(web.Root, $"docs-{Guid.NewGuid():N}.zip");
+        await File.WriteAllBytesAsync(zip, await web.Authorized.GetByteArrayAsync($"{web.Url}api/snapshots/{id}/zip?path=docs"));
+        var unzipped = Path.Join(web.Root, $"unzipped-{Guid.NewGuid():N}");
+
+        var test = Shell.Run("unzip", "-tq", zip);
+        var extract = Shell.Run("unzip", "-q", zip, "-d", unzipped);
+
+        Assert.True(test.ExitCode == 0, test.ToString());
+        Assert.True(extract.ExitCode == 0, extract.ToString());
+        Assert.Equal("b.txt", new FileInfo(Path.Join(unzipped, "docs", "link")).LinkTarget);
+        var diff = Shell.Run("diff", "-r", "--no-dereference", Path.Join(web.Source, "docs"), Path.Join(unzipped, "docs"));
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+    }
+
+    [Fact]
     public async Task Restore_FolderToTarget_EqualsSourceByDiff()
     {
         var id = (await web.SnapshotsAsync())[^1];
