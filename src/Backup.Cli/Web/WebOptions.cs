@@ -41,14 +41,25 @@ internal sealed class WebOptions
         }
     }
 
-    /// <summary>Where to listen, or null without <c>--listen</c>; throws <see cref="Backup.Core.BackupException"/> (exit 2) for a bad address.</summary>
+    /// <summary>
+    /// Where to listen, or null without <c>--listen</c>; throws <see cref="Backup.Core.BackupException"/> (exit 2) for a
+    /// bad address, or a certificate that cannot be read: read here once, so that the daemon refuses before it takes
+    /// its lock, opens the catalog or unlocks the repository.
+    /// </summary>
     public WebListen? Parse(CliContext context, ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(parse);
-        return parse.GetValue(_listen) is { } text
-            ? WebListen.Parse(text, parse.GetValue(_public), Full(context, parse.GetValue(_certificate)), Full(context, parse.GetValue(_key)))
-            : null;
+        if (parse.GetValue(_listen) is not { } text)
+        {
+            return null;
+        }
+        var listen = WebListen.Parse(text, parse.GetValue(_public), Full(context, parse.GetValue(_certificate)), Full(context, parse.GetValue(_key)));
+        if (listen.Tls)
+        {
+            WebServer.LoadCertificate(listen).Dispose();
+        }
+        return listen;
     }
 
     /// <summary>

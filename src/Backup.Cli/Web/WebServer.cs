@@ -82,7 +82,8 @@ internal sealed class WebServer : IAsyncDisposable
         WebJobEndpoints.Map(app, backend);
     }
 
-    private static X509Certificate2 LoadCertificate(WebListen listen)
+    /// <summary>Reads the listener's certificate and key; throws <see cref="BackupException"/> (exit 2) naming the file when it cannot.</summary>
+    internal static X509Certificate2 LoadCertificate(WebListen listen)
     {
         try
         {

@@ -29,4 +29,19 @@ public class WebListenTests
     [Fact]
     public void Parse_PublicWithCertificate_ServesHttps() =>
         Assert.Equal("https://0.0.0.0:9911/", WebListen.Parse("0.0.0.0:9911", true, "/etc/cert.pem", null).Url);
+
+    [Fact]
+    public void Daemon_CertificateThatCannotBeRead_IsRefusedBeforeTheCatalogIsOpened()
+    {
+        using var backup = new BackupProcess();
+        var pem = Path.Join(backup.Root, "web.pem");
+        File.WriteAllText(pem, "not a certificate\n");
+
+        var run = backup.Run("daemon", "--listen", "0.0.0.0:9911", "--listen-public", "--tls-cert", pem);
+
+        Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+        Assert.Contains($"cannot read the TLS certificate {pem}", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(backup.Catalog), "the catalog was opened (and made) before the certificate was read");
+    }
 }
