@@ -44,7 +44,7 @@ internal static class ServiceInstall
             }
             var db = context.CatalogPath(parse.GetValue(GlobalOptions.Db));
             var archiveRoot = context.ArchivePath(parse.GetValue(archive), db);
-            var listen = web.Parse(context, parse);
+            var listen = web.Parse(context, parse, readCertificate: false);
             var unit = PassOn(context, parse, daemonOptions, Unit(context, parse, asUser, db, archiveRoot, watched), listen is not null);
             var text = unit.Render();
             if (parse.GetValue(dryRun))

@@ -43,10 +43,11 @@ internal sealed class WebOptions
 
     /// <summary>
     /// Where to listen, or null without <c>--listen</c>; throws <see cref="Backup.Core.BackupException"/> (exit 2) for a
-    /// bad address, or a certificate that cannot be read: read here once, so that the daemon refuses before it takes
-    /// its lock, opens the catalog or unlocks the repository.
+    /// bad address, or (when <paramref name="readCertificate"/>) a certificate that cannot be read: read here once, so
+    /// that the daemon refuses before it takes its lock, opens the catalog or unlocks the repository. <c>service
+    /// install</c> only writes the path into the unit: the service may read a file its installer cannot.
     /// </summary>
-    public WebListen? Parse(CliContext context, ParseResult parse)
+    public WebListen? Parse(CliContext context, ParseResult parse, bool readCertificate = true)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(parse);
@@ -55,7 +56,7 @@ internal sealed class WebOptions
             return null;
         }
         var listen = WebListen.Parse(text, parse.GetValue(_public), Full(context, parse.GetValue(_certificate)), Full(context, parse.GetValue(_key)));
-        if (listen.Tls)
+        if (listen.Tls && readCertificate)
         {
             WebServer.LoadCertificate(listen).Dispose();
         }
