@@ -100,6 +100,34 @@ public sealed class WebPageTests(WebPageFixture web) : IClassFixture<WebPageFixt
     }
 
     [Fact]
+    public async Task Restore_DeleteAfterPreview_PreviewCountsTheExtraFileAndRestoreRemovesIt()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var target = Path.Join(web.Root, $"mirror-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Join(target, "docs"));
+        var extra = Path.Join(target, "docs", "extra.txt");
+        File.WriteAllText(extra, "not in the snapshot\n");
+        var page = await web.SignedInPageAsync();
+        await page.GotoAsync($"{web.Url}#/browse/{id}/");
+        await page.Locator("[data-entry='docs']").GetByTestId("restore").ClickAsync();
+        await page.Locator("#restore-target").FillAsync(target);
+        await page.Locator("#restore-delete").CheckAsync();
+        await Assertions.Expect(page.Locator("#restore-overwrite")).ToBeCheckedAsync();
+        await page.Locator("#restore-preview").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("preview-deleted")).ToHaveTextAsync("1", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("preview-deleted-paths")).ToHaveTextAsync("docs/extra.txt");
+        Assert.True(File.Exists(extra), "the preview deleted the extra file");
+
+        await page.Locator("#restore-start").ClickAsync();
+        var status = page.GetByTestId("restore-status");
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 30_000 });
+        await Assertions.Expect(status).ToContainTextAsync("after deleting 1 entries");
+        Assert.False(File.Exists(extra), "the restore with delete left the extra file");
+        var diff = Shell.Run("diff", "-r", Path.Join(web.Source, "docs"), Path.Join(target, "docs"));
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+    }
+
+    [Fact]
     public async Task RestoreDryRun_TargetWithAnExtraFile_ListsItAsDeletedAndChangesNothing()
     {
         var id = (await web.SnapshotsAsync())[^1];
