@@ -185,7 +185,7 @@ internal static class RestoreCommand
     /// What <see cref="CheckTarget"/> checks, without making anything (a dry run writes nothing, not even a probe folder):
     /// the target is a directory or absent, and its nearest existing ancestor is a directory.
     /// </summary>
-    private static string? CheckTargetWithoutWriting(string target)
+    internal static string? CheckTargetWithoutWriting(string target)
     {
         if (Directory.Exists(target))
         {

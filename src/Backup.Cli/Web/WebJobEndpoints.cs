@@ -1,6 +1,7 @@
 using Backup.Core;
 using Backup.Core.Archiving.Trees;
 using Backup.Core.Archiving.Zip;
+using Backup.Core.Catalog;
 using Backup.Core.Repositories.Maintenance;
 using Backup.Core.Repositories.Packs;
 using Backup.Core.Restore;
@@ -12,16 +13,22 @@ namespace Backup.Cli.Web;
 
 /// <summary>
 /// What the page starts: a restore (<c>POST /api/restore</c>) and a check (<c>POST /api/check</c>), each a
-/// background job whose progress <c>GET /api/jobs/ID</c> reports.
+/// background job whose progress <c>GET /api/jobs/ID</c> reports; and a restore's dry run, answered at once.
 /// </summary>
 internal static class WebJobEndpoints
 {
-    /// <summary>A restore asked for: <see cref="Path"/> of snapshot <see cref="Snapshot"/> into <see cref="Target"/>, an absolute folder.</summary>
-    public sealed record RestoreRequest(long Snapshot, string? Path, string? Target, bool Overwrite);
+    /// <summary>
+    /// A restore asked for: <see cref="Path"/> of snapshot <see cref="Snapshot"/> into <see cref="Target"/>, an absolute
+    /// folder. <see cref="Delete"/> is <c>backup restore --delete</c> (and implies <see cref="Overwrite"/>);
+    /// <see cref="DryRun"/> is <c>--dry-run</c>: answered at once with what would change, writing nothing.
+    /// </summary>
+    public sealed record RestoreRequest(long Snapshot, string? Path, string? Target, bool Overwrite, bool Delete = false, bool DryRun = false);
 
     public static void Map(WebApplication app, WebBackend backend)
     {
-        app.MapPost("/api/restore", (RestoreRequest request) => Results.Json(StartRestore(backend, request).ToJson(), statusCode: StatusCodes.Status202Accepted));
+        app.MapPost("/api/restore", async (RestoreRequest request, CancellationToken cancellationToken) => request.DryRun
+            ? Results.Text(await PreviewAsync(backend, request, cancellationToken), "application/json; charset=utf-8")
+            : Results.Json(StartRestore(backend, request).ToJson(), statusCode: StatusCodes.Status202Accepted));
         app.MapPost("/api/check", () =>
         {
             if (!Stores.HoldsRepository(backend.ArchiveRoot))
@@ -34,13 +41,15 @@ internal static class WebJobEndpoints
         app.MapGet("/api/jobs/{id}", (string id) => Results.Json(backend.Jobs.Get(id).ToJson()));
     }
 
+    /// <summary>What a request restores: checked, with the options of the equivalent <c>backup restore</c>.</summary>
+    private sealed record Checked(string Path, string Target, SnapshotRecord Record, RestoreOptions Options, string? Made);
+
     /// <summary>
-    /// Checks the request and the target as <c>backup restore</c> does, before anything runs (so that a refusal is
-    /// the answer to the POST), then restores in the background with the same engine and rules: the target must be
-    /// empty or absent unless <see cref="RestoreRequest.Overwrite"/>, nothing is written outside it or through a
-    /// symlink. A path is restored as <c>backup restore --include PATH</c> restores it: at TARGET/PATH.
+    /// Checks the request and the target as <c>backup restore</c> does, before anything runs, so that a refusal is the
+    /// answer to the POST: an absolute target, empty or absent unless overwrite (or delete) is asked, and, for a dry
+    /// run, checked without writing anything (<see cref="RestoreCommand.CheckTargetWithoutWriting"/>).
     /// </summary>
-    private static WebJob StartRestore(WebBackend backend, RestoreRequest request)
+    private static Checked Check(WebBackend backend, RestoreRequest request)
     {
         var path = SnapshotPath.Normalize(request.Path);
         if (request.Target is not { Length: > 0 } target || !target.StartsWith('/'))
@@ -48,33 +57,88 @@ internal static class WebJobEndpoints
             throw new WebRequestException(StatusCodes.Status400BadRequest, "give the target as an absolute folder (/home/me/restored)");
         }
         target = backend.Context.FullPath(target);
+        // Making the target equal to the snapshot replaces what differs: delete without overwriting makes no sense (as --delete).
+        var overwrite = request.Overwrite || request.Delete;
         // Answered now, not as a job that fails later: the engine refuses it too (RestoreTarget), this is the early word.
-        if (!request.Overwrite && Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+        if (!overwrite && Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
         {
             throw new WebRequestException(StatusCodes.Status409Conflict, $"the target {Formatting.Path(target)} is not empty: restore into an empty or new folder, or ask to overwrite");
         }
         var record = backend.Record(request.Snapshot);
-        var made = RestoreCommand.CheckTarget(target);
+        var made = request.DryRun ? RestoreCommand.CheckTargetWithoutWriting(target) : RestoreCommand.CheckTarget(target);
+        var options = new RestoreOptions
+        {
+            Overwrite = overwrite,
+            Include = path.Length == 0 ? [] : [Escape(path)],
+            RestoreOwners = Environment.IsPrivilegedProcess,
+        };
+        return new Checked(path, target, record, options, made);
+    }
+
+    /// <summary>
+    /// <c>backup restore --dry-run --json</c> for the request: its one JSON object (<see cref="RestoreReport.WriteJson"/>,
+    /// <c>dry_run: true</c>), made by the same planner and reconciler, with nothing written.
+    /// </summary>
+    private static async Task<string> PreviewAsync(WebBackend backend, RestoreRequest request, CancellationToken cancellationToken)
+    {
+        var restore = Check(backend, request);
+        await using var snapshot = await backend.OpenSnapshotAsync(restore.Record.Id, cancellationToken);
+        var changes = await ReconcileAsync(snapshot, restore, preview: true, request.Delete, cancellationToken);
+        using var json = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        RestoreReport.WriteJson(
+            json, restore.Target, snapshot.RepositoryId, snapshot.Open is null ? restore.Record.Archive : null, RestoreReport.WouldRestore(changes), changes, dryRun: true);
+        return json.ToString();
+    }
+
+    /// <summary>
+    /// Plans the restore and compares the target with it, as <c>backup restore</c> does for <c>--dry-run</c> and
+    /// <c>--delete</c>: <paramref name="preview"/> only says what would change; otherwise what the snapshot (its
+    /// selected part) lacks is removed from the target, inside it only. 404 when the path selects nothing.
+    /// </summary>
+    private static async Task<TargetChanges> ReconcileAsync(WebSnapshot snapshot, Checked restore, bool preview, bool delete, CancellationToken cancellationToken)
+    {
+        var planned = snapshot.Open is not null
+            ? await new RepositoryArchiver(snapshot.Open.Repository).PlanTargetAsync(snapshot.RepositoryId!, restore.Options, cancellationToken)
+            : new RestorePlanTree(ZipArchiver.PlanRestore(restore.Record.Archive, restore.Options));
+        if (restore.Options.Selection.IsFiltered && planned.Total.Total == 0)
+        {
+            throw NothingAt(restore);
+        }
+        var reconciler = new TargetReconciler(planned, restore.Options.Selection);
+        return preview
+            ? await reconciler.PreviewAsync(restore.Target, restore.Options.Overwrite, delete, cancellationToken)
+            : await reconciler.DeleteExtrasAsync(restore.Target, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks the request (<see cref="Check"/>), then restores in the background with the same engine and rules as
+    /// <c>backup restore</c>: nothing is written outside the target or through a symlink. A path is restored as
+    /// <c>backup restore --include PATH</c> restores it: at TARGET/PATH. With delete, what the snapshot lacks is removed
+    /// first, inside the job (as <c>--delete</c> does, before the restore writes), and the result says what was.
+    /// </summary>
+    private static WebJob StartRestore(WebBackend backend, RestoreRequest request)
+    {
+        var restore = Check(backend, request);
+        var target = restore.Target;
         return backend.Jobs.Start("restore", target, async (job, token) =>
         {
-            var options = new RestoreOptions
-            {
-                Overwrite = request.Overwrite,
-                Include = path.Length == 0 ? [] : [Escape(path)],
-                RestoreOwners = Environment.IsPrivilegedProcess,
-                Progress = job.Progress,
-            };
+            var options = restore.Options with { Progress = job.Progress };
+            TargetChanges? changes = null;
             RestoreResult result;
-            await using (var snapshot = await backend.OpenSnapshotAsync(record.Id, token))
+            await using (var snapshot = await backend.OpenSnapshotAsync(restore.Record.Id, token))
             {
+                if (request.Delete)
+                {
+                    changes = await ReconcileAsync(snapshot, restore, preview: false, delete: true, token);
+                }
                 result = snapshot.Open is not null
                     ? await new RepositoryArchiver(snapshot.Open.Repository).RestoreAsync(snapshot.RepositoryId!, target, options, token)
-                    : await new ZipArchiver(System.IO.Path.GetDirectoryName(record.Archive)!).RestoreAsync(record.Archive, target, options, token);
+                    : await new ZipArchiver(System.IO.Path.GetDirectoryName(restore.Record.Archive)!).RestoreAsync(restore.Record.Archive, target, options, token);
             }
             if (options.Selection.IsFiltered && result.Files + result.Directories + result.Symlinks == 0 && result.Failures.Count == 0)
             {
-                RestoreCommand.RemoveEmpty(target, made);
-                throw new WebRequestException(StatusCodes.Status404NotFound, $"nothing in snapshot {record.Id} at '{Formatting.Path(path)}': nothing was restored");
+                RestoreCommand.RemoveEmpty(target, restore.Made);
+                throw NothingAt(restore);
             }
             return new
             {
@@ -85,9 +149,18 @@ internal static class WebJobEndpoints
                 bytes = result.Bytes,
                 warnings = result.Warnings,
                 failures = result.Failures.Select(f => new { path = f.Path, reason = f.Reason }),
+                deleted = changes is null ? null : Tally(changes.Deleted),
+                deletedPaths = changes?.DeletedPaths,
+                deleteFailures = changes?.Failures.Select(f => new { path = f.Path, reason = f.Reason }),
             };
         });
     }
+
+    private static object Tally(EntryTally tally) =>
+        new { files = tally.Files, directories = tally.Directories, symlinks = tally.Symlinks, other = tally.Other, bytes = tally.Bytes };
+
+    private static WebRequestException NothingAt(Checked restore) =>
+        new(StatusCodes.Status404NotFound, $"nothing in snapshot {restore.Record.Id} at '{Formatting.Path(restore.Path)}': nothing was restored");
 
     /// <summary>The include pattern that matches exactly <paramref name="path"/>: its wildcards escaped.</summary>
     internal static string Escape(string path) =>

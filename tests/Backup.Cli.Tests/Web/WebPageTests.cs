@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using Backup.Testing;
 using Microsoft.Playwright;
 
@@ -98,6 +100,127 @@ public sealed class WebPageTests(WebPageFixture web) : IClassFixture<WebPageFixt
     }
 
     [Fact]
+    public async Task Restore_DeleteAfterPreview_PreviewCountsTheExtraFileAndRestoreRemovesIt()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var target = Path.Join(web.Root, $"mirror-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Join(target, "docs"));
+        var extra = Path.Join(target, "docs", "extra.txt");
+        File.WriteAllText(extra, "not in the snapshot\n");
+        var page = await web.SignedInPageAsync();
+        await page.GotoAsync($"{web.Url}#/browse/{id}/");
+        await page.Locator("[data-entry='docs']").GetByTestId("restore").ClickAsync();
+        await page.Locator("#restore-target").FillAsync(target);
+        await page.Locator("#restore-delete").CheckAsync();
+        await Assertions.Expect(page.Locator("#restore-overwrite")).ToBeCheckedAsync();
+        await page.Locator("#restore-preview").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("preview-deleted")).ToHaveTextAsync("1", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("preview-deleted-paths")).ToHaveTextAsync("docs/extra.txt");
+        Assert.True(File.Exists(extra), "the preview deleted the extra file");
+
+        await page.Locator("#restore-start").ClickAsync();
+        var status = page.GetByTestId("restore-status");
+        await Assertions.Expect(status).ToHaveAttributeAsync("data-state", "done", new() { Timeout = 30_000 });
+        await Assertions.Expect(status).ToContainTextAsync("after deleting 1 entries");
+        Assert.False(File.Exists(extra), "the restore with delete left the extra file");
+        var diff = Shell.Run("diff", "-r", Path.Join(web.Source, "docs"), Path.Join(target, "docs"));
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+    }
+
+    [Fact]
+    public async Task RestoreDryRun_TargetWithAnExtraFile_ListsItAsDeletedAndChangesNothing()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var target = Path.Join(web.Root, $"preview-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Join(target, "docs"));
+        File.WriteAllText(Path.Join(target, "docs", "b.txt"), "changed\n");
+        File.WriteAllText(Path.Join(target, "docs", "extra.txt"), "not in the snapshot\n");
+        var before = target + ".before";
+        Assert.Equal(0, Shell.Run("cp", "-a", target, before).ExitCode);
+
+        using var response = await PostRestoreAsync(new { snapshot = id, path = "docs", target, overwrite = false, delete = true, dryRun = true });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("dry_run").GetBoolean());
+        Assert.Equal(["docs/extra.txt"], root.GetProperty("deleted_paths").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(1, root.GetProperty("deleted").GetProperty("files").GetInt64());
+        Assert.Equal(1, root.GetProperty("overwritten").GetProperty("files").GetInt64());
+        Assert.Equal(2, root.GetProperty("created").GetProperty("files").GetInt64());
+        TreeAssert.Identical(before, target);
+    }
+
+    [Fact]
+    public async Task RestoreDryRun_TargetAbsent_CountsWhatWouldBeCreatedAndMakesNoFolder()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var above = Path.Join(web.Root, $"absent-{Guid.NewGuid():N}");
+        var target = Path.Join(above, "target");
+
+        using var response = await PostRestoreAsync(new { snapshot = id, path = "docs", target, overwrite = false, delete = true, dryRun = true });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal(3, json.RootElement.GetProperty("created").GetProperty("files").GetInt64());
+        Assert.Empty(json.RootElement.GetProperty("deleted_paths").EnumerateArray());
+        await Task.Delay(500);
+        Assert.False(Path.Exists(above), "the dry run made a folder");
+    }
+
+    [Fact]
+    public async Task RestoreDelete_TargetWithExtras_RemovesThemInsideThePathOnlyAndEqualsTheSnapshot()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var target = Path.Join(web.Root, $"delete-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Join(target, "docs", "sub", "old"));
+        File.WriteAllText(Path.Join(target, "docs", "b.txt"), "changed\n");
+        File.WriteAllText(Path.Join(target, "docs", "extra.txt"), "not in the snapshot\n");
+        File.WriteAllText(Path.Join(target, "docs", "sub", "old", "x.txt"), "not in the snapshot\n");
+        File.WriteAllText(Path.Join(target, "mine.txt"), "outside the restored path\n");
+
+        var job = await RestoreJobAsync(new { snapshot = id, path = "docs", target, overwrite = false, delete = true });
+
+        Assert.Equal(["docs/extra.txt", "docs/sub/old", "docs/sub/old/x.txt"], job.GetProperty("deletedPaths").EnumerateArray().Select(p => p.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(2, job.GetProperty("deleted").GetProperty("files").GetInt64());
+        Assert.Empty(job.GetProperty("deleteFailures").EnumerateArray());
+        var diff = Shell.Run("diff", "-r", Path.Join(web.Source, "docs"), Path.Join(target, "docs"));
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+        Assert.Equal("outside the restored path\n", File.ReadAllText(Path.Join(target, "mine.txt")));
+    }
+
+    [Fact]
+    public async Task RestoreDelete_SymlinksInTargetPointingOutside_NothingOutsideIsTouched()
+    {
+        var id = (await web.SnapshotsAsync())[^1];
+        var outside = Path.Join(web.Root, $"outside-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Join(outside, "deep"));
+        File.WriteAllText(Path.Join(outside, "victim.txt"), "keep me\n");
+        File.WriteAllText(Path.Join(outside, "deep", "c.txt"), "keep me too\n");
+        var before = outside + ".before";
+        Assert.Equal(0, Shell.Run("cp", "-a", outside, before).ExitCode);
+        var target = Path.Join(web.Root, $"links-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Join(target, "docs"));
+        // Not in the snapshot: the link itself goes. Where the snapshot has the folder sub: the link is replaced by it.
+        File.CreateSymbolicLink(Path.Join(target, "docs", "escape"), outside);
+        File.CreateSymbolicLink(Path.Join(target, "docs", "sub"), Path.Join(outside, "deep"));
+        // Outside the restored path docs: left alone.
+        File.CreateSymbolicLink(Path.Join(target, "link-out"), outside);
+
+        var job = await RestoreJobAsync(new { snapshot = id, path = "docs", target, overwrite = false, delete = true });
+
+        Assert.Empty(job.GetProperty("deleteFailures").EnumerateArray());
+        TreeAssert.Identical(before, outside);
+        Assert.Equal(outside, new FileInfo(Path.Join(target, "link-out")).LinkTarget);
+        Assert.False(Path.Exists(Path.Join(target, "docs", "escape")));
+        Assert.Null(new DirectoryInfo(Path.Join(target, "docs", "sub")).LinkTarget);
+        var diff = Shell.Run("diff", "-r", Path.Join(web.Source, "docs"), Path.Join(target, "docs"));
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+    }
+
+    [Fact]
     public async Task Diff_TwoSnapshots_ShowsTheAddedFile()
     {
         var first = (await web.SnapshotsAsync())[0];
@@ -184,5 +307,39 @@ public sealed class WebPageTests(WebPageFixture web) : IClassFixture<WebPageFixt
         Assert.True(Shell.Exists("promtool"), "promtool (Debian package prometheus) is required: .ci/run installs it");
         var lint = Shell.Run("sh", "-c", "promtool check metrics < \"$1\"", "sh", file);
         Assert.True(lint.ExitCode == 0 && lint.Output.Trim().Length == 0, lint.ToString());
+    }
+
+    /// <summary>POSTs <paramref name="body"/> to /api/restore as the page does: the token and the CSRF header.</summary>
+    private async Task<HttpResponseMessage> PostRestoreAsync(object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, web.Url + "api/restore") { Content = JsonContent.Create(body) };
+        request.Headers.Add(Backup.Cli.Web.WebAuthentication.CsrfHeader, Backup.Cli.Web.WebToken.CsrfFor(web.Token));
+        return await web.Authorized.SendAsync(request);
+    }
+
+    /// <summary>Starts a restore job with <paramref name="body"/>, waits until it is done and returns its result.</summary>
+    private async Task<JsonElement> RestoreJobAsync(object body)
+    {
+        string jobId;
+        using (var response = await PostRestoreAsync(body))
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
+            using var started = JsonDocument.Parse(text);
+            jobId = started.RootElement.GetProperty("id").GetString()!;
+        }
+        var end = DateTime.UtcNow + s_wait;
+        while (true)
+        {
+            using var job = JsonDocument.Parse(await web.Authorized.GetStringAsync(web.Url + "api/jobs/" + jobId));
+            var state = job.RootElement.GetProperty("state").GetString();
+            if (state != "running")
+            {
+                Assert.True(state == "done", job.RootElement.ToString());
+                return job.RootElement.GetProperty("result").Clone();
+            }
+            Assert.True(DateTime.UtcNow < end, $"the restore job did not end\n{web.DaemonOutput}");
+            await Task.Delay(100);
+        }
     }
 }

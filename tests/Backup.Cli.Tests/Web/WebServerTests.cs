@@ -4,8 +4,11 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json;
 using Backup.Cli.Web;
 using Backup.Core;
+using Backup.Core.Archiving.Zip;
+using Backup.Core.Catalog;
 using Backup.Testing;
 
 namespace Backup.Cli.Tests.Web;
@@ -148,6 +151,48 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
         Assert.False(Directory.Exists(_temp.Join("new")), "the refused restore left the folder it made above the target");
     }
 
+    [Fact]
+    public async Task Restore_ZipSnapshotWithDelete_DryRunListsTheExtraFileThenRestoreRemovesIt()
+    {
+        var source = _temp.Join("src");
+        Directory.CreateDirectory(Path.Join(source, "d"));
+        File.WriteAllText(Path.Join(source, "a.txt"), "a\n");
+        File.WriteAllText(Path.Join(source, "d", "b.txt"), "b\n");
+        var archived = await new ZipArchiver(_temp.Join("archive")).ArchiveAsync(source, "h", CancellationToken.None);
+        long id;
+        using (var catalog = CatalogStore.Open(_temp.Join("catalog.db")))
+        {
+            catalog.AddPath(source, DateTimeOffset.UtcNow);
+            id = catalog.RecordSnapshot(source, _temp.Join("archive"), archived, DateTimeOffset.UtcNow);
+        }
+        var target = _temp.Join("target");
+        Directory.CreateDirectory(Path.Join(target, "d"));
+        var extra = Path.Join(target, "d", "extra.txt");
+        File.WriteAllText(extra, "not in the snapshot");
+        var body = $"{{\"snapshot\":{id},\"path\":\"\",\"target\":\"{target}\",\"overwrite\":false,\"delete\":true";
+
+        using (var preview = await PostRestoreAsync(body + ",\"dryRun\":true}"))
+        {
+            var text = await preview.Content.ReadAsStringAsync();
+            Assert.True(preview.StatusCode == HttpStatusCode.OK, text);
+            using var json = JsonDocument.Parse(text);
+            Assert.Equal(archived.Archive, json.RootElement.GetProperty("archive").GetString());
+            Assert.Equal(["d/extra.txt"], json.RootElement.GetProperty("deleted_paths").EnumerateArray().Select(p => p.GetString()));
+            Assert.True(File.Exists(extra), "the dry run deleted the extra file");
+            Assert.False(File.Exists(Path.Join(target, "a.txt")), "the dry run restored a file");
+        }
+
+        using var start = await PostRestoreAsync(body + "}");
+        var started = await start.Content.ReadAsStringAsync();
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, started);
+        var job = _jobs.Get(JsonDocument.Parse(started).RootElement.GetProperty("id").GetString()!);
+        Poll.Until(() => job.State != "running", "the restore job's end");
+        Assert.True(job.State == "done", job.Error);
+        Assert.False(File.Exists(extra), "the restore with delete left the extra file");
+        var diff = Shell.Run("diff", "-r", source, target);
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+    }
+
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/x-www-form-urlencoded")]
@@ -224,6 +269,17 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
     {
         _client.Dispose();
         _temp.Dispose();
+    }
+
+    private async Task<HttpResponseMessage> PostRestoreAsync(string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, _listen.Url + "api/restore")
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        request.Headers.Add(WebAuthentication.CsrfHeader, WebToken.CsrfFor(Token));
+        return await _client.SendAsync(request);
     }
 
     private static int FreePort()

@@ -112,21 +112,54 @@ async function browseView(mine, id, path) {
 function restoreForm(id, path) {
   const target = el('input', { type: 'text', id: 'restore-target', placeholder: '/absolute/target/folder' });
   const overwrite = el('input', { type: 'checkbox', id: 'restore-overwrite' });
+  // Delete makes the target equal to the snapshot, which replaces what differs: it means overwrite too.
+  const remove = el('input', { type: 'checkbox', id: 'restore-delete', onchange: () => {
+    if (remove.checked) overwrite.checked = true;
+    overwrite.disabled = remove.checked;
+  } });
   const status = el('div', { id: 'restore-status', 'data-testid': 'restore-status' });
+  const preview = el('div', { id: 'restore-preview-result', 'data-testid': 'restore-preview' });
+  const request = dryRun => ({ snapshot: id, path, target: target.value, overwrite: overwrite.checked, delete: remove.checked, dryRun });
   const start = async () => {
     status.dataset.state = 'starting';
     status.textContent = 'starting…';
     try {
       showError('');
-      const job = await post('/api/restore', { snapshot: id, path, target: target.value, overwrite: overwrite.checked });
+      const job = await post('/api/restore', request(false));
       follow(job.id, status);
     } catch (e) { status.textContent = 'refused: ' + e.message; status.dataset.state = 'failed'; }
+  };
+  const dryRun = async () => {
+    preview.dataset.state = 'running';
+    preview.textContent = 'looking at the target…';
+    try {
+      showError('');
+      showPreview(preview, await post('/api/restore', request(true)));
+      preview.dataset.state = 'done';
+    } catch (e) { preview.textContent = 'refused: ' + e.message; preview.dataset.state = 'failed'; }
   };
   document.getElementById('restore').replaceChildren(el('div', { class: 'restore' },
     el('div', {}, `Restore ${path || 'the whole snapshot'} of snapshot #${id} (as backup restore --include does: into TARGET/${path || ''})`),
     el('label', {}, 'target ', target), ' ',
     el('label', {}, overwrite, ' overwrite files of the same name'), ' ',
-    el('button', { id: 'restore-start', onclick: start }, 'Restore'), status));
+    el('label', {}, remove, ' delete what the snapshot does not have (inside the target; also overwrites)'), ' ',
+    el('button', { id: 'restore-preview', onclick: dryRun }, 'Preview'), ' ',
+    el('button', { id: 'restore-start', onclick: start }, 'Restore'), preview, status));
+}
+
+// What a dry run says (the object of backup restore --dry-run --json): counts by what happens, then the paths it would delete.
+function showPreview(box, d) {
+  const count = t => t.files + t.directories + t.symlinks + t.other;
+  const part = (name, testid, t) => [name, ' ', el('b', { 'data-testid': testid }, count(t)), t.bytes ? ` (${bytes(t.bytes)})` : '', ', '];
+  const shown = d.deleted_paths.slice(0, 100);
+  box.replaceChildren(
+    el('div', {}, 'would ', part('create', 'preview-created', d.created), part('overwrite', 'preview-overwritten', d.overwritten),
+      part('delete', 'preview-deleted', d.deleted), part('leave alone', 'preview-left-alone', d.left_alone),
+      'in the way ', el('b', { 'data-testid': 'preview-in-the-way' }, d.in_the_way.length), '; nothing was written'),
+    d.failures.length ? el('div', { class: 'error' }, `cannot look at ${d.failures.length}: ${d.failures.map(f => f.path + ': ' + f.reason).join('; ')}`) : null,
+    d.in_the_way.length ? el('div', { class: 'error' }, `in the way (another kind of entry; delete replaces it): ${d.in_the_way.slice(0, 100).join(', ')}`) : null,
+    shown.length ? el('ul', { 'data-testid': 'preview-deleted-paths' }, shown.map(p => el('li', { class: 'change-remove' }, p))) : null,
+    d.deleted_paths.length > shown.length ? el('div', { class: 'muted' }, `and ${d.deleted_paths.length - shown.length} more`) : null);
 }
 
 // Polls a background job (restore or check) until it ends, with a progress bar.
@@ -140,6 +173,8 @@ function follow(jobId, status, done) {
       el('span', { class: 'progress' }, el('div', { style: null })), ' ',
       job.state === 'running' ? `${p.phase} ${p.itemsDone}${p.totalItems !== null ? ' of ' + p.totalItems : ''} ${p.current || ''}` : '',
       job.state === 'done' && job.kind === 'restore' ? `restored ${job.result.files} files, ${job.result.directories} folders (${bytes(job.result.bytes)}) to ${job.result.target}` : '',
+      job.state === 'done' && job.kind === 'restore' && job.result.deleted ? `, after deleting ${job.result.deletedPaths.length} entries the snapshot does not have` : '',
+      job.state === 'done' && job.kind === 'restore' && job.result.deleteFailures?.length ? `; could not delete ${job.result.deleteFailures.map(f => f.path + ': ' + f.reason).join('; ')}` : '',
       job.state === 'done' && job.kind === 'check' ? (job.result.ok ? `no errors (${job.result.snapshots} snapshots, ${job.result.trees} trees, ${job.result.packs} packs)` : `${job.result.errors.length} errors: ${job.result.errors.join('; ')}`) : '',
       job.state === 'failed' ? 'failed: ' + job.error : '');
     status.querySelector('.progress div').style.width = `${Math.round(fraction * 100)}%`;
