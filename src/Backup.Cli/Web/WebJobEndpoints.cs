@@ -77,10 +77,13 @@ internal static class WebJobEndpoints
 
     /// <summary>
     /// <c>backup restore --dry-run --json</c> for the request: its one JSON object (<see cref="RestoreReport.WriteJson"/>,
-    /// <c>dry_run: true</c>), made by the same planner and reconciler, with nothing written.
+    /// <c>dry_run: true</c>), made by the same planner and reconciler, with nothing written; 429 while
+    /// <see cref="WebJobs.MaxRunning"/> jobs run.
     /// </summary>
     private static async Task<string> PreviewAsync(WebBackend backend, RestoreRequest request, CancellationToken cancellationToken)
     {
+        // It reads the snapshot's directories as a restore's job does: it takes a job's slot while it runs.
+        using var slot = backend.Jobs.Reserve();
         var restore = Check(backend, request);
         await using var snapshot = await backend.OpenSnapshotAsync(restore.Record.Id, cancellationToken);
         var changes = await ReconcileAsync(snapshot, restore, preview: true, request.Delete, cancellationToken);

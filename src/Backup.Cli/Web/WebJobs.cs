@@ -29,11 +29,7 @@ internal sealed class WebJobs(TimeProvider time, CancellationToken stopping)
     /// </summary>
     public WebJob Start(string kind, string subject, Func<WebJob, CancellationToken, Task<object>> work)
     {
-        if (Interlocked.Increment(ref _running) > MaxRunning)
-        {
-            Interlocked.Decrement(ref _running);
-            throw new WebRequestException(429, $"{MaxRunning} jobs are running already: start this one when one of them has ended");
-        }
+        TakeSlot();
         var job = new WebJob(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), kind, subject, time);
         _jobs[job.Id] = job;
         _order.Enqueue(job.Id);
@@ -77,6 +73,39 @@ internal sealed class WebJobs(TimeProvider time, CancellationToken stopping)
         {
             // A bug, not an expected failure: the job still ends, naming it, rather than staying "running" for ever.
             return (null, $"unexpected error ({e.GetType().Name}): {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Takes one of the <see cref="MaxRunning"/> slots for work answered within its request (a restore's dry run, which
+    /// reads a whole snapshot's directories) until the returned scope ends; throws <see cref="WebRequestException"/>
+    /// (429) when every slot is taken.
+    /// </summary>
+    public IDisposable Reserve()
+    {
+        TakeSlot();
+        return new Slot(this);
+    }
+
+    private void TakeSlot()
+    {
+        if (Interlocked.Increment(ref _running) > MaxRunning)
+        {
+            Interlocked.Decrement(ref _running);
+            throw new WebRequestException(429, $"{MaxRunning} jobs are running already: start this one when one of them has ended");
+        }
+    }
+
+    private sealed class Slot(WebJobs jobs) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Decrement(ref jobs._running);
+            }
         }
     }
 

@@ -121,8 +121,10 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
         Assert.Equal("mine", File.ReadAllText(Path.Join(target, "keep.txt")));
     }
 
-    [Fact]
-    public async Task Restore_RefusedWhileTheJobsAreFull_Is429AndLeavesNoTargetFolder()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Restore_RefusedWhileTheJobsAreFull_Is429AndLeavesNoTargetFolder(bool dryRun)
     {
         using (var catalog = Backup.Core.Catalog.CatalogStore.Open(_temp.Join("catalog.db")))
         {
@@ -138,7 +140,8 @@ public sealed class WebServerTests : IAsyncLifetime, IDisposable
         var target = _temp.Join("new", "target");
         using var request = new HttpRequestMessage(HttpMethod.Post, _listen.Url + "api/restore")
         {
-            Content = new StringContent($"{{\"snapshot\":1,\"path\":\"\",\"target\":\"{target}\",\"overwrite\":false}}", Encoding.UTF8, "application/json"),
+            // A dry run is answered within its request, but it reads as much as a restore's job and takes a slot too.
+            Content = new StringContent($"{{\"snapshot\":1,\"path\":\"\",\"target\":\"{target}\",\"overwrite\":false,\"dryRun\":{(dryRun ? "true" : "false")}}}", Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         request.Headers.Add(WebAuthentication.CsrfHeader, WebToken.CsrfFor(Token));
