@@ -16,14 +16,16 @@ public sealed partial class ProgressTests
     [Fact]
     public void Run_OnANarrowTerminal_DrawsLiveProgressThenClearsItAndShowsTheCursor()
     {
-        using var backup = Watched(out _);
+        using var backup = Watched(out var src);
+        // Enough to compress for many frames: 40 small files alone were archived between two frames on a loaded machine.
+        new TestTree(src).File("big.txt", TestTree.Text(24 << 20, 7));
 
         // stdout to a file: stderr is still the terminal, and the results are in the file.
         var (exitCode, shown) = OnTerminal(backup, "xterm-256color", "stty cols 40; '{0}' run > out.txt; code=$?; cat out.txt; exit $code");
 
         Assert.True(exitCode == 0, shown);
         Assert.Contains("archiving", shown, StringComparison.Ordinal);
-        Assert.Matches(@"\d+ of 40 files", shown);
+        Assert.Matches(@"\d+ of 41 files", shown);
         Assert.Contains("\u001b[?25l", shown, StringComparison.Ordinal); // the cursor hidden while drawing
         var end = shown.LastIndexOf("\u001b[?25h", StringComparison.Ordinal);
         Assert.True(end >= 0, "the cursor is shown again");
