@@ -1,10 +1,10 @@
 namespace Backup.Core.Buffers;
 
 /// <summary>
-/// Bounds the bytes in flight between one producer and the workers that finish its items: the producer waits
+/// Bounds the bytes in flight between producers and the workers that finish their items: a producer waits
 /// (<see cref="WaitAsync"/>) until what is in flight plus its item fits the budget, or until nothing is in flight (so an
-/// item larger than the budget still goes, alone). Workers give their bytes back with <see cref="Release"/>. One caller
-/// waits at a time; releasing is thread-safe.
+/// item larger than the budget still goes, alone). Workers give their bytes back with <see cref="Release"/>, which
+/// wakes every waiter to try again. Thread-safe.
 /// </summary>
 internal sealed class ByteBudget(long budget)
 {
@@ -38,31 +38,15 @@ internal sealed class ByteBudget(long budget)
                     _used += bytes;
                     return;
                 }
-                if (_waiter is not null)
-                {
-                    throw new InvalidOperationException("one caller waits on a byte budget at a time");
-                }
-                _waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                // Waiters share one signal; a waiter that gives up leaves it for the next release to set.
+                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 released = _waiter.Task;
             }
-            try
-            {
-                await released.WaitAsync(cancellationToken);
-            }
-            finally
-            {
-                lock (_lock)
-                {
-                    if (_waiter?.Task == released)
-                    {
-                        _waiter = null;
-                    }
-                }
-            }
+            await released.WaitAsync(cancellationToken);
         }
     }
 
-    /// <summary>Gives back <paramref name="bytes"/> counted by <see cref="WaitAsync"/>, waking the waiter.</summary>
+    /// <summary>Gives back <paramref name="bytes"/> counted by <see cref="WaitAsync"/>, waking the waiters.</summary>
     public void Release(long bytes)
     {
         TaskCompletionSource? waiter;

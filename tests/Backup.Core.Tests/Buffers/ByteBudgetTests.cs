@@ -52,4 +52,25 @@ public sealed class ByteBudgetTests
         await budget.WaitAsync(1, CancellationToken.None); // the cancelled wait left no waiter behind
         Assert.Equal(1, budget.InFlight);
     }
+
+    [Fact]
+    public async Task WaitAsync_TwoWaiters_BothGoOnOnceTheirBytesFit()
+    {
+        // Two producers (the walk's thread and a large file read beside it) wait on one budget at once.
+        var budget = new ByteBudget(10);
+        await budget.WaitAsync(10, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var gaveUp = budget.WaitAsync(1, cancel.Token).AsTask();
+        var first = budget.WaitAsync(4, CancellationToken.None).AsTask();
+        var second = budget.WaitAsync(5, CancellationToken.None).AsTask();
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gaveUp);
+        await Task.Delay(50);
+        Assert.False(first.IsCompleted || second.IsCompleted);
+
+        budget.Release(10);
+
+        await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(9, budget.InFlight);
+    }
 }

@@ -13,8 +13,8 @@ namespace Backup.Core.Archiving.Trees;
 /// metadata (<see cref="SubtreeDigest"/>); when the walk leaves the directory, an unchanged digest (the parent
 /// snapshot's <see cref="SubtreeIndex"/>) reuses the stored tree without reading anything. Otherwise the directory's
 /// old tree is loaded, and a file whose size, mtime, ctime and inode equal its old node keeps that node's chunk list
-/// unread; other files are chunked, and chunks are hashed, compressed and sealed on every core with a bounded number
-/// in flight. Files are opened through the descriptor of the directory the walk listed (kept open, one per directory of
+/// unread; other files are chunked (large ones of a directory several at once, beside the walk's thread), and chunks
+/// are hashed, compressed and sealed on every core with a bounded number of bytes in flight. Files are opened through the descriptor of the directory the walk listed (kept open, one per directory of
 /// the current path, until that directory is finished) and must be the inode the walk saw. A file that changes while
 /// read is read once more, then left out and reported, once.
 /// </summary>
@@ -34,6 +34,10 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly List<Task> _saves = [];
     private readonly Lock _savesLock = new();
     private ChunkReader? _chunks;
+    // Large files read beside the walk's thread (see FinishAsync), at most AsideReads at once.
+    private readonly SemaphoreSlim _aside = new(AsideReads, AsideReads);
+    private readonly Lock _problemsLock = new();
+    private long _readAside;
     private long _newChunks;
     private long _newBytes;
     private long _problems;
@@ -82,6 +86,9 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     public long NewChunks => Interlocked.Read(ref _newChunks);
     public long NewBytes => Interlocked.Read(ref _newBytes);
 
+    /// <summary>Files read beside the walk's thread, while it read others of their directory.</summary>
+    public long ReadAside => Interlocked.Read(ref _readAside);
+
     /// <summary>Subtrees reused unread from the parent snapshot.</summary>
     public long ReusedSubtrees { get; private set; }
 
@@ -103,11 +110,17 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// <summary>The directories this build listed, by raw relative path in Latin-1 (one char per byte).</summary>
     public HashSet<string> Listed { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Reports a problem of the walk (or of this builder): the directories above it are not indexed.</summary>
+    /// <summary>
+    /// Reports a problem of the walk (or of this builder): the directories above it are not indexed. Thread-safe: a file
+    /// read beside the walk reports from the pool (its attributes), one problem at a time.
+    /// </summary>
     public void Report(TreeProblem problem)
     {
-        _problems++;
-        _onProblem(problem);
+        lock (_problemsLock)
+        {
+            _problems++;
+            _onProblem(problem);
+        }
     }
 
     public async Task<ChunkId> BuildAsync(IEnumerable<TreeEntry> walk, CancellationToken cancellationToken)
@@ -239,21 +252,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             return stored;
         }
         var old = await OldNodesAsync(frame, cancellationToken);
-        var nodes = new List<TreeNode>(frame.Slots.Count);
-        foreach (var slot in frame.Slots)
-        {
-            // Owner names, link count and (but for files, read with their content) extended attributes: looked up only
-            // for directories whose tree is written again.
-            var described = _metadata.Describe(slot.Node, slot.Entry);
-            if (slot.Entry.Type != FileType.File)
-            {
-                nodes.Add(described);
-            }
-            else if (await FileNodeAsync(frame, slot.Entry, described, old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name)), cancellationToken) is { } node)
-            {
-                nodes.Add(node);
-            }
-        }
+        var nodes = await NodesAsync(frame, old, cancellationToken);
         FindChangedLinks(old, nodes);
         var id = await _repository.SaveTreeAsync(new TreeObject { Nodes = nodes }, cancellationToken);
         if (_problems != frame.ProblemsAtStart)
@@ -405,6 +404,81 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     }
 
     /// <summary>
+    /// The nodes of a directory whose tree is written again, in walk order. Files are read on the walk's thread but for
+    /// a large one (<see cref="ParallelIdsFrom"/> bytes or more, one link, changed), which is read beside it when fewer
+    /// than <see cref="AsideReads"/> are, with a chunk reader of its own, while the walk's thread reads the next files:
+    /// two large changed files of a directory are chunked at once (their chunk ids and compression were on the pool
+    /// already). Each file's node and counts are settled here, in walk order, once its reading is over; no file of the
+    /// directory is still being read when this returns or throws, as the directory's descriptor is given back then.
+    /// </summary>
+    private async Task<List<TreeNode>> NodesAsync(Frame frame, Dictionary<string, TreeNode>? old, CancellationToken cancellationToken)
+    {
+        var nodes = new List<TreeNode?>(frame.Slots.Count);
+        List<(int Index, TreeEntry Entry, TreeNode Node, Task<FileRead> Read)>? aside = null;
+        try
+        {
+            foreach (var slot in frame.Slots)
+            {
+                // Owner names, link count and (but for files, read with their content) extended attributes: looked up
+                // only for directories whose tree is written again.
+                var described = _metadata.Describe(slot.Node, slot.Entry);
+                if (slot.Entry.Type != FileType.File)
+                {
+                    nodes.Add(described);
+                    continue;
+                }
+                var previous = old?.GetValueOrDefault(Convert.ToBase64String(slot.Node.Name));
+                var s = slot.Entry.Status;
+                if (s.Size >= ParallelIdsFrom && s.Links < 2 && !IsUnchanged(previous, s) && _aside.Wait(0, CancellationToken.None))
+                {
+                    (aside ??= []).Add((nodes.Count, slot.Entry, described, ReadAsideAsync(slot.Entry, cancellationToken)));
+                    nodes.Add(null);
+                    continue;
+                }
+                nodes.Add(await FileNodeAsync(frame, slot.Entry, described, previous, cancellationToken));
+            }
+            foreach (var (index, entry, node, read) in aside ?? [])
+            {
+                nodes[index] = Settle(frame, entry, node, await read);
+            }
+        }
+        finally
+        {
+            if (aside is not null)
+            {
+                // On every path: no file of this directory is still being read when its descriptor goes.
+                await Task.WhenAll(aside.Select(a => a.Read)).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+        return [.. nodes.OfType<TreeNode>()];
+    }
+
+    /// <summary>
+    /// Large files read beside the walk's thread at once: one on this 2-core machine's budget (the walk's thread reads
+    /// another meanwhile), more on more cores. Each holds a chunk reader's buffer (up to the maximum chunk, 8 MiB);
+    /// the chunks they hand on share the builder's <see cref="InFlightBytes"/>.
+    /// </summary>
+    internal static readonly int AsideReads = Math.Max(1, Environment.ProcessorCount - 1);
+
+    /// <summary>Reads a file on the pool with a chunk reader of its own, then gives back its place among <see cref="AsideReads"/>.</summary>
+    private Task<FileRead> ReadAsideAsync(TreeEntry entry, CancellationToken cancellationToken) => Task.Run(async () =>
+    {
+        try
+        {
+            Interlocked.Increment(ref _readAside);
+            using var chunks = new ChunkReader(_repository.Chunker, _repository.Buffers);
+            return await ReadCountedAsync(entry, chunks, cancellationToken);
+        }
+        finally
+        {
+            _aside.Release();
+        }
+    }, CancellationToken.None);
+
+    private static bool IsUnchanged(TreeNode? previous, FileStatus s) =>
+        previous is { Type: "file", Content: not null } p && p.Size == s.Size && p.MtimeNs == s.MtimeNs && p.CtimeNs == s.CtimeNs && p.Inode == s.Inode;
+
+    /// <summary>
     /// The node of a file: the old node's chunk list when size, mtime, ctime and inode are unchanged, else the file
     /// read now. Null when it cannot be read consistently: then it is reported once and taken out of the counts.
     /// </summary>
@@ -416,14 +490,28 @@ internal sealed class SnapshotTreeBuilder : IDisposable
             Progress?.CompleteItem(s.Size);
             return node with { Content = link.Content, Xattrs = link.Xattrs };
         }
-        if (previous is { Type: "file", Content: not null } p && p.Size == s.Size && p.MtimeNs == s.MtimeNs && p.CtimeNs == s.CtimeNs && p.Inode == s.Inode)
+        if (IsUnchanged(previous, s))
         {
             Progress?.CompleteItem(s.Size);
-            return _hardLinks.Remember(node with { Content = p.Content, Xattrs = _metadata.XattrsOf(entry) }, s);
+            return _hardLinks.Remember(node with { Content = previous!.Content, Xattrs = _metadata.XattrsOf(entry) }, s);
         }
+        var chunks = _chunks ??= new ChunkReader(_repository.Chunker, _repository.Buffers);
+        return Settle(frame, entry, node, await ReadCountedAsync(entry, chunks, cancellationToken));
+    }
+
+    private async Task<FileRead> ReadCountedAsync(TreeEntry entry, ChunkReader chunks, CancellationToken cancellationToken)
+    {
         Progress?.SetCurrent(entry.RelativePathBytes);
-        var (content, status, why, xattrs) = await ReadFileAsync(entry, cancellationToken);
+        var read = await ReadFileAsync(entry, chunks, cancellationToken);
         Progress?.CompleteItem();
+        return read;
+    }
+
+    /// <summary>The node of a file that was read (on the walk's thread): null, reported and taken out of the counts, when it could not be read consistently.</summary>
+    private TreeNode? Settle(Frame frame, TreeEntry entry, TreeNode node, FileRead read)
+    {
+        var s = entry.Status;
+        var (content, status, why, xattrs) = read;
         if (content is null)
         {
             Files--;
@@ -444,7 +532,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// it into chunks; a file that changed while read is read once more, from the same open file. Returns the chunk ids
     /// and extended attributes, or null and why when it could not be read consistently.
     /// </summary>
-    private async Task<(List<string>? Content, FileStatus Status, string Why, List<byte[][]>? Xattrs)> ReadFileAsync(TreeEntry entry, CancellationToken cancellationToken)
+    private async Task<FileRead> ReadFileAsync(TreeEntry entry, ChunkReader chunks, CancellationToken cancellationToken)
     {
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         FileStatus before;
@@ -454,20 +542,20 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return (null, default, TreeProblem.ReasonOf(e), null);
+            return new FileRead(null, default, TreeProblem.ReasonOf(e), null);
         }
         using (handle)
         {
             for (var attempt = 0; ; attempt++)
             {
-                var (content, why) = await ChunkFileAsync(handle, before, entry, cancellationToken);
+                var (content, why) = await ChunkFileAsync(handle, before, entry, chunks, cancellationToken);
                 if (content is not null)
                 {
-                    return (content, before, "", _metadata.XattrsOf(handle, entry));
+                    return new FileRead(content, before, "", _metadata.XattrsOf(handle, entry));
                 }
                 if (attempt == 1 || why != ChangedWhileRead)
                 {
-                    return (null, before, why, null);
+                    return new FileRead(null, before, why, null);
                 }
                 before = PosixFile.Fstat(handle, entry.FullPath);
             }
@@ -476,8 +564,12 @@ internal sealed class SnapshotTreeBuilder : IDisposable
 
     private const string ChangedWhileRead = "changed while being read";
 
+    /// <summary>What reading a file gave: its chunk ids, status and attributes, or null content and why.</summary>
+    private readonly record struct FileRead(List<string>? Content, FileStatus Status, string Why, List<byte[][]>? Xattrs);
+
     /// <summary>
-    /// Reads one open file from its start into chunks. Chunk boundaries are found here, in walk order. The chunk ids of a
+    /// Reads one open file from its start into chunks with <paramref name="chunks"/>. Chunk boundaries are found here, on
+    /// the thread that reads the file (the walk's, or the pool's for a large file read beside it). The chunk ids of a
     /// file of <see cref="ParallelIdsFrom"/> bytes or more are computed on the thread pool while the next chunks are read
     /// (a file that changed is read again, and its chunks are mostly known: hashing took half of that reading's CPU), and
     /// those of a smaller file here; compressing, sealing and packing new chunks run on the thread pool, at most
@@ -485,7 +577,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     /// order, or null and why when the file could not be read consistently.
     /// </summary>
     private async Task<(List<string>? Content, string Why)> ChunkFileAsync(
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileStatus before, TreeEntry entry, CancellationToken cancellationToken)
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle, FileStatus before, TreeEntry entry, ChunkReader chunks, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
         List<Task<ChunkId>>? hashing = before.Size >= ParallelIdsFrom ? [] : null;
@@ -495,7 +587,6 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         try
         {
             stream.Position = 0;
-            var chunks = _chunks ??= new ChunkReader(_repository.Chunker, _repository.Buffers);
             chunks.Begin(stream);
             while (chunks.Next())
             {
@@ -651,6 +742,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     public void Dispose()
     {
         ReleaseChunkReader();
+        _aside.Dispose();
     }
 
     private async Task<Dictionary<string, TreeNode>?> LoadParentAsync(ChunkId? tree, CancellationToken cancellationToken)
