@@ -166,6 +166,20 @@ internal static class Composition
             }
         }
 
+        public async Task<ArchiveResult> ArchiveSurveyedAsync(
+            string sourceRoot, string treeHash, Backup.Core.Sources.ExcludeRules rules, Backup.Core.Archiving.Trees.TreeSurvey survey, CancellationToken cancellationToken)
+        {
+            var archiver = await OpenAsync(cancellationToken);
+            try
+            {
+                return await archiver.ArchiveSurveyedAsync(sourceRoot, treeHash, rules, survey, cancellationToken);
+            }
+            catch (RepositoryLockLostException e)
+            {
+                throw new DestinationUnavailableException(e.Message, e.ExitCode, e);
+            }
+        }
+
         public async Task<Backup.Core.Restore.RestoreResult> RestoreAsync(string archive, string target, Backup.Core.Restore.RestoreOptions options, CancellationToken cancellationToken) =>
             await (await OpenAsync(cancellationToken)).RestoreAsync(archive, target, options, cancellationToken);
 

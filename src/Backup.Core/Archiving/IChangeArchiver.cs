@@ -11,4 +11,7 @@ public interface IChangeArchiver : IArchiver
 {
     /// <inheritdoc cref="RepositoryArchiver.ArchiveChangesAsync(string, SnapshotBasis?, Changes.ChangedDirectories, Sources.ExcludeRules, CancellationToken)"/>
     Task<ChangeArchiveResult> ArchiveChangesAsync(string sourceRoot, SnapshotBasis? basis, ChangedDirectories changes, Sources.ExcludeRules rules, CancellationToken cancellationToken);
+
+    /// <inheritdoc cref="RepositoryArchiver.ArchiveSurveyedAsync(string, string, Sources.ExcludeRules, TreeSurvey, CancellationToken)"/>
+    Task<ArchiveResult> ArchiveSurveyedAsync(string sourceRoot, string treeHash, Sources.ExcludeRules rules, TreeSurvey survey, CancellationToken cancellationToken);
 }

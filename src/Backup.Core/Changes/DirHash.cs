@@ -28,9 +28,11 @@ public static class DirHash
     /// Hashes the tree as <see cref="Compute"/> does, and counts its regular files and their bytes on the way: the
     /// totals that the archiving after it shows its progress against.
     /// </summary>
+    /// <remarks><paramref name="observe"/>, when given, sees every entry walked, in walk order (a survey of the tree for the archiving after it).</remarks>
     /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
     public static (string Hash, long Files, long Bytes) ComputeWithTotals(
-        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null, ExcludeRules? rules = null)
+        string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null, ExcludeRules? rules = null,
+        Action<TreeEntry>? observe = null)
     {
         // A directory that holds an excluded path (the catalog and its journal) changes its mtime whenever SQLite creates
         // or deletes its -wal file; that mtime says nothing about the user's files, so it is left out of the hash.
@@ -39,6 +41,7 @@ public static class DirHash
         foreach (var entry in TreeWalker.Walk(root, onProblem, cancellationToken, excluded, undecodableDirectories: true, rules: rules ?? ExcludeRules.None))
         {
             hasher.Add(entry);
+            observe?.Invoke(entry);
         }
         return (hasher.Finish(), hasher.Files, hasher.Bytes);
     }

@@ -1,4 +1,5 @@
 using Backup.Core.Archiving;
+using Backup.Core.Archiving.Trees;
 using Backup.Core.Changes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -69,16 +70,24 @@ public sealed class ChangeMonitor
                 // Archiving the archive folder would store every earlier archive again, and grow at every check.
                 throw new BackupException($"cannot back up {path}: it lies inside {inside}, which backup itself writes");
             }
-            // Problems met while hashing are met again, and reported, by the archiver's own walk.
+            // Problems met while hashing are met again, and reported, by the archiver's own walk. A repository's
+            // archiving after a change lists again only what the hash's walk found changed (one walk): the walk surveys
+            // each directory for it. A first snapshot has no parent to reuse from, so nothing to survey.
             Progress?.Begin("checking", path, "files");
-            var (hash, files, bytes) = await Task.Run(() => DirHash.ComputeWithTotals(path, _ => { }, cancellationToken, _excluded, rules), cancellationToken);
+            var repository = lastHash is null ? null : _archiver as IChangeArchiver;
+            using var survey = repository is null ? null : new TreeSurvey();
+            var (hash, files, bytes) = await Task.Run(
+                () => DirHash.ComputeWithTotals(path, survey is null ? _ => { } : survey.Report, cancellationToken, _excluded, rules, survey is null ? null : survey.Add),
+                cancellationToken);
             if (hash == lastHash)
             {
                 _logger.LogDebug("{Path}: unchanged", path);
                 return new PathOutcome(path, PathStatus.Unchanged);
             }
             Progress?.Begin("archiving", path, "files", files, bytes);
-            var result = await _archiver.ArchiveAsync(path, hash, rules, cancellationToken);
+            var result = repository is not null && survey is not null
+                ? await repository.ArchiveSurveyedAsync(path, hash, rules, survey, cancellationToken)
+                : await _archiver.ArchiveAsync(path, hash, rules, cancellationToken);
             Progress?.End();
             var id = _watchList.RecordSnapshot(path, _archiver.Destination, result, _time.GetUtcNow());
             foreach (var problem in result.Problems)

@@ -58,11 +58,12 @@ public sealed partial class RepositoryArchiver
 
     /// <summary>A build from changes, or null when a subtree it did not list cannot be reused (then the caller walks everything).</summary>
     private async Task<Build?> TryBuildAsync(
-        string sourceRoot, ExcludeRules rules, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope changes, CancellationToken cancellationToken)
+        string sourceRoot, ExcludeRules rules, SnapshotObject? parent, SubtreeIndex? parentIndex, SnapshotBasis? basis, IWalkScope changes, CancellationToken cancellationToken,
+        bool keepBasis = true)
     {
         try
         {
-            return await BuildAsync(sourceRoot, rules, parent, parentIndex, basis, new ReusableScope(changes, basis!), pruning: true, cancellationToken);
+            return await BuildAsync(sourceRoot, rules, parent, parentIndex, basis, new ReusableScope(changes, basis!), pruning: true, cancellationToken, keepBasis: keepBasis);
         }
         catch (SubtreeUnavailableException)
         {

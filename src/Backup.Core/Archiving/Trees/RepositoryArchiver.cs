@@ -62,6 +62,43 @@ public sealed partial class RepositoryArchiver : IChangeArchiver
     }
 
     /// <summary>
+    /// Archives <paramref name="sourceRoot"/> as <see cref="ArchiveAsync(string, string, ExcludeRules, CancellationToken)"/>
+    /// does, after a walk that fed <paramref name="survey"/> (the change check's, under the same rules): a directory
+    /// whose surveyed digest equals the parent snapshot's is reused without being listed again, so the tree is walked
+    /// once but for the directories that changed and those above them (docs/repository.md, "One walk"). Without a parent
+    /// to reuse from, or when a directory to reuse is gone from the repository, the whole tree is walked.
+    /// </summary>
+    public async Task<ArchiveResult> ArchiveSurveyedAsync(string sourceRoot, string treeHash, ExcludeRules rules, TreeSurvey survey, CancellationToken cancellationToken) =>
+        (await ArchiveSurveyedCountingAsync(sourceRoot, treeHash, rules, survey, cancellationToken)).Result;
+
+    /// <summary>As <see cref="ArchiveSurveyedAsync"/>, with the number of subtrees reused unlisted.</summary>
+    internal async Task<(ArchiveResult Result, long Reused)> ArchiveSurveyedCountingAsync(
+        string sourceRoot, string treeHash, ExcludeRules rules, TreeSurvey survey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sourceRoot);
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(survey);
+        var time = _time.GetUtcNow();
+        var (parentId, parent, parentIndex) = await LatestOfAsync(sourceRoot, cancellationToken);
+        Build? build = null;
+        if (parentId is not null && parent is not null && parentIndex is not null)
+        {
+            var basis = survey.BasisFrom(parentId, parent, parentIndex);
+            build = await TryBuildAsync(sourceRoot, rules, parent, parentIndex, basis, new ChangedDirectories(), cancellationToken, keepBasis: false);
+        }
+        var reused = build?.Builder.ReusedSubtrees ?? 0;
+        if (build is null)
+        {
+            var everything = new ChangedDirectories();
+            everything.AddEverything();
+            build = await BuildAsync(sourceRoot, rules, parent, parentIndex, basis: null, new EverythingScope(everything), pruning: false, cancellationToken, dirHash: false, keepBasis: false);
+        }
+        using var builder = build.Builder;
+        var (id, snapshot) = await SaveAsync(sourceRoot, time, parentId, build, treeHash, cancellationToken);
+        return (new ArchiveResult(SnapshotPath(Destination, id), InfoOf(snapshot), build.Problems) { StoredBytes = snapshot.NewBytes }, reused);
+    }
+
+    /// <summary>
     /// The newest snapshot of <paramref name="sourceRoot"/> from this host, with its subtree index: the parent of a full
     /// walk. A snapshot file that cannot be read is skipped (one bad file must not stop every backup).
     /// </summary>

@@ -762,13 +762,13 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         }
     }
 
-    private static bool IsParentOf(byte[] directory, byte[] path)
+    internal static bool IsParentOf(byte[] directory, byte[] path)
     {
         var cut = Array.LastIndexOf(path, (byte)'/');
         return cut < 0 ? directory.Length == 0 : path.AsSpan(0, cut).SequenceEqual(directory);
     }
 
-    private static byte[] NameOf(byte[] path)
+    internal static byte[] NameOf(byte[] path)
     {
         var cut = Array.LastIndexOf(path, (byte)'/');
         return cut < 0 ? path : path[(cut + 1)..];

@@ -87,6 +87,76 @@ public class RepositoryArchiverTests
     }
 
     [Fact]
+    public async Task ArchiveSurveyed_DeepChange_ListsOnlyTheChangedPathAndWritesTheTreeAFullWalkWrites()
+    {
+        // One walk: the change check's walk surveys each directory; the archiving after it reuses, unlisted, every
+        // directory whose digest is the parent snapshot's, and its snapshot is the one a full walk makes.
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        ZipArchiverTests.BuildMixedTree(source);
+        new TestTree(source).File("a/x/y/deep.txt", "one").File("b/c/keep.txt", "k").File("b/d/keep.txt", "k2").File("e/f/g/keep.txt", "k3");
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        var archiver = new RepositoryArchiver(repository);
+        await archiver.ArchiveAsync(source, "h1", CancellationToken.None);
+        var directories = DirectoriesOf(source, recurse: true) + 1;
+        File.WriteAllText(Path.Join(source, "a", "x", "y", "deep.txt"), "two, longer");
+
+        using var survey = Survey(source);
+        var (surveyed, reused) = await archiver.ArchiveSurveyedCountingAsync(source, "h2", Backup.Core.Sources.ExcludeRules.None, survey, CancellationToken.None);
+        var full = await archiver.ArchiveAsync(source, "h3", CancellationToken.None);
+
+        Assert.True(surveyed.Complete, string.Join("; ", surveyed.Problems));
+        Assert.Equal(directories, survey.Count);
+        // Listed: the root, a, a/x, a/x/y; every other top directory is reused whole, so its subdirectories are not even reached.
+        Assert.Equal(DirectoriesOf(source, recurse: false) - 1, reused);
+        var snapshots = await repository.ListSnapshotsAsync(CancellationToken.None);
+        Assert.Equal(snapshots[2].Snapshot.Tree, snapshots[1].Snapshot.Tree);
+        Assert.Equal((full.Info.Files, full.Info.Bytes), (surveyed.Info.Files, surveyed.Info.Bytes));
+        Assert.Equal((snapshots[2].Snapshot.Directories, snapshots[2].Snapshot.SubtreeIndex?.Count), (snapshots[1].Snapshot.Directories, snapshots[1].Snapshot.SubtreeIndex?.Count));
+        await archiver.RestoreAsync(surveyed.Archive, temp.Join("out"), new RestoreOptions(), CancellationToken.None);
+        TreeAssert.Identical(source, temp.Join("out"));
+    }
+
+    [Fact]
+    public async Task TreeSurvey_OfAnUnchangedTree_FindsEveryDirectoryOfTheBuildersIndexAgain()
+    {
+        // The survey computes each directory's digest as the tree builder does: were they to differ, nothing would be
+        // reused and a change would list the whole tree again.
+        using var temp = new TempDirectory();
+        var source = temp.Join("src");
+        ZipArchiverTests.BuildMixedTree(source);
+        await Backup.Testing.LocalRepository.InitAsync(temp.Join("repo"), "pw", s_cheap, CancellationToken.None);
+        using var repository = await Backup.Testing.LocalRepository.OpenAsync(temp.Join("repo"), "pw", CancellationToken.None);
+        await new RepositoryArchiver(repository).ArchiveAsync(source, "h", CancellationToken.None);
+        var (id, snapshot) = Assert.Single(await repository.ListSnapshotsAsync(CancellationToken.None));
+        var index = (await SubtreeIndex.LoadAsync(repository, snapshot, CancellationToken.None))!;
+        Assert.Equal(DirectoriesOf(source, recurse: true) + 1, index.Count);
+
+        using var survey = Survey(source);
+        var unchanged = survey.BasisFrom(id, snapshot, index);
+        File.SetLastWriteTimeUtc(Path.Join(source, "text.cs"), new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        using var again = Survey(source);
+        var touched = again.BasisFrom(id, snapshot, index);
+
+        Assert.Equal(index.Count, unchanged.Index.Count);
+        Assert.Equal(index.Count - 1, touched.Index.Count); // a file of the root changed: only the root is not found again
+        Assert.Null(touched.Index.Get(SubtreeIndex.KeyOf([])));
+    }
+
+    /// <summary>The directories below <paramref name="root"/> (not symlinks to directories), as the walk finds them.</summary>
+    private static int DirectoriesOf(string root, bool recurse) =>
+        Directory.EnumerateDirectories(root, "*", new EnumerationOptions { RecurseSubdirectories = recurse, AttributesToSkip = FileAttributes.ReparsePoint }).Count();
+
+    private static TreeSurvey Survey(string source)
+    {
+        var survey = new TreeSurvey();
+        Backup.Core.Changes.DirHash.ComputeWithTotals(source, survey.Report, CancellationToken.None, observe: survey.Add);
+        survey.Finish();
+        return survey;
+    }
+
+    [Fact]
     public async Task Archive_LinksXattrsRawNames_NodesCarryThemAndAnUnchangedTreeKeepsItsId()
     {
         using var temp = new TempDirectory();
