@@ -35,7 +35,7 @@ public sealed class ChangeMonitor
     }
 
     /// <summary>
-    /// Counts each path's check ("checking": the walk for its dirhash) and archiving ("archiving", against the files and
+    /// Counts each path's check ("checking": the files and bytes its dirhash walk saw) and archiving ("archiving", against the files and
     /// bytes that walk counted); the same counters should be given to the archiver, which counts what it reads. Null
     /// (the default) counts nothing.
     /// </summary>
@@ -71,7 +71,7 @@ public sealed class ChangeMonitor
             }
             // Problems met while hashing are met again, and reported, by the archiver's own walk.
             Progress?.Begin("checking", path, "files");
-            var (hash, files, bytes) = await Task.Run(() => DirHash.ComputeWithTotals(path, _ => { }, cancellationToken, _excluded, rules), cancellationToken);
+            var (hash, files, bytes) = await Task.Run(() => DirHash.ComputeWithTotals(path, _ => { }, cancellationToken, _excluded, rules, Progress), cancellationToken);
             if (hash == lastHash)
             {
                 _logger.LogDebug("{Path}: unchanged", path);
