@@ -153,10 +153,27 @@ internal static class WebJobEndpoints
                 warnings = result.Warnings,
                 failures = result.Failures.Select(f => new { path = f.Path, reason = f.Reason }),
                 deleted = changes is null ? null : Tally(changes.Deleted),
-                deletedPaths = changes?.DeletedPaths,
+                deletedPaths = changes is null ? null : KeptDeletedPaths(changes.DeletedPaths, DeletedPathsKept),
+                deletedCount = changes?.DeletedPaths.Count,
+                deletedPathsLeftOut = changes is null ? (int?)null : Math.Max(0, changes.DeletedPaths.Count - DeletedPathsKept),
                 deleteFailures = changes?.Failures.Select(f => new { path = f.Path, reason = f.Reason }),
             };
         });
+    }
+
+    /// <summary>
+    /// The deleted paths a restore job keeps in its result, which lives as long as the job: a restore that deletes a
+    /// million entries would otherwise hold (and send) every path. The result's <c>deletedCount</c> gives the total,
+    /// and <c>deletedPathsLeftOut</c> how many are not listed; <c>backup restore --delete --dry-run</c> lists them all.
+    /// </summary>
+    internal const int DeletedPathsKept = 1000;
+
+    /// <summary>The first <paramref name="keep"/> of <paramref name="paths"/>, in their order (sorted, a directory after what was in it).</summary>
+    internal static IReadOnlyList<string> KeptDeletedPaths(IReadOnlyList<string> paths, int keep)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentOutOfRangeException.ThrowIfNegative(keep);
+        return paths.Count <= keep ? [.. paths] : [.. paths.Take(keep)];
     }
 
     private static object Tally(EntryTally tally) =>

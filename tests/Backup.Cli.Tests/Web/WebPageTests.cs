@@ -185,6 +185,8 @@ public sealed partial class WebPageTests(WebPageFixture web) : IClassFixture<Web
 
         Assert.Equal(["docs/extra.txt", "docs/sub/old", "docs/sub/old/x.txt"], job.GetProperty("deletedPaths").EnumerateArray().Select(p => p.GetString()).Order(StringComparer.Ordinal));
         Assert.Equal(2, job.GetProperty("deleted").GetProperty("files").GetInt64());
+        Assert.Equal(3, job.GetProperty("deletedCount").GetInt32());
+        Assert.Equal(0, job.GetProperty("deletedPathsLeftOut").GetInt32());
         Assert.Empty(job.GetProperty("deleteFailures").EnumerateArray());
         var diff = Shell.Run("diff", "-r", Path.Join(web.Source, "docs"), Path.Join(target, "docs"));
         Assert.True(diff.ExitCode == 0, diff.ToString());
