@@ -98,7 +98,12 @@ internal static class Composition
 
     /// <summary>Takes the work lock, waiting for a check in progress elsewhere and saying so once.</summary>
     public static Task<ProcessLock> AcquireWorkLockAsync(CliContext context, string catalogPath, string role, Action<string> onWait, CancellationToken cancellationToken) =>
-        ProcessLock.AcquireAsync(WorkLockPath(catalogPath), role, onWait, context.Time, cancellationToken);
+        AcquireWorkLockAsync(context, catalogPath, role, onWait, null, cancellationToken);
+
+    /// <summary>Takes the work lock as above; <paramref name="progress"/> counts the wait (the daemon's watchdog sees it go on).</summary>
+    public static Task<ProcessLock> AcquireWorkLockAsync(
+        CliContext context, string catalogPath, string role, Action<string> onWait, ProgressCounters? progress, CancellationToken cancellationToken) =>
+        ProcessLock.AcquireAsync(WorkLockPath(catalogPath), role, onWait, context.Time, progress, cancellationToken);
 
     /// <summary>An archiver and what must be released with it.</summary>
     public sealed record OpenArchiver(IArchiver Archiver) : IAsyncDisposable

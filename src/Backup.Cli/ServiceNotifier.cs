@@ -9,7 +9,8 @@ namespace Backup.Cli;
 /// <summary>
 /// What <c>backup daemon</c> tells systemd through sd_notify when <c>$NOTIFY_SOCKET</c> is set (docs/design.md,
 /// "Running under systemd"): <c>READY=1</c> after the first pass, <c>STATUS=</c> with the last snapshot or error,
-/// <c>WATCHDOG=1</c> every half of <c>$WATCHDOG_USEC</c> while the loop's <see cref="LoopHeartbeat"/> is alive, and
+/// <c>WATCHDOG=1</c> every half of <c>$WATCHDOG_USEC</c> while the loop's <see cref="LoopHeartbeat"/> is alive (its
+/// loop turns, or its snapshot's counters move), and
 /// <c>STOPPING=1</c> when stopped. The datagrams go through Microsoft.Extensions.Hosting.Systemd's
 /// <see cref="SystemdNotifier"/> (which also handles an abstract socket, <c>@name</c>). A datagram that cannot be sent
 /// is logged at debug level and never stops the daemon. Dispose stops the watchdog's timer.
@@ -125,7 +126,9 @@ internal sealed class ServiceNotifier : IDisposable
         else if (!_warned)
         {
             _warned = true;
-            _logger.LogError("the daemon loop has not turned for {Timeout}: no longer telling the watchdog that it is alive", _watchdogTimeout / 2);
+            _logger.LogError(
+                "the daemon loop has not turned, or its snapshot has made no progress, for {Timeout}: no longer telling the watchdog that it is alive",
+                _watchdogTimeout / 2);
         }
     }
 

@@ -16,7 +16,8 @@ internal sealed record SystemdUnit
 {
     /// <summary>
     /// The watchdog's timeout. Two minutes: the daemon's loop turns every 30 s at most (every quarter of this under the
-    /// watchdog), so only a loop stuck for minutes is restarted, and a snapshot in progress never is.
+    /// watchdog), so only a loop stuck for minutes is restarted; a snapshot in progress is restarted only when it has
+    /// counted no progress for a minute (<see cref="Backup.Core.Monitoring.LoopHeartbeat"/>).
     /// </summary>
     public static readonly TimeSpan DefaultWatchdog = TimeSpan.FromMinutes(2);
 

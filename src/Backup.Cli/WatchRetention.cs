@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backup.Core;
 using Backup.Core.Archiving.Zip;
 using Backup.Core.Catalog;
 using Backup.Core.Repositories.Locks;
@@ -32,13 +33,16 @@ internal sealed class WatchRetention
     private readonly Schedule _schedule;
     private readonly ILogger _logger;
     private readonly bool _zip;
+    private readonly ProgressCounters? _progress;
     private DateTimeOffset? _nextForget;
     private DateTimeOffset? _nextPrune;
     private bool _forgottenSincePrune;
 
     private WatchRetention(
-        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RetentionPolicy policy, Schedule schedule, ILogger logger)
+        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RetentionPolicy policy, Schedule schedule, ILogger logger,
+        ProgressCounters? progress)
     {
+        _progress = progress;
         _zip = !Stores.HoldsRepository(root);
         _context = context;
         _catalog = catalog;
@@ -73,17 +77,19 @@ internal sealed class WatchRetention
 
     /// <summary>
     /// The retention for a daemon archiving into <paramref name="root"/> (a repository or a zip folder), or null when there
-    /// is nothing to apply (<c>--no-forget</c>).
+    /// is nothing to apply (<c>--no-forget</c>). <paramref name="progress"/>, when given, counts its waits and its prune
+    /// (the daemon's watchdog heartbeat: the retention runs inside a snapshot's busy scope).
     /// </summary>
     public static WatchRetention? Create(
-        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RetentionPolicy? policy, ILoggerFactory loggers)
+        CliContext context, CatalogStore catalog, RepositoryCredentials credentials, string root, RetentionPolicy? policy, ILoggerFactory loggers,
+        ProgressCounters? progress = null)
     {
         ArgumentNullException.ThrowIfNull(loggers);
         if (policy is null || policy.IsEmpty)
         {
             return null;
         }
-        return new WatchRetention(context, catalog, credentials, root, policy, Schedule.From(context), loggers.CreateLogger<WatchRetention>());
+        return new WatchRetention(context, catalog, credentials, root, policy, Schedule.From(context), loggers.CreateLogger<WatchRetention>(), progress);
     }
 
     /// <summary>The policy applied.</summary>
@@ -105,7 +111,7 @@ internal sealed class WatchRetention
         _nextForget = now + _schedule.ForgetEvery;
         _logger.LogDebug("the watch retention runs after a snapshot of {Path}: {Policy}", path, _policy);
         using var work = await Composition.AcquireWorkLockAsync(_context, _catalog.Path, Operation,
-            holder => _logger.LogInformation("the watch retention waits for {Holder} to finish its check", holder), cancellationToken);
+            holder => _logger.LogInformation("the watch retention waits for {Holder} to finish its check", holder), _progress, cancellationToken);
         if (_zip)
         {
             ForgetZips();
@@ -133,7 +139,7 @@ internal sealed class WatchRetention
             if (_forgottenSincePrune && !(_nextPrune is { } prune && now < prune))
             {
                 _nextPrune = now + _schedule.PruneEvery;
-                var report = await new Pruner(open.Repository).PruneAsync(line => _logger.LogDebug("prune: {Line}", line), cancellationToken);
+                var report = await new Pruner(open.Repository, _context.Time, _progress).PruneAsync(line => _logger.LogDebug("prune: {Line}", line), cancellationToken);
                 _forgottenSincePrune = false;
                 _logger.LogInformation("pruned {Freed} by the watch retention ({Deleted} deleted, {Repacked} rewritten)",
                     Formatting.Bytes(report.BytesFreed), Formatting.Count(report.PacksDeleted, "pack"), report.PacksRepacked);

@@ -102,6 +102,8 @@ internal static class DaemonCommand
                 await using var probe = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
                 await probe.OpenAsync(cancellationToken);
             }
+            // Under a watchdog, every snapshot counts its work here: a snapshot whose counters stop is taken for hung.
+            var progress = notifier?.Heartbeat?.Progress;
             var metrics = new DaemonMetrics();
             var state = listen is null ? null : new WebState();
             await using var server = listen is null ? null
@@ -133,7 +135,7 @@ internal static class DaemonCommand
                     RetryAfter = context.Variable("BACKUP_TEST_RETRY_AFTER_MS") is { Length: > 0 } retry
                         ? TimeSpan.FromMilliseconds(int.Parse(retry, CultureInfo.InvariantCulture)) : new WatchOptions().RetryAfter,
                 };
-                var retention = WatchRetention.Create(context, catalog, credentials, archiveRoot, RetentionPolicyOf(parse, keeps, noForget), loggers);
+                var retention = WatchRetention.Create(context, catalog, credentials, archiveRoot, RetentionPolicyOf(parse, keeps, noForget), loggers, progress);
                 options = options with { AfterSnapshot = retention is null ? null : retention.AfterSnapshotAsync };
                 logger.LogInformation("watch retention: {Policy}", retention?.Policy.ToString() ?? "off (every snapshot is kept)");
                 logger.LogInformation("daemon started: catalog {Catalog}, archive {Archive}, watching changes (quiet {Quiet}, at most {MaxDelay}, rescan every {Rescan})",
@@ -150,10 +152,10 @@ internal static class DaemonCommand
                 async token =>
                 {
                     using var work = await Composition.AcquireWorkLockAsync(context, db, "daemon check",
-                        holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), token);
+                        holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), progress, token);
                     // Opened at each check: a repository's index then includes what other processes stored meanwhile.
-                    await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon");
-                    var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>());
+                    await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon", progress: progress);
+                    var monitor = new ChangeMonitor(catalog, archiver.Archiver, excluded, context.Time, loggers.CreateLogger<ChangeMonitor>()) { Progress = progress };
                     return await monitor.CheckAsync(token);
                 },
                 parse.GetValue(interval),
@@ -185,10 +187,11 @@ internal static class DaemonCommand
             async (work, token) =>
             {
                 using var held = await Composition.AcquireWorkLockAsync(context, catalog.Path, "daemon snapshot",
-                    holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), token);
+                    holder => logger.LogInformation("waiting for {Holder} to finish its check", holder), options.Heartbeat?.Progress, token);
                 try
                 {
-                    await using var archiver = Composition.CreateArchiver(context, catalog, credentials, archiveRoot, excluded, loggers, "daemon", kept);
+                    await using var archiver = Composition.CreateArchiver(
+                        context, catalog, credentials, archiveRoot, excluded, loggers, "daemon", kept, options.Heartbeat?.Progress);
                     await work(archiver.Archiver);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -5,9 +5,10 @@ namespace Backup.Cli.Web;
 /// <summary>
 /// A path inside a snapshot as the page sends it: '/'-separated and relative to the snapshot's root. It is refused,
 /// never repaired, when it could name anything outside the snapshot or something else than it says: an absolute path,
-/// a <c>..</c> or <c>.</c> component, an empty component, a backslash, a NUL or other control character (an encoded
-/// slash, <c>%2F</c>, arrives decoded in the query and is a slash like any other; one that was encoded twice arrives
-/// as <c>%2F</c> and is refused by the percent sign check).
+/// a <c>..</c> or <c>.</c> component, an empty component, a NUL or other control character, more than 4096 characters.
+/// Anything else is a name, matched byte for byte against the snapshot's tree (<c>SnapshotPaths</c>): a query value
+/// arrives decoded once, and nothing decodes it again or takes a backslash for a separator, so a file literally named
+/// <c>a%2Fb</c>, <c>%2E%2E</c> or <c>x\y</c> (legal on Linux) is that file, never a slash, the parent or two components.
 /// </summary>
 internal static class SnapshotPath
 {
@@ -28,13 +29,9 @@ internal static class SnapshotPath
         {
             throw Refused(raw, "it is absolute; give it relative to the snapshot");
         }
-        if (raw.Any(c => char.IsControl(c) || c == '\\'))
+        if (raw.Any(char.IsControl))
         {
-            throw Refused(raw, "it holds a control character or a backslash");
-        }
-        if (raw.Contains("%2f", StringComparison.OrdinalIgnoreCase) || raw.Contains("%5c", StringComparison.OrdinalIgnoreCase) || raw.Contains("%2e", StringComparison.OrdinalIgnoreCase))
-        {
-            throw Refused(raw, "it holds an encoded slash or dot");
+            throw Refused(raw, "it holds a control character");
         }
         var parts = raw.Split('/');
         foreach (var part in parts)

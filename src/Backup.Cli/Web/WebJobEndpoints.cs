@@ -143,6 +143,7 @@ internal static class WebJobEndpoints
                 RestoreCommand.RemoveEmpty(target, restore.Made);
                 throw NothingAt(restore);
             }
+            var deleted = changes is null ? null : DeletedPaths.Keep(changes.DeletedPaths, DeletedPathsKept);
             return new
             {
                 target,
@@ -153,10 +154,35 @@ internal static class WebJobEndpoints
                 warnings = result.Warnings,
                 failures = result.Failures.Select(f => new { path = f.Path, reason = f.Reason }),
                 deleted = changes is null ? null : Tally(changes.Deleted),
-                deletedPaths = changes?.DeletedPaths,
+                deletedPaths = deleted?.Paths,
+                deletedCount = deleted?.Count,
+                deletedPathsLeftOut = deleted?.LeftOut,
                 deleteFailures = changes?.Failures.Select(f => new { path = f.Path, reason = f.Reason }),
             };
         });
+    }
+
+    /// <summary>
+    /// The deleted paths a restore job keeps in its result, which lives as long as the job: a restore that deletes a
+    /// million entries would otherwise hold (and send) every path. The result's <c>deletedCount</c> gives the total,
+    /// and <c>deletedPathsLeftOut</c> how many are not listed; <c>backup restore --delete --dry-run</c> lists them all.
+    /// </summary>
+    internal const int DeletedPathsKept = 1000;
+
+    /// <summary>What a job's result says of the paths a restore deleted.</summary>
+    /// <param name="Paths">The first of them, in their order (sorted, a directory after what was in it).</param>
+    /// <param name="Count">All of them.</param>
+    /// <param name="LeftOut">Those not in <paramref name="Paths"/>.</param>
+    internal sealed record DeletedPaths(IReadOnlyList<string> Paths, int Count, int LeftOut)
+    {
+        /// <summary>The first <paramref name="keep"/> of <paramref name="all"/> (copied: the job may outlive the list), and the counts.</summary>
+        public static DeletedPaths Keep(IReadOnlyList<string> all, int keep)
+        {
+            ArgumentNullException.ThrowIfNull(all);
+            ArgumentOutOfRangeException.ThrowIfNegative(keep);
+            var kept = all.Count <= keep ? [.. all] : all.Take(keep).ToList();
+            return new DeletedPaths(kept, all.Count, all.Count - kept.Count);
+        }
     }
 
     private static object Tally(EntryTally tally) =>

@@ -62,7 +62,9 @@ internal static class WebSnapshotEndpoints
             // ended after its first local header), and Kestrel refuses synchronous writes unless allowed.
             http.Features.Get<IHttpBodyControlFeature>()!.AllowSynchronousIO = true;
             http.Response.ContentType = "application/zip";
-            http.Response.Headers[HeaderNames.ContentDisposition] = Attachment(selection.Name + ".zip");
+            http.Response.Headers[HeaderNames.ContentDisposition] = Attachment(WebZip.FolderName(selection) + ".zip");
+            // Names holding a backslash are left out of the zip and listed in it (WebZip); their count is said here too.
+            http.Response.Headers["X-Backup-Left-Out"] = WebZip.LeftOut(selection).Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WebZip.WriteAsync(selection, http.Response.Body, http.RequestAborted);
         });
         app.MapGet("/api/diff", async (long from, long to, HttpContext http) => Results.Json(await DiffAsync(backend, from, to, http.RequestAborted)));

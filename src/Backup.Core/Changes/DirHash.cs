@@ -26,13 +26,15 @@ public static class DirHash
 
     /// <summary>
     /// Hashes the tree as <see cref="Compute"/> does, and counts its regular files and their bytes on the way: the
-    /// totals that the archiving after it shows its progress against.
+    /// totals that the archiving after it shows its progress against. <paramref name="progress"/>, when given, counts
+    /// each regular file walked as an item done (with its bytes) in the phase its caller began: a walk of a huge tree
+    /// shows that it goes on (to a display, and to the daemon's watchdog).
     /// </summary>
     /// <remarks><paramref name="observe"/>, when given, sees every entry walked, in walk order (a survey of the tree for the archiving after it).</remarks>
     /// <exception cref="DirectoryNotFoundException">The root is missing or not a directory.</exception>
     public static (string Hash, long Files, long Bytes) ComputeWithTotals(
         string root, Action<TreeProblem> onProblem, CancellationToken cancellationToken, IReadOnlySet<string>? excluded = null, ExcludeRules? rules = null,
-        Action<TreeEntry>? observe = null)
+        ProgressCounters? progress = null, Action<TreeEntry>? observe = null)
     {
         // A directory that holds an excluded path (the catalog and its journal) changes its mtime whenever SQLite creates
         // or deletes its -wal file; that mtime says nothing about the user's files, so it is left out of the hash.
@@ -42,6 +44,10 @@ public static class DirHash
         {
             hasher.Add(entry);
             observe?.Invoke(entry);
+            if (progress is not null && entry.Type == Posix.FileType.File)
+            {
+                progress.CompleteItem(entry.Status.Size);
+            }
         }
         return (hasher.Finish(), hasher.Files, hasher.Bytes);
     }

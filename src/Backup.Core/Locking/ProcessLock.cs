@@ -52,7 +52,16 @@ public sealed class ProcessLock : IDisposable
     /// Waits until the lock is free and takes it. <paramref name="onWait"/> is called once, with the holder's description,
     /// if the lock is busy at first.
     /// </summary>
-    public static async Task<ProcessLock> AcquireAsync(string path, string role, Action<string> onWait, TimeProvider time, CancellationToken cancellationToken)
+    public static Task<ProcessLock> AcquireAsync(string path, string role, Action<string> onWait, TimeProvider time, CancellationToken cancellationToken) =>
+        AcquireAsync(path, role, onWait, time, null, cancellationToken);
+
+    /// <summary>
+    /// Waits as <see cref="AcquireAsync(string, string, Action{string}, TimeProvider, CancellationToken)"/> does; while it
+    /// waits, <paramref name="progress"/> (when given) is in a phase "waiting for the lock" and counts each try as an
+    /// item: waiting for another process is work going on, not a hang, to the daemon's watchdog.
+    /// </summary>
+    public static async Task<ProcessLock> AcquireAsync(
+        string path, string role, Action<string> onWait, TimeProvider time, ProgressCounters? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onWait);
         var told = false;
@@ -61,13 +70,20 @@ public sealed class ProcessLock : IDisposable
             var taken = TryAcquire(path, role, time);
             if (taken is not null)
             {
+                if (told)
+                {
+                    progress?.End();
+                }
                 return taken;
             }
             if (!told)
             {
-                onWait(DescribeHolder(path));
+                var holder = DescribeHolder(path);
+                progress?.Begin("waiting for the lock", holder, "tries");
+                onWait(holder);
                 told = true;
             }
+            progress?.CompleteItem();
             await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken);
         }
     }

@@ -36,7 +36,7 @@ public sealed class ChangeMonitor
     }
 
     /// <summary>
-    /// Counts each path's check ("checking": the walk for its dirhash) and archiving ("archiving", against the files and
+    /// Counts each path's check ("checking": the files and bytes its dirhash walk saw) and archiving ("archiving", against the files and
     /// bytes that walk counted); the same counters should be given to the archiver, which counts what it reads. Null
     /// (the default) counts nothing.
     /// </summary>
@@ -77,7 +77,7 @@ public sealed class ChangeMonitor
             var repository = lastHash is null ? null : _archiver as IChangeArchiver;
             using var survey = repository is null ? null : new TreeSurvey();
             var (hash, files, bytes) = await Task.Run(
-                () => DirHash.ComputeWithTotals(path, survey is null ? _ => { } : survey.Report, cancellationToken, _excluded, rules, survey is null ? null : survey.Add),
+                () => DirHash.ComputeWithTotals(path, survey is null ? _ => { } : survey.Report, cancellationToken, _excluded, rules, Progress, survey is null ? null : survey.Add),
                 cancellationToken);
             if (hash == lastHash)
             {

@@ -223,7 +223,7 @@ public sealed partial class ContinuousMonitor : IDisposable
                         // (before the zip's walk lists them, so nothing is missed between the two).
                         await Task.Run(() => WatchWalk(state, cut, cancellationToken), cancellationToken);
                     }
-                    var outcome = await new ChangeMonitor(_watchList, archiver, _excluded, _time).CheckPathAsync(state.Path, cancellationToken);
+                    var outcome = await new ChangeMonitor(_watchList, archiver, _excluded, _time) { Progress = Progress }.CheckPathAsync(state.Path, cancellationToken);
                     Record(state, outcome);
                 }
             }, cancellationToken);
@@ -282,11 +282,15 @@ public sealed partial class ContinuousMonitor : IDisposable
 
     private void WatchWalk(PathState state, ChangedDirectories cut, CancellationToken cancellationToken)
     {
+        Progress?.Begin("watching", state.Path, "entries");
         foreach (var entry in Sources.TreeWalker.Walk(state.Path, _ => { }, cancellationToken, _excluded, undecodableDirectories: true, scope: cut, rules: state.Rules))
         {
-            _ = entry;
+            Progress?.CompleteItem();
         }
     }
+
+    /// <summary>The counters of the watchdog's heartbeat, which each snapshot's work updates; null without a watchdog.</summary>
+    private ProgressCounters? Progress => _options.Heartbeat?.Progress;
 
     private static ChangedDirectories AllOf(PathState state)
     {
@@ -303,12 +307,14 @@ public sealed partial class ContinuousMonitor : IDisposable
     {
         var listed = cut.Everything ? "the whole tree" : Quantity.Count(cut.Count, "directory", "directories");
         var started = _time.GetTimestamp();
+        Progress?.Begin("archiving", state.Path, "files");
         var result = await archiver.ArchiveChangesAsync(state.Path, state.Basis, cut, state.Rules, cancellationToken);
         _logger.LogDebug("{Path}: built in {Elapsed} ms", state.Path, (long)_time.GetElapsedTime(started).TotalMilliseconds);
         Record(state, result, listed);
         if (rescan && !cut.Everything)
         {
             // The safety net: walk everything against what the events built. A difference is a change no event reported.
+            Progress?.Begin("rescanning", state.Path, "files");
             var full = await archiver.ArchiveChangesAsync(state.Path, state.Basis, AllOf(state), state.Rules, cancellationToken);
             if (full.Result is not null)
             {

@@ -19,7 +19,8 @@ public sealed class Daemon
 
     /// <summary>
     /// Creates the loop around <paramref name="check"/>. <paramref name="heartbeat"/>, when given, is beaten at least
-    /// every its <see cref="LoopHeartbeat.Every"/> while the loop waits, and marked busy during a check;
+    /// every its <see cref="LoopHeartbeat.Every"/> while the loop waits, and marked busy during a check, whose work
+    /// must then count into its <see cref="LoopHeartbeat.Progress"/> (a check whose counters stop is not alive);
     /// <paramref name="onCheck"/> gets each completed check's report.
     /// </summary>
     public Daemon(

@@ -35,7 +35,9 @@ public sealed record WatchOptions
 
     /// <summary>
     /// Beaten at each turn of the loop, and marked busy during each snapshot; the loop's wait is then at most its
-    /// <see cref="LoopHeartbeat.Every"/>. Null (no watchdog) lets the loop wait as long as it likes.
+    /// <see cref="LoopHeartbeat.Every"/>. Each snapshot's work (the archiver the monitor is given, its own walks, what
+    /// runs <see cref="AfterSnapshot"/>) must count into its <see cref="LoopHeartbeat.Progress"/>: a snapshot whose
+    /// counters stop is not alive. Null (no watchdog) lets the loop wait as long as it likes.
     /// </summary>
     public LoopHeartbeat? Heartbeat { get; init; }
 

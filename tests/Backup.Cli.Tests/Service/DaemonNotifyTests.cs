@@ -88,6 +88,38 @@ public sealed class DaemonNotifyTests
     }
 
     [Fact]
+    public void Daemon_WatchdogWhileItsCheckWaitsForTheWorkLock_GoesOnPinging()
+    {
+        using var backup = new BackupProcess();
+        var src = backup.Dir("src");
+        new TestTree(src).File("a.txt", "a");
+        Assert.Equal(0, backup.Run("add", src).ExitCode);
+        using var socket = new NotifySocket(backup.Join("notify.sock"));
+        backup.Variables["NOTIFY_SOCKET"] = socket.Path;
+        // Pings every 0.5 s, each asking for progress within 0.5 s: a busy check that counts nothing is dead at the second.
+        backup.Variables["WATCHDOG_USEC"] = "1000000";
+        var held = Backup.Core.Locking.ProcessLock.TryAcquire(backup.Catalog + ".lock", "test")!;
+
+        using var daemon = backup.Start("daemon", "--interval", "1h", src);
+        try
+        {
+            Poll.Until(() => daemon.Error.Contains("waiting for", StringComparison.Ordinal), "the check waiting for the work lock", describe: daemon.ToString);
+            var before = socket.Lines.Count(l => l == "WATCHDOG=1");
+            Poll.Until(() => socket.Lines.Count(l => l == "WATCHDOG=1") >= before + 6, "six pings while the check waits", describe: () => daemon + socket.ToString());
+            Assert.DoesNotContain("READY=1", socket.Lines);
+        }
+        finally
+        {
+            held.Dispose();
+        }
+        Poll.Until(() => socket.IndexOf(l => l == "READY=1") >= 0, "READY=1 once the lock is free", describe: () => daemon + socket.ToString());
+        daemon.Signal("TERM");
+
+        Assert.True(daemon.WaitForExit(StopDeadline) == 0, daemon.ToString());
+        Assert.DoesNotContain("no longer telling the watchdog", daemon.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Daemon_WatchdogPidOfAnotherProcess_SendsNoPings()
     {
         using var backup = new BackupProcess();

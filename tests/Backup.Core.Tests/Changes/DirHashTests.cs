@@ -25,6 +25,22 @@ public class DirHashTests
     }
 
     [Fact]
+    public void ComputeWithTotals_WithProgress_CountsEachRegularFileAndItsBytes()
+    {
+        using var temp = new TempDirectory();
+        var root = temp.Join("root");
+        Build(root);
+        var progress = new ProgressCounters();
+        progress.Begin("checking", root, "files");
+
+        var (_, files, bytes) = DirHash.ComputeWithTotals(root, _ => { }, CancellationToken.None, progress: progress);
+
+        Assert.True(files > 0);
+        Assert.Equal(files, progress.Read().ItemsDone);
+        Assert.Equal(bytes, progress.Read().BytesDone);
+    }
+
+    [Fact]
     public void Compute_Unchanged_IsStable()
     {
         using var temp = new TempDirectory();

@@ -47,6 +47,31 @@ public class ProcessLockTests
     }
 
     [Fact]
+    public async Task AcquireAsync_WithProgress_CountsEachTryWhileItWaits()
+    {
+        using var temp = new TempDirectory();
+        var path = temp.Join("x.lock");
+        var first = ProcessLock.TryAcquire(path, "a")!;
+        var progress = new ProgressCounters();
+
+        var waiting = ProcessLock.AcquireAsync(path, "b", _ => { }, TimeProvider.System, progress, CancellationToken.None);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (progress.Read().ItemsDone < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the wait counted no tries");
+            await Task.Delay(50);
+        }
+        var during = progress.Read();
+        first.Dispose();
+        using var second = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("waiting for the lock", during.Phase);
+        Assert.Contains("(a)", during.Subject, StringComparison.Ordinal);
+        Assert.False(during.Ended);
+        Assert.True(progress.Read().Ended);
+    }
+
+    [Fact]
     public void TryAcquire_HolderProcessKilled_LockIsFree()
     {
         using var temp = new TempDirectory();

@@ -162,6 +162,15 @@ function showPreview(box, d) {
     d.deleted_paths.length > shown.length ? el('div', { class: 'muted' }, `and ${d.deleted_paths.length - shown.length} more`) : null);
 }
 
+// The paths a restore with delete removed: the first 100 of those the job kept (it keeps 1,000), then how many more.
+function deletedList(r) {
+  if (!r.deleted || !r.deletedPaths.length) return null;
+  const shown = r.deletedPaths.slice(0, 100);
+  return el('div', {},
+    el('ul', { 'data-testid': 'restore-deleted-paths' }, shown.map(p => el('li', { class: 'change-remove' }, p))),
+    r.deletedCount > shown.length ? el('div', { class: 'muted', 'data-testid': 'restore-deleted-more' }, `… and ${r.deletedCount - shown.length} more`) : null);
+}
+
 // Polls a background job (restore or check) until it ends, with a progress bar.
 function follow(jobId, status, done) {
   const poll = async () => {
@@ -173,7 +182,8 @@ function follow(jobId, status, done) {
       el('span', { class: 'progress' }, el('div', { style: null })), ' ',
       job.state === 'running' ? `${p.phase} ${p.itemsDone}${p.totalItems !== null ? ' of ' + p.totalItems : ''} ${p.current || ''}` : '',
       job.state === 'done' && job.kind === 'restore' ? `restored ${job.result.files} files, ${job.result.directories} folders (${bytes(job.result.bytes)}) to ${job.result.target}` : '',
-      job.state === 'done' && job.kind === 'restore' && job.result.deleted ? `, after deleting ${job.result.deletedPaths.length} entries the snapshot does not have` : '',
+      job.state === 'done' && job.kind === 'restore' && job.result.deleted ? `, after deleting ${job.result.deletedCount} entries the snapshot does not have` : '',
+      job.state === 'done' && job.kind === 'restore' ? deletedList(job.result) : '',
       job.state === 'done' && job.kind === 'restore' && job.result.deleteFailures?.length ? `; could not delete ${job.result.deleteFailures.map(f => f.path + ': ' + f.reason).join('; ')}` : '',
       job.state === 'done' && job.kind === 'check' ? (job.result.ok ? `no errors (${job.result.snapshots} snapshots, ${job.result.trees} trees, ${job.result.packs} packs)` : `${job.result.errors.length} errors: ${job.result.errors.join('; ')}`) : '',
       job.state === 'failed' ? 'failed: ' + job.error : '');
