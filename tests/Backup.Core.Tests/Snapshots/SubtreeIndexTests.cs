@@ -132,6 +132,52 @@ public class SubtreeIndexTests
         Assert.Equal("version two", File.ReadAllText(temp.Join("out", "a", "x", "y", "deep.txt")));
     }
 
+    [Fact]
+    public void Digest_OfAListingLongerThanItsBuffer_IsSha256OverTheDocumentedRecords()
+    {
+        // The records are gathered in a buffer and hashed at once; a listing longer than the buffer is hashed in parts.
+        // Either way the digest is docs/repository.md's: SHA-256 over the prefix and every record, cut to 16 bytes.
+        using var temp = new TempDirectory();
+        var tree = new TestTree(temp.Path);
+        for (var i = 0; i < 1500; i++)
+        {
+            tree.File($"entry-with-a-rather-long-name-{i:D5}.txt", "x");
+        }
+        tree.Link("a-link", "entry-with-a-rather-long-name-00001.txt");
+        var entries = TreeWalker.Walk(temp.Path, _ => { }, CancellationToken.None).ToList();
+        Assert.True(entries.Sum(e => 61 + e.RelativePathBytes.Length) > SubtreeDigest.BufferSize);
+
+        using var digest = new SubtreeDigest();
+        using var reference = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        reference.AppendData("backup subtree digest v1\n"u8);
+        foreach (var entry in entries)
+        {
+            digest.Add(entry, entry.RelativePathBytes, null);
+            var record = new byte[61];
+            var s = entry.Status;
+            record[0] = (byte)entry.Type;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(1), entry.RelativePathBytes.Length);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(5), s.Mode);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(9), s.Uid);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(13), s.Gid);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(17), s.MtimeNs);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(25), s.CtimeNs);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(record.AsSpan(33), entry.Type == FileType.File ? s.Size : 0);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(41), s.Inode);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(record.AsSpan(49), s.Device);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(57), entry.LinkTarget?.Length ?? -1);
+            reference.AppendData(record);
+            reference.AppendData(new byte[16]); // no child digest
+            reference.AppendData(entry.RelativePathBytes);
+            if (entry.LinkTarget is { } target)
+            {
+                reference.AppendData(target);
+            }
+        }
+
+        Assert.Equal(System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(reference.GetHashAndReset()), digest.Finish());
+    }
+
     private static UInt128 DigestOf(TreeEntry entry, byte[] name, UInt128? subtree)
     {
         using var digest = new SubtreeDigest();

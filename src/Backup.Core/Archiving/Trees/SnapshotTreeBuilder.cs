@@ -69,8 +69,11 @@ internal sealed class SnapshotTreeBuilder : IDisposable
         _basis = basis;
         if (pruning && basis is not null)
         {
-            Index = basis.Index.Clone();
-            Totals = new Dictionary<UInt128, SubtreeTotals>(basis.Totals);
+            // A watch keeps its basis for the next build, so it is copied; a build that keeps no basis (one made from a
+            // survey, thrown away after) takes the basis's index as its own: it changes only the entries of the
+            // directories it lists, which are not the basis's (those it reuses).
+            Index = keepBasis ? basis.Index.Clone() : basis.Index;
+            Totals = keepBasis ? new Dictionary<UInt128, SubtreeTotals>(basis.Totals) : basis.Totals;
             Inodes = basis.Inodes;
         }
         // Through Report, so that a directory with an unreadable attribute below it is not indexed as complete.

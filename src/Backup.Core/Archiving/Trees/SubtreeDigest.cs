@@ -14,10 +14,20 @@ namespace Backup.Core.Archiving.Trees;
 /// </summary>
 internal sealed class SubtreeDigest : IDisposable
 {
-    private static readonly byte[] s_prefix = "backup subtree digest v1\n"u8.ToArray();
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    /// <summary>The records gathered before they are hashed: one call into the hash for a small directory's whole listing, not two or three per entry.</summary>
+    internal const int BufferSize = 64 << 10;
 
-    public SubtreeDigest() => _hash.AppendData(s_prefix);
+    private static readonly byte[] s_prefix = "backup subtree digest v1\n"u8.ToArray();
+    private byte[]? _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
+    private int _filled;
+    // Made only for a listing longer than the buffer.
+    private IncrementalHash? _hash;
+
+    public SubtreeDigest()
+    {
+        s_prefix.CopyTo(_buffer!, 0);
+        _filled = s_prefix.Length;
+    }
 
     /// <summary>
     /// Adds one entry. <paramref name="subtree"/> is the digest of a directory's subtree, or null for a directory
@@ -42,22 +52,58 @@ internal sealed class SubtreeDigest : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(at[48..], s.Device);
         BinaryPrimitives.WriteInt32LittleEndian(at[56..], target?.Length ?? -1);
         BinaryPrimitives.WriteUInt128LittleEndian(at[60..], subtree ?? UInt128.Zero);
-        _hash.AppendData(fixedPart);
-        _hash.AppendData(name);
+        Append(fixedPart);
+        Append(name);
         if (target is not null)
         {
-            _hash.AppendData(target);
+            Append(target);
         }
     }
 
     /// <summary>The digest of everything added.</summary>
     public UInt128 Finish()
     {
+        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(SubtreeDigest));
         Span<byte> hash = stackalloc byte[32];
-        _hash.GetHashAndReset(hash);
+        if (_hash is null)
+        {
+            SHA256.HashData(buffer.AsSpan(0, _filled), hash);
+        }
+        else
+        {
+            _hash.AppendData(buffer, 0, _filled);
+            _hash.GetHashAndReset(hash);
+        }
+        _filled = 0;
         return BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(SubtreeDigest));
+        if (_filled + data.Length > buffer.Length)
+        {
+            _hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            _hash.AppendData(buffer, 0, _filled);
+            _filled = 0;
+            if (data.Length > buffer.Length)
+            {
+                _hash.AppendData(data);
+                return;
+            }
+        }
+        data.CopyTo(buffer.AsSpan(_filled));
+        _filled += data.Length;
+    }
+
     /// <inheritdoc/>
-    public void Dispose() => _hash.Dispose();
+    public void Dispose()
+    {
+        _hash?.Dispose();
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

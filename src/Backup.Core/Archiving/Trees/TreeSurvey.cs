@@ -45,7 +45,7 @@ public sealed class TreeSurvey : IDisposable
             _stack.Push(new Frame(entry.RelativePathBytes, entry, _problems));
             return;
         }
-        frame.Digest.Add(entry, SnapshotTreeBuilder.NameOf(entry.RelativePathBytes), null);
+        frame.Digest.Add(entry, NameOf(entry.RelativePathBytes), null);
         if (entry.Type == Posix.FileType.File)
         {
             frame.Totals += new SubtreeTotals(1, 0, entry.Status.Size);
@@ -71,7 +71,8 @@ public sealed class TreeSurvey : IDisposable
 
     /// <summary>
     /// The basis of a build that lists only what changed since <paramref name="parent"/>: the entries of the parent's
-    /// subtree index whose digest the survey found again, with the surveyed totals. Call <see cref="Finish"/> first.
+    /// subtree index whose digest the survey found again, with the surveyed totals. Finishes the survey and then
+    /// forgets it (<see cref="Count"/> is 0 after).
     /// </summary>
     internal SnapshotBasis BasisFrom(string parentId, SnapshotObject parent, SubtreeIndex parentIndex)
     {
@@ -87,6 +88,9 @@ public sealed class TreeSurvey : IDisposable
                 totals.Add(key, subtree);
             }
         }
+        // What was not found again is of no further use: the archiving after this holds the basis alone.
+        _directories.Clear();
+        _directories.TrimExcess();
         return new SnapshotBasis(parentId, parent, index, totals, new InodeDirectories());
     }
 
@@ -98,7 +102,7 @@ public sealed class TreeSurvey : IDisposable
         var clean = Record(frame, digest);
         var parent = _stack.Peek();
         parent.Totals += frame.Totals + new SubtreeTotals(0, 1, 0);
-        parent.Digest.Add(frame.Entry!, SnapshotTreeBuilder.NameOf(frame.Path), clean ? digest : null);
+        parent.Digest.Add(frame.Entry!, NameOf(frame.Path), clean ? digest : null);
         if (!clean)
         {
             parent.Clean = false;
@@ -114,6 +118,13 @@ public sealed class TreeSurvey : IDisposable
             _directories[SubtreeIndex.KeyOf(frame.Path)] = (digest, frame.Totals);
         }
         return clean;
+    }
+
+    /// <summary>The last component of a relative path, without copying it (the survey sees every entry of the tree).</summary>
+    private static ReadOnlySpan<byte> NameOf(byte[] path)
+    {
+        var cut = Array.LastIndexOf(path, (byte)'/');
+        return cut < 0 ? path : path.AsSpan(cut + 1);
     }
 
     /// <inheritdoc/>
