@@ -34,7 +34,7 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     private readonly List<Task> _saves = [];
     private readonly Lock _savesLock = new();
     private ChunkReader? _chunks;
-    // Large files read beside the walk's thread (see FinishAsync), at most AsideReads at once.
+    // Large files read beside the walk's thread (see NodesAsync), at most AsideReads at once.
     private readonly SemaphoreSlim _aside = new(AsideReads, AsideReads);
     private readonly Lock _problemsLock = new();
     private long _readAside;
@@ -457,8 +457,8 @@ internal sealed class SnapshotTreeBuilder : IDisposable
     }
 
     /// <summary>
-    /// Large files read beside the walk's thread at once: one on this 2-core machine's budget (the walk's thread reads
-    /// another meanwhile), more on more cores. Each holds a chunk reader's buffer (up to the maximum chunk, 8 MiB);
+    /// Large files read beside the walk's thread at once: the cores less one, at least one (the walk's thread reads
+    /// another meanwhile). Each holds a chunk reader's buffer (up to the maximum chunk, 8 MiB);
     /// the chunks they hand on share the builder's <see cref="InFlightBytes"/>.
     /// </summary>
     internal static readonly int AsideReads = Math.Max(1, Environment.ProcessorCount - 1);
